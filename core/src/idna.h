@@ -1,0 +1,23 @@
+/* IDNA2008 with UTS #46 processing (non-transitional), for domains.
+ * Implemented in the core itself (not libidn2) so the native and the
+ * WebAssembly builds give identical answers; tests compare it with libidn2. */
+#ifndef MP_IDNA_H
+#define MP_IDNA_H
+#include <stddef.h>
+#include "mailprobe/core.h"
+
+/* Converts `in` (UTF-8, any case, `len` octets, already free of controls and
+ * spaces) to its lower-case A-label form in `ascii` and U-label form in
+ * `unicode` (both NUL-terminated). Applies the UTS #46 mapping, NFC, the
+ * IDNA2008 validity rules and punycode (RFC 3492) both ways; xn-- labels in
+ * the input are decoded and validated. Does not apply DNS hostname rules
+ * (LDH, lengths, label count): the parser checks those on `ascii`.
+ * Returns MP_SYNTAX_OK or MP_SYNTAX_IDNA_INVALID / MP_SYNTAX_TOO_LONG /
+ * MP_SYNTAX_LABEL_INVALID_CHAR, with *bad_offset set to the octet offset
+ * in `in` of the first offending code point (or -1). */
+mp_syntax_code mp_idna_to_ascii(const char *in, size_t len,
+                                char *ascii, size_t ascii_cap,
+                                char *unicode, size_t unicode_cap,
+                                int *bad_offset);
+
+#endif

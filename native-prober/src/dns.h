@@ -1,0 +1,74 @@
+/* dns.h — mail-host resolution with c-ares on the libevent loop.
+ *
+ * For a domain: MX records sorted by preference (ties shuffled); a null MX
+ * (RFC 7505: a single "0 ." record) → MP_DNS_NULL_MX; no MX → the domain's
+ * own A/AAAA as implicit MX (RFC 5321 §5.1); NXDOMAIN → MP_DNS_NXDOMAIN;
+ * SERVFAIL/timeouts/refusals → MP_DNS_ERROR. Each MX host's A/AAAA records
+ * are resolved too, and addresses the target policy refuses are dropped and
+ * counted; when no permitted address remains → MP_DNS_BLOCKED_TARGET.
+ * Answers are cached per domain for their TTL (bounded cache).
+ *
+ * c-ares has no loop of its own: its socket-state callback registers events
+ * on our libevent base, and a timer honours ares_timeout(). */
+#ifndef MP_DNS_H
+#define MP_DNS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <event2/event.h>
+#include "mailprobe/core.h"
+#include "target.h"
+
+enum { MP_MX_HOSTS_MAX = 16, MP_MX_ADDRS_MAX = 8 };
+
+typedef struct mp_mx_host {
+    char name[MP_HOST_MAX + 1];         /* lower case, no trailing dot */
+    int preference;
+    size_t naddrs;                      /* permitted addresses only */
+    struct sockaddr_storage addrs[MP_MX_ADDRS_MAX];
+    size_t nblocked;                    /* addresses refused by the target policy */
+} mp_mx_host;
+
+typedef struct mp_mx_answer {
+    mp_dns_result result;
+    bool implicit_mx;                   /* hosts[0] is the domain itself (no MX) */
+    char error[128];                    /* human text when result != OK, else "" */
+    size_t nhosts;
+    mp_mx_host hosts[MP_MX_HOSTS_MAX];  /* in the order to try them */
+    uint32_t ttl;                       /* seconds the answer may be cached */
+} mp_mx_answer;
+
+typedef struct mp_dns_config {
+    const char *server;                 /* "HOST[:PORT]" or NULL for the system resolver */
+    int timeout_ms;                     /* per query try; default 3000 */
+    int tries;                          /* default 2 */
+    size_t cache_max;                   /* domains kept; default 10000 */
+    const mp_target_policy *targets;    /* borrowed, must outlive the resolver */
+} mp_dns_config;
+
+typedef struct mp_dns mp_dns;
+
+/* The answer is only valid during the callback (copy what you keep). */
+typedef void (*mp_dns_mx_cb)(const mp_mx_answer *answer, void *arg);
+
+/* Creates a resolver on `base`. Returns NULL and writes a message into
+ * err (size errlen) on failure (bad server string, c-ares init). */
+mp_dns *mp_dns_new(struct event_base *base, const mp_dns_config *cfg, char *err, size_t errlen);
+
+/* Cancels outstanding queries (their callbacks run with MP_DNS_ERROR and
+ * error "cancelled") and frees everything. */
+void mp_dns_free(mp_dns *dns);
+
+/* Resolves the mail hosts of `ascii_domain`. The callback always runs later
+ * from the loop, never inside this call, even for cached answers. */
+void mp_dns_resolve_mail_hosts(mp_dns *dns, const char *ascii_domain,
+                               mp_dns_mx_cb cb, void *arg);
+
+/* Counters for /metrics and benchmarks. */
+typedef struct mp_dns_stats {
+    uint64_t queries_sent, cache_hits, cache_misses, errors;
+} mp_dns_stats;
+void mp_dns_stats_get(const mp_dns *dns, mp_dns_stats *out);
+
+#endif

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mailprobe needs to build, run and test, when
+# they are missing. As root it runs apt-get; otherwise it prints the exact
+# command and fails. Usage: tools/install-deps.sh [build|test]
+set -euo pipefail
+what=${1:-build}
+
+build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten
+  libc-ares-dev libcurl4-openssl-dev libcjson-dev libevent-dev libsqlite3-dev libidn2-dev)
+test_pkgs=(clang libclang-rt-14-dev postfix postgrey unbound dnsmasq-base chromium
+  swaks sqlite3 ca-certificates curl)
+
+pkgs=("${build_pkgs[@]}")
+[ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  # nodejs may come from another repository (it bundles npm); any version will do.
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "mailprobe needs these Debian packages: ${missing[*]}" >&2
+  echo "run:  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Postfix asks configuration questions; we only use private instances.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
