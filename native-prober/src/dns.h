@@ -65,6 +65,11 @@ void mp_dns_free(mp_dns *dns);
 void mp_dns_resolve_mail_hosts(mp_dns *dns, const char *ascii_domain,
                                mp_dns_mx_cb cb, void *arg);
 
+/* Turns a --dns value ("IPv4", "IPv4:PORT", "[IPv6]:PORT" or a bare IPv6
+ * address; port 53 when absent) into c-ares' server CSV form in `out`.
+ * False for anything else (host names included: c-ares needs addresses). */
+bool mp_dns_server_csv(const char *server, char *out, size_t outlen);
+
 /* Counters for /metrics and benchmarks. */
 typedef struct mp_dns_stats {
     uint64_t queries_sent, cache_hits, cache_misses, errors;

@@ -12,6 +12,7 @@ static const struct {
     {"check", mp_cmd_check, "local checks only: syntax, disposable, role, free, typos"},
     {"verify", mp_cmd_verify, "full verification: DNS and an SMTP handshake per address"},
     {"serve", mp_cmd_serve, "serve the JSON API and the web page"},
+    {"mx", mp_cmd_mx, "show a domain's mail hosts and addresses as the prober resolves them"},
     {"doctor", mp_cmd_doctor, "diagnose this host's ability to verify (port 25, rDNS, blocklists)"},
     {"update-lists", mp_cmd_update_lists, "download a newer disposable-domain list"},
 };

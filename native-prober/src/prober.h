@@ -1,0 +1,140 @@
+/* prober.h — the verification engine: addresses in, verdicts out.
+ *
+ * One prober runs on one libevent loop, single-threaded, with thousands of
+ * addresses in flight. For each submitted address it runs the core's local
+ * checks (mp_check), resolves the domain's mail hosts (dns.h), and asks the
+ * mail server with an SMTP dialogue (EHLO, MAIL FROM, RCPT TO, RSET, QUIT —
+ * never DATA). Addresses at the same domain share sessions (one MAIL FROM,
+ * many RCPT TO), a catch-all test runs once per domain, greylisted addresses
+ * can be retried, and every MX host is treated politely (connection and rate
+ * limits). The core's mp_verdict() makes the final call.
+ *
+ * Used by `mailprobe verify` (cli_verify.c) and `mailprobe serve`.
+ * Design notes: docs/design.md; user-facing behaviour: docs/verification.md. */
+#ifndef MP_PROBER_H
+#define MP_PROBER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <event2/event.h>
+#include "mailprobe/core.h"
+#include "target.h"
+
+/* Defined in result_json.h (the JSON contract): SMTP code, enhanced code,
+ * message, host, provider, retry_after, transcript and the MX hosts. */
+typedef struct mp_probe_details mp_probe_details;
+
+/* STARTTLS policy after EHLO. */
+typedef enum mp_starttls_mode {
+    MP_STARTTLS_TRY = 0,   /* opportunistic (RFC 7435): use it when offered, no
+                              certificate check; plain text otherwise (default) */
+    MP_STARTTLS_NEVER,     /* never upgrade */
+    MP_STARTTLS_REQUIRE,   /* upgrade or fail the host; certificates verified */
+    MP_STARTTLS_COUNT
+} mp_starttls_mode;
+
+/* Everything that tunes a prober. Fill with mp_prober_config_default(), then
+ * change fields (prober_options.h parses them from the command line).
+ * Strings are copied into the struct so a config outlives its source. */
+typedef struct mp_prober_config {
+    /* DNS */
+    char dns_server[128];         /* "HOST[:PORT]"; "" = the system resolver */
+    int dns_timeout_ms;           /* per query try; default 3000 */
+    /* Where we may connect */
+    int smtp_port;                /* default 25 */
+    mp_target_policy targets;     /* refused ranges + --allow-net exceptions */
+    char proxy[256];              /* "socks5://host:port" or "" for direct */
+    mp_starttls_mode starttls;    /* default MP_STARTTLS_TRY */
+    /* Our identity: never a borrowed one */
+    char helo[MP_HOST_MAX + 1];   /* "" = this host's FQDN */
+    char from[MP_ADDRESS_MAX + 1];/* MAIL FROM; "" = "probe@" + the HELO name */
+    /* Time limits (milliseconds) */
+    int timeout_ms;               /* whole answer for one address, from the
+                                     moment it is admitted; default 60000 */
+    int connect_timeout_ms;       /* TCP connect + greeting + EHLO (+ STARTTLS);
+                                     default 15000 */
+    int command_timeout_ms;       /* reply to each MAIL/RCPT/RSET; default 15000 */
+    /* Scale and politeness */
+    int concurrency;              /* addresses in flight at once; default 1000 */
+    int per_host_connections;     /* simultaneous sessions per MX address; default 2 */
+    double per_host_rate;         /* new sessions per second per MX address; default 2 */
+    int max_rcpt_per_session;     /* RCPT TO per session (1 = no batching); default 50 */
+    int max_rejections_per_session; /* 5xx RCPT replies before we end a session,
+                                       kept under Postfix's soft error limit
+                                       (10) and hard limit (20); default 8 */
+    int greylist_wait_s;          /* >0: retry greylisted addresses after this
+                                     many seconds; 0: report retry_after (default) */
+    bool catch_all;               /* test each domain once for catch-all (default true) */
+    bool transcript;              /* keep the SMTP conversation per result */
+    /* Verdict */
+    mp_options parse;             /* syntax profile for mp_check */
+    mp_policy policy;             /* what counts as risky */
+} mp_prober_config;
+
+/* Fills `cfg` with the documented defaults above. */
+void mp_prober_config_default(mp_prober_config *cfg);
+
+typedef struct mp_prober mp_prober;
+
+/* Called once per submitted address that was not cancelled, always from the
+ * event loop (never inside mp_prober_submit). `result` and `details` (and
+ * every string they point to) are valid only during the call: copy or
+ * serialise them (result_json.h). */
+typedef void (*mp_probe_done_cb)(const mp_result *result, const mp_probe_details *details,
+                                 void *arg);
+
+/* Creates a prober on `base` (borrowed: must outlive the prober). Copies
+ * `cfg` (NULL = defaults), creates its DNS resolver and libcurl multi handle.
+ * Returns NULL and writes a message into err (size errlen) when the
+ * configuration is unusable (bad DNS server, libcurl init failure...). */
+mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg,
+                         char *err, size_t errlen);
+
+/* Submits one address (`len` octets, not necessarily NUL-terminated, may be
+ * anything: invalid input gets its invalid_syntax verdict). The callback
+ * runs exactly once, later, from the loop — unless the probe is cancelled.
+ * Addresses beyond `concurrency` wait in an unbounded FIFO (callers bound
+ * their own input; see mp_prober_stats.queued). Returns a probe id (> 0), or
+ * 0 when the prober is shutting down. */
+uint64_t mp_prober_submit(mp_prober *prober, const char *email, size_t len,
+                          mp_probe_done_cb cb, void *arg);
+
+/* Cancels one probe by id: its callback will not run. Returns false when
+ * the id is unknown or already finished. */
+bool mp_prober_cancel(mp_prober *prober, uint64_t id);
+
+/* Cancels every unfinished probe submitted with this `arg` (a batch / job
+ * token). Their callbacks will not run. Returns how many were cancelled.
+ * Safe to call from inside a probe callback. */
+size_t mp_prober_cancel_arg(mp_prober *prober, void *arg);
+
+/* Counters for /metrics, --stats and benchmarks. Monotonic except the
+ * "now" gauges (in_flight, queued, sessions_active). */
+typedef struct mp_prober_stats {
+    uint64_t submitted;          /* addresses given to mp_prober_submit */
+    uint64_t completed;          /* callbacks run */
+    uint64_t cancelled;
+    uint64_t in_flight;          /* gauge: admitted, not finished */
+    uint64_t queued;             /* gauge: waiting for a concurrency slot */
+    uint64_t smtp_probed;        /* completed addresses that reached SMTP */
+    uint64_t sessions_opened;    /* SMTP connections attempted */
+    uint64_t sessions_failed;    /* ... that ended in a connection/protocol failure */
+    uint64_t sessions_active;    /* gauge */
+    uint64_t mail_sent;          /* MAIL FROM commands */
+    uint64_t rcpt_sent;          /* RCPT TO commands (incl. catch-all tests) */
+    uint64_t rset_sent;
+    uint64_t round_trips;        /* command→reply waits (a pipelined burst is one) */
+    uint64_t catch_all_tests;    /* RCPTs to random local parts */
+    uint64_t greylist_retries;
+    uint64_t by_status[MP_STATUS_COUNT];
+    uint64_t by_reason[MP_REASON_COUNT];
+} mp_prober_stats;
+
+void mp_prober_stats_get(const mp_prober *prober, mp_prober_stats *out);
+
+/* Stops everything: open sessions are closed (QUIT is not awaited), pending
+ * probes are dropped without callbacks, DNS queries cancelled. Must not be
+ * called from inside a probe callback. NULL is fine. */
+void mp_prober_free(mp_prober *prober);
+
+#endif
