@@ -39,11 +39,13 @@ function loadMailcheck() {
   return require('mailcheck');
 }
 
-// mailcheck with its default domain lists, as a site would use it.
-function mailcheckSuggest(Mailcheck, domain) {
+// mailcheck with its default domain lists, as a site would use it, or with
+// `domains` (our popular.txt) for a like-for-like comparison.
+function mailcheckSuggest(Mailcheck, domain, domains) {
   let out = null;
   Mailcheck.run({
     email: `${LOCAL}@${domain}`,
+    ...(domains ? { domains } : {}),
     suggested: (s) => { out = s.domain; },
     empty: () => { out = null; },
   });
@@ -81,10 +83,16 @@ function score(suggestions) {
 }
 
 const Mailcheck = loadMailcheck();
+const popular = readFileSync(join(root, 'core/data/popular.txt'), 'utf8').split('\n')
+  .map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 const results = {
   'mailcheck 1.1.1 (defaults)': score({
     typo: typos.map(({ typo }) => mailcheckSuggest(Mailcheck, typo)),
     correct: correct.map((d) => mailcheckSuggest(Mailcheck, d)),
+  }),
+  'mailcheck 1.1.1 (our popular.txt as domains)': score({
+    typo: typos.map(({ typo }) => mailcheckSuggest(Mailcheck, typo, popular)),
+    correct: correct.map((d) => mailcheckSuggest(Mailcheck, d, popular)),
   }),
   'mailprobe': score({
     typo: mailprobeSuggestAll(typos.map(({ typo }) => typo)),

@@ -60,9 +60,21 @@ static uint32_t unit_cp(size_t *at)
  * returned is MP_IDNA_MAPPED. For all others out[0] = cp, *n_out = 1. */
 static unsigned idna_lookup(uint32_t cp, uint32_t *out, size_t *n_out)
 {
-    size_t i = find_range(mp_idna_range_start, MP_IDNA_RANGES, 3, cp);
-    uint32_t start = mp_idna_range_start[i] >> 3;
-    unsigned cls = mp_idna_range_start[i] & 7u;
+    /* The block's own ranges, then the last one starting at or before cp;
+     * none means the range before the block covers cp (and is not a mapped
+     * one: those never cross blocks, so its start is not needed). */
+    size_t lo = mp_idna_block[cp >> 8], hi = mp_idna_block[(cp >> 8) + 1];
+    unsigned low = cp & 0xFFu;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((mp_idna_range_low[mid] >> 3) <= low)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t i = lo - 1; /* block 0 starts with a range at U+0000 */
+    uint32_t start = (cp & ~0xFFu) | (mp_idna_range_low[i] >> 3);
+    unsigned cls = mp_idna_range_low[i] & 7u;
     out[0] = cp;
     *n_out = 1;
     switch (cls) {
@@ -472,7 +484,7 @@ static bool bidi_rule_ok(const label_buf *b)
     if (!rtl && first != MP_IDNA_BIDI_L)
         return false; /* rule 1 */
     bool has_en = false, has_an = false;
-    size_t last = b->n; /* last code point that is not NSM */
+    size_t last = 0; /* last code point that is not NSM (rule 1: not the first) */
     for (size_t i = 0; i < b->n; i++) {
         unsigned c = bidi_of(b->v[i].cp);
         if (c != MP_IDNA_BIDI_NSM)
@@ -544,8 +556,6 @@ static bool out_ascii_label(out_buf *o, const label_buf *b)
 static bool out_alabel(out_buf *o, const label_buf *b)
 {
     if (!out_byte(o, 'x') || !out_byte(o, 'n') || !out_byte(o, '-') || !out_byte(o, '-'))
-        return false;
-    if (o->cap == 0)
         return false;
     size_t len = o->len;
     if (!punycode_encode(b->v, b->n, o->s, o->cap - 1, &len))

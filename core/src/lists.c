@@ -13,10 +13,15 @@ bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
     if (set->count == 0)
         return false;
     uint32_t bucket = set->bucket_bits ? (uint32_t)(h >> (64 - set->bucket_bits)) : 0;
-    uint32_t want = (uint32_t)h;
+    unsigned width = set->fp_bytes;
+    uint32_t want = width == 4 ? (uint32_t)h : (uint32_t)h & ((UINT32_C(1) << (8 * width)) - 1);
     for (uint32_t i = set->index[bucket]; i < set->index[bucket + 1]; i++) {
-        if (set->fp[i] >= want) /* sorted within the bucket */
-            return set->fp[i] == want;
+        const unsigned char *p = set->fp + (size_t)i * width;
+        uint32_t fp = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+        if (width == 4)
+            fp |= (uint32_t)p[3] << 24;
+        if (fp >= want) /* sorted within the bucket */
+            return fp == want;
     }
     return false;
 }

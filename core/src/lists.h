@@ -4,15 +4,17 @@
  * core/tools/gen_lists.py turns the lists in core/data into these constant tables
  * at build time, so nothing is parsed or allocated at run time.
  *
- * A set is a table of 32-bit fingerprints, bucketed by the top bits of a
- * 64-bit hash of the name (mp_list_hash) and sorted within a bucket:
- * fp[index[b] .. index[b + 1]) holds bucket b's low hash words. About eight
- * a bucket; a lookup hashes once and scans a few words, with no string
- * pool at all. Storing fingerprints instead of names is what keeps the
- * 8,900-domain disposable list at ~37 KB (names compress to ~57 KB gzipped).
- * The price is a false-positive chance per lookup of count / 2^(32 + bits),
- * about 2e-9 for the disposable list; the generator proves that no domain
- * on our free, popular or allow lists collides.
+ * A set is a table of fingerprints (the low 32 bits of a 64-bit hash of the
+ * name, mp_list_hash), bucketed by the top bits of the same hash and sorted
+ * within a bucket: entries index[b] .. index[b + 1] are bucket b's. About
+ * eight a bucket; a lookup hashes once and scans a few words, and there is
+ * no string pool at all. Storing fingerprints instead of names is what
+ * keeps the 8,900-domain disposable list at ~37 KB (the names compress to
+ * ~57 KB gzipped). The price is a false-positive chance per lookup of
+ * count / 2^(8 * fp_bytes + bucket_bits): about 2e-9 for the disposable
+ * list with 4-byte fingerprints (5e-7 with 3, MP_LIST_FP_BYTES=3). The
+ * generator proves that no domain on our free, popular or allow lists
+ * collides.
  */
 #ifndef MP_LISTS_H
 #define MP_LISTS_H
@@ -22,8 +24,10 @@
 #include <stdint.h>
 
 typedef struct mp_name_set {
-    const uint16_t *index; /* 2^bucket_bits + 1 bucket starts into fp */
-    const uint32_t *fp;    /* low 32 bits of each name's hash, sorted per bucket */
+    const uint16_t *index;   /* 2^bucket_bits + 1 bucket starts into fp */
+    const unsigned char *fp; /* low fp_bytes octets of each name's hash,
+                                little-endian, sorted per bucket */
+    unsigned fp_bytes;       /* 4, or 3 for a smaller WebAssembly module */
     unsigned bucket_bits;  /* bucket = top bucket_bits of the hash (0..16) */
     uint32_t count;        /* names in the set */
 } mp_name_set;

@@ -592,68 +592,132 @@ static size_t input_label_offset(const unsigned char *d, size_t n, size_t index)
  * onion; RFC 8375 home.arpa and the rest of arpa; RFC 9476 alt) plus
  * ICANN's reserved private-use TLD "internal" (2024). None can ever hold a
  * public mailbox. `d` is the lower-case A-label domain. */
+/* memcmp() == 0 for a few octets, inlined (the call costs more). */
+static bool same_octets(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 static bool is_special_use(const char *d, size_t n)
 {
-    static const char *const tlds[] = {"test", "example", "invalid", "localhost", "local",
-                                       "onion", "alt", "arpa", "internal"};
-    static const char *const seconds[] = {"example.com", "example.net", "example.org"};
     size_t dot = n;
     while (dot > 0 && d[dot - 1] != '.') dot--;
     const char *tld = d + dot;
-    size_t tld_len = n - dot;
-    for (size_t i = 0; i < sizeof tlds / sizeof tlds[0]; i++)
-        if (strlen(tlds[i]) == tld_len && memcmp(tlds[i], tld, tld_len) == 0) return true;
-    for (size_t i = 0; i < sizeof seconds / sizeof seconds[0]; i++) {
-        size_t k = strlen(seconds[i]);
-        if (n >= k && memcmp(d + n - k, seconds[i], k) == 0 && (n == k || d[n - k - 1] == '.'))
-            return true;
+#define IS(s) (n - dot == sizeof s - 1 && same_octets(tld, s, sizeof s - 1))
+    switch (n - dot) { /* most domains leave at the length test */
+    case 3:
+        if (IS("alt")) return true;
+        /* example.com, example.net, example.org and the names under them */
+        return (IS("com") || IS("net") || IS("org")) && dot >= 8 &&
+               same_octets(d + dot - 8, "example.", 8) && (dot == 8 || d[dot - 9] == '.');
+    case 4: return IS("test") || IS("arpa");
+    case 5: return IS("local") || IS("onion");
+    case 7: return IS("example") || IS("invalid");
+    case 8: return IS("internal");
+    case 9: return IS("localhost");
+    default: return false;
     }
-    return false;
+#undef IS
+}
+
+/* DNS hostname rules (RFC 1035 §2.3.1, RFC 1123 §2.1) on the A-label form
+ * that IDNA produced: 1-63 octets of letters, digits and hyphens, no hyphen
+ * at either end, two labels or more, a TLD not all digits. Errors point at
+ * the start of the input label they came from. */
+static mp_syntax_code check_a_labels(const char *ascii, size_t alen, const unsigned char *d,
+                                     size_t n, size_t off, int *pos)
+{
+    size_t labels = 0, start = 0, tld_start = 0;
+    for (size_t i = 0; i <= alen; i++) {
+        if (i < alen && ascii[i] != '.') {
+            unsigned char c = (unsigned char)ascii[i];
+            if (c >= 0x80 || !(ascii_class[c] & CC_LDH)) {
+                *pos = (int)(off + input_label_offset(d, n, labels));
+                return MP_SYNTAX_LABEL_INVALID_CHAR;
+            }
+            continue;
+        }
+        size_t label_len = i - start;
+        *pos = (int)(off + input_label_offset(d, n, labels));
+        if (label_len == 0) return MP_SYNTAX_LABEL_EMPTY;
+        if (label_len > MP_LABEL_MAX) return MP_SYNTAX_LABEL_TOO_LONG;
+        if (ascii[start] == '-' || ascii[i - 1] == '-') return MP_SYNTAX_LABEL_HYPHEN;
+        tld_start = start;
+        labels++;
+        start = i + 1;
+    }
+    *pos = -1;
+    if (alen > MP_DOMAIN_MAX) return MP_SYNTAX_DOMAIN_TOO_LONG;
+    if (labels < 2) return MP_SYNTAX_DOMAIN_ONE_LABEL;
+    for (size_t i = tld_start; i < alen; i++)
+        if (!(ascii_class[(unsigned char)ascii[i]] & CC_DIGIT)) return MP_SYNTAX_OK;
+    *pos = (int)(off + input_label_offset(d, n, labels - 1));
+    return MP_SYNTAX_NUMERIC_TLD;
 }
 
 /* The domain d[0..n), which starts at octet `off` of the input. On success
- * fills out->ascii_domain and out->unicode_domain. */
+ * fills out->ascii_domain and out->unicode_domain and returns the length of
+ * the former in *ascii_len. */
 static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off, unsigned flags,
-                                   mp_syntax *out, int *pos)
+                                   mp_syntax *out, int *pos, size_t *ascii_len)
 {
     *pos = -1;
     if (n == 0) return MP_SYNTAX_DOMAIN_EMPTY;
-    if (d[0] == '[') return check_literal(d, n, off, flags, out, pos);
+    if (d[0] == '[') {
+        mp_syntax_code code = check_literal(d, n, off, flags, out, pos);
+        *ascii_len = strlen(out->ascii_domain);
+        return code;
+    }
 
-    /* In the input's own terms: characters and empty labels, so positions
-     * are exact; and whether IDNA is needed at all. */
-    bool idn = false;
-    size_t label_start = 0, last_dot = 0;
+    /* One pass in the input's own terms, so positions are exact: characters,
+     * empty labels, hyphens at label ends, and whether IDNA is needed at all.
+     * ASCII is lower-cased on the way and the hostname rules are checked on
+     * it: that is all an ASCII domain without A-labels needs. */
+    char ascii[MP_INPUT_MAX + 1];
+    bool idn = false, tld_numeric = true;
+    size_t label_start = 0, last_dot = 0, labels = 1;
+    int long_label = -1; /* offset of the 64th octet of the first long ASCII label */
     for (size_t i = 0; i < n;) {
         unsigned char c = d[i];
         if (c < 0x80) {
-            if (c == '.') {
+            unsigned cls = ascii_class[c];
+            if (cls & CC_LDH) {
                 if (i == label_start) {
-                    *pos = (int)(off + i);
-                    return MP_SYNTAX_LABEL_EMPTY;
+                    /* RFC 5891 §4.2.3.1: a U-label may not start with a
+                     * hyphen either, and its A-label would hide it. */
+                    if (c == '-') {
+                        *pos = (int)(off + i);
+                        return MP_SYNTAX_LABEL_HYPHEN;
+                    }
+                    if (n - i >= 4 && ascii_lower(c) == 'x' && ascii_lower(d[i + 1]) == 'n' &&
+                        d[i + 2] == '-' && d[i + 3] == '-')
+                        idn = true; /* an A-label: IDNA must decode and validate it */
                 }
-                if (d[i - 1] == '-') {
-                    *pos = (int)(off + i - 1);
-                    return MP_SYNTAX_LABEL_HYPHEN;
-                }
-                last_dot = i;
-                label_start = ++i;
+                if (i - label_start == MP_LABEL_MAX && long_label < 0) long_label = (int)i;
+                tld_numeric = tld_numeric && (cls & CC_DIGIT);
+                ascii[i] = (char)((cls & CC_UPPER) ? c + 32 : c);
+                i++;
                 continue;
             }
-            if (!(ascii_class[c] & CC_LDH)) {
+            if (c != '.') {
                 *pos = (int)(off + i);
                 return MP_SYNTAX_LABEL_INVALID_CHAR;
             }
-            /* RFC 5891 §4.2.3.1: a U-label may not start or end with a
-             * hyphen either, and its A-label would hide a leading one. */
-            if (c == '-' && i == label_start) {
+            if (i == label_start) {
                 *pos = (int)(off + i);
+                return MP_SYNTAX_LABEL_EMPTY;
+            }
+            if (d[i - 1] == '-') {
+                *pos = (int)(off + i - 1);
                 return MP_SYNTAX_LABEL_HYPHEN;
             }
-            if (i == label_start && n - i >= 4 && ascii_lower(c) == 'x' &&
-                ascii_lower(d[i + 1]) == 'n' && d[i + 2] == '-' && d[i + 3] == '-')
-                idn = true; /* an A-label: IDNA must decode and validate it */
-            i++;
+            ascii[i] = '.';
+            last_dot = i;
+            label_start = ++i;
+            labels++;
+            tld_numeric = true;
             continue;
         }
         uint32_t cp = 0;
@@ -670,9 +734,8 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
             }
             last_dot = i;
             label_start = i + len;
-        } else {
-            idn = true;
         }
+        idn = true; /* even a lone full stop: IDNA maps it to '.' */
         i += len;
     }
     if (label_start == n) { /* a trailing dot: "x.org." */
@@ -684,77 +747,45 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
         return MP_SYNTAX_LABEL_HYPHEN;
     }
 
-    char ascii[MP_INPUT_MAX + 1];
     size_t alen;
     if (!idn) {
-        for (size_t i = 0; i < n; i++) ascii[i] = (char)ascii_lower(d[i]);
-        ascii[n] = '\0';
+        if (long_label >= 0) {
+            *pos = (int)off + long_label;
+            return MP_SYNTAX_LABEL_TOO_LONG;
+        }
+        if (n > MP_DOMAIN_MAX) return MP_SYNTAX_DOMAIN_TOO_LONG;
+        if (labels < 2) return MP_SYNTAX_DOMAIN_ONE_LABEL;
+        if (tld_numeric) {
+            *pos = (int)(off + label_start);
+            return MP_SYNTAX_NUMERIC_TLD;
+        }
         alen = n;
+        memcpy(out->ascii_domain, ascii, alen);
+        out->ascii_domain[alen] = '\0';
+        memcpy(out->unicode_domain, out->ascii_domain, alen + 1);
     } else {
         int bad = -1;
         mp_syntax_code code = mp_idna_to_ascii((const char *)d, n, ascii, sizeof ascii,
                                                out->unicode_domain, sizeof out->unicode_domain,
                                                &bad);
+        if (code == MP_SYNTAX_OK) {
+            ascii[sizeof ascii - 1] = '\0';
+            alen = strlen(ascii);
+            code = check_a_labels(ascii, alen, d, n, off, pos);
+        } else {
+            *pos = (bad >= 0 && (size_t)bad < n) ? (int)(off + (size_t)bad) : -1;
+            if (code == MP_SYNTAX_TOO_LONG) { /* the A-labels outgrew the buffer */
+                *pos = -1;
+                code = MP_SYNTAX_DOMAIN_TOO_LONG;
+            }
+        }
         if (code != MP_SYNTAX_OK) {
             out->unicode_domain[0] = '\0';
-            *pos = (bad >= 0 && (size_t)bad < n) ? (int)(off + (size_t)bad) : -1;
-            if (code == MP_SYNTAX_TOO_LONG) {
-                *pos = -1;
-                return MP_SYNTAX_DOMAIN_TOO_LONG;
-            }
             return code;
         }
-        ascii[sizeof ascii - 1] = '\0';
-        alen = strlen(ascii);
+        memcpy(out->ascii_domain, ascii, alen + 1);
     }
-
-    /* DNS hostname rules on the A-label form (RFC 1035 §2.3.1, RFC 1123
-     * §2.1): 1-63 octets of letters, digits and hyphens, no hyphen at
-     * either end. An ASCII input maps octet for octet; an IDN label is
-     * pointed at by its start. */
-    size_t labels = 0, start = 0, tld_start = 0;
-    for (size_t i = 0; i <= alen; i++) {
-        if (i < alen && ascii[i] != '.') {
-            unsigned char c = (unsigned char)ascii[i];
-            if (c >= 0x80 || !(ascii_class[c] & CC_LDH)) {
-                *pos = (int)(off + (idn ? input_label_offset(d, n, labels) : i));
-                return MP_SYNTAX_LABEL_INVALID_CHAR;
-            }
-            continue;
-        }
-        size_t label_len = i - start;
-        size_t at_label = off + (idn ? input_label_offset(d, n, labels) : start);
-        if (label_len == 0) {
-            *pos = (int)at_label;
-            return MP_SYNTAX_LABEL_EMPTY;
-        }
-        if (label_len > MP_LABEL_MAX) {
-            *pos = (int)(idn ? at_label : off + start + MP_LABEL_MAX);
-            return MP_SYNTAX_LABEL_TOO_LONG;
-        }
-        if (ascii[start] == '-') {
-            *pos = (int)at_label;
-            return MP_SYNTAX_LABEL_HYPHEN;
-        }
-        if (ascii[i - 1] == '-') {
-            *pos = (int)(idn ? at_label : off + i - 1);
-            return MP_SYNTAX_LABEL_HYPHEN;
-        }
-        tld_start = start;
-        labels++;
-        start = i + 1;
-    }
-    if (alen > MP_DOMAIN_MAX) return MP_SYNTAX_DOMAIN_TOO_LONG;
-    if (labels < 2) return MP_SYNTAX_DOMAIN_ONE_LABEL;
-    bool numeric = true;
-    for (size_t i = tld_start; i < alen && numeric; i++)
-        numeric = (ascii_class[(unsigned char)ascii[i]] & CC_DIGIT) != 0;
-    if (numeric) {
-        *pos = (int)(off + (idn ? input_label_offset(d, n, labels - 1) : tld_start));
-        return MP_SYNTAX_NUMERIC_TLD;
-    }
-    memcpy(out->ascii_domain, ascii, alen + 1);
-    if (!idn) memcpy(out->unicode_domain, ascii, alen + 1);
+    *ascii_len = alen;
     return MP_SYNTAX_OK;
 }
 
@@ -820,8 +851,9 @@ static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned
         ? check_quoted(s, local_len, &local_pos, &out->smtputf8)
         : check_dot_atom(s, local_len, flags, &local_pos, &out->smtputf8);
     out->quoted_local = quoted && local_code == MP_SYNTAX_OK;
-    mp_syntax_code domain_code =
-        check_domain(s + at + 1, len - local_len - 1, local_len + 1, flags, out, &domain_pos);
+    size_t ascii_len = 0;
+    mp_syntax_code domain_code = check_domain(s + at + 1, len - local_len - 1, local_len + 1,
+                                              flags, out, &domain_pos, &ascii_len);
     *pos = local_pos;
     if (local_code != MP_SYNTAX_OK) return local_code;
     *pos = domain_pos;
@@ -830,7 +862,6 @@ static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned
     /* Step 7. RFC 5321 §4.5.3.1.3: the path is at most 256 octets with its
      * angle brackets, so the address is at most 254. */
     *pos = -1;
-    size_t ascii_len = strlen(out->ascii_domain);
     if (local_len + 1 + ascii_len > MP_ADDRESS_MAX) return MP_SYNTAX_TOO_LONG;
     if (!out->domain_literal && !(flags & MP_ALLOW_SPECIAL_USE) &&
         is_special_use(out->ascii_domain, ascii_len))

@@ -248,6 +248,8 @@ static const keyword not_found_words[] = {
     {"doesn't exist", false},     {"no such user", false},     {"no such mailbox", false},
     {"unknown recipient", false}, {"invalid recipient", false}, {"invalid mailbox", false},
     {"unknown mailbox", false},   {"not found", false},        {"no mailbox", false},
+    /* Yahoo: "554 delivery error: dd This user doesn't have a yahoo.com account" */
+    {"doesn't have a", false},    {"does not have a", false},  {"no such account", false},
 };
 
 static const keyword disabled_words[] = {

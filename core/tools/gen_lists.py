@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compile the text lists in core/data into static C lookup tables.
 
-    gen_lists.py DATA_DIR OUT.c
+    gen_lists.py [--fp-bytes=3|4] [--squats] DATA_DIR OUT.c
 
 Reads disposable.txt, disposable-allowlist.txt, free.txt, role.txt and
 popular.txt (one entry a line, '#' comments) and writes one C file with the
@@ -88,9 +88,12 @@ def bucket_bits_for(n):
     return bits
 
 
+FP_BYTES = 4  # --fp-bytes: 4 (default) or 3, the stored fingerprint width
+
+
 def fingerprint(s, bits):
     h = list_hash(s)
-    return (h >> (64 - bits) if bits else 0), h & 0xFFFFFFFF
+    return (h >> (64 - bits) if bits else 0), h & ((1 << (8 * FP_BYTES)) - 1)
 
 
 class NameSet:
@@ -266,7 +269,8 @@ def c_bytes(data, indent="    ", per_line=16):
 
 
 def emit_set(out, cname, nameset, comment):
-    """A set as a bucket index over sorted 32-bit fingerprints."""
+    """A set as a bucket index over sorted fingerprints (FP_BYTES octets
+    each, little-endian)."""
     if len(nameset.names) > 0xFFFF:
         fail("%s: too many entries for a 16-bit index" % cname)
     nb = 1 << nameset.bits
@@ -284,12 +288,15 @@ def emit_set(out, cname, nameset, comment):
     out.append("static const uint16_t %s_index[%d] = {\n%s\n};" % (
         cname, len(index),
         "\n".join("    " + ",".join(str(v) for v in index[i:i + 16]) + "," for i in range(0, len(index), 16))))
-    out.append("static const uint32_t %s_fp[%d] = {\n%s\n};" % (
-        cname, len(fps),
-        "\n".join("    " + ",".join("0x%08xu" % v for v in fps[i:i + 6]) + "," for i in range(0, len(fps), 6))))
-    out.append("const mp_name_set %s = { %s_index, %s_fp, %du, %du };\n" % (
-        cname, cname, cname, nameset.bits, len(nameset.names)))
-    return len(index) * 2 + len(fps) * 4
+    raw = bytearray()
+    for v in fps:
+        raw += v.to_bytes(FP_BYTES, "little")
+    out.append("static const unsigned char %s_fp[%d] = {\n%s\n};" % (
+        cname, len(raw),
+        "\n".join("    " + ",".join("0x%02x" % v for v in raw[i:i + 16]) + "," for i in range(0, len(raw), 16))))
+    out.append("const mp_name_set %s = { %s_index, %s_fp, %du, %du, %du };\n" % (
+        cname, cname, cname, FP_BYTES, nameset.bits, len(nameset.names)))
+    return len(index) * 2 + len(raw)
 
 
 def c_string(s):
@@ -297,9 +304,16 @@ def c_string(s):
 
 
 def main():
-    if len(sys.argv) < 3:
-        fail("usage: gen_lists.py DATA_DIR OUT.c")
-    data_dir, out_path = sys.argv[1], sys.argv[2]
+    global FP_BYTES
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    for a in sys.argv[1:]:
+        if a.startswith("--fp-bytes="):
+            FP_BYTES = int(a.split("=", 1)[1])
+            if FP_BYTES not in (3, 4):
+                fail("--fp-bytes must be 3 or 4")
+    if len(args) != 2:
+        fail("usage: gen_lists.py [--fp-bytes=3|4] [--squats] DATA_DIR OUT.c")
+    data_dir, out_path = args
 
     disposable, dversion = read_list(data_dir + "/disposable.txt")
     allow, _ = read_list(data_dir + "/disposable-allowlist.txt")
@@ -380,8 +394,9 @@ def main():
         f.write("\n".join(out) + "\n")
     total = sum(sizes.values())
     sys.stdout.write("gen_lists.py: disposable %d, allow %d, free %d (typo-squats %d), role %d, "
-                     "popular %d; %d table bytes\n" % (len(disposable), len(allow), len(free),
-                                                      len(squats), len(role), len(popular), total))
+                     "popular %d; %d-byte fingerprints, %d table bytes\n" % (
+                         len(disposable), len(allow), len(free), len(squats), len(role),
+                         len(popular), FP_BYTES, total))
     if "--squats" in sys.argv:
         sys.stdout.write("typo-squats: %s\n" % " ".join(squats))
 

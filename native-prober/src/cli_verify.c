@@ -26,7 +26,10 @@ enum { RECORD_MAX = 1 << 20, CSV_COLUMNS_MAX = 256 };
 typedef enum { OUT_NDJSON = 0, OUT_CSV } out_format;
 typedef enum { IN_AUTO = 0, IN_LINES, IN_CSV } in_format;
 
+typedef struct verify_run verify_run;
+
 typedef struct record {
+    verify_run *run;
     uint64_t seq;
     char *line;            /* the input record (a CSV row keeps all its columns) */
     size_t line_len;
@@ -37,7 +40,7 @@ typedef struct record {
     bool done;
 } record;
 
-typedef struct verify_run {
+struct verify_run {
     struct event_base *base;
     mp_prober *prober;
     out_format format;
@@ -61,7 +64,7 @@ typedef struct verify_run {
     bool header_printed;
     struct event *progress_ev;
     struct timeval started;
-} verify_run;
+};
 
 static const char *const csv_result_columns[] = {
     "status", "reason", "action", "score", "normalized", "smtp_result", "smtp_code", "smtp_enhanced_code",
@@ -367,6 +370,7 @@ static void fill_window(verify_run *run)
         record *rec = next_record(run);
         if (!rec)
             break;
+        rec->run = run;
         rec->seq = run->next_seq++;
         run->window[rec->seq % run->window_size] = rec;
         if (!mp_prober_submit(run->prober, rec->address, rec->address_len, on_result, rec)) {
@@ -493,12 +497,10 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
     draw_progress(arg, false);
 }
 
-static verify_run *g_run_for_cb; /* set once in mp_cmd_verify; the callback arg is the record */
-
 static void on_result(const mp_result *r, const mp_probe_details *d, void *arg)
 {
     record *rec = arg;
-    verify_run *run = g_run_for_cb;
+    verify_run *run = rec->run;
     cJSON *obj = mp_result_to_json(r, rec->address, rec->address_len, d);
     if (run->format == OUT_CSV) {
         rec->obj = obj;
@@ -652,7 +654,6 @@ int mp_cmd_verify(int argc, char **argv)
         event_base_free(run.base);
         return 2;
     }
-    g_run_for_cb = &run;
     gettimeofday(&run.started, NULL);
     if (run.progress) {
         run.progress_ev = event_new(run.base, -1, EV_PERSIST, on_progress, &run);
@@ -681,6 +682,5 @@ int mp_cmd_verify(int argc, char **argv)
     if (run.in && run.in != stdin)
         fclose(run.in);
     event_base_free(run.base);
-    g_run_for_cb = NULL;
     return 0;
 }

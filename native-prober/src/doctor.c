@@ -107,12 +107,14 @@ static void query_sync(ares_channel ch, const char *name, int type, dns_reply *r
     ares_query(ch, name, C_IN, type, on_reply, r);
     while (!r->done) {
         ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-        int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+        /* Bit i: socks[i] readable; bit i + 16: writable. Tested as unsigned
+         * because ARES_GETSOCK_WRITABLE() shifts a signed 1 into bit 31. */
+        unsigned bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
         struct pollfd pfd[ARES_GETSOCK_MAXNUM];
         int n = 0;
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-            short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-                               (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+            short ev = (short)((((bits >> i) & 1u) ? POLLIN : 0) |
+                               (((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u) ? POLLOUT : 0));
             if (!ev)
                 continue;
             pfd[n].fd = socks[i];

@@ -377,6 +377,10 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
             d->catch_all = MP_CATCH_ALL_NO;
         else
             d->catch_all = MP_CATCH_ALL_INCONCLUSIVE;
+        /* Their transcripts should show the test that decided them. */
+        if (p->cfg.transcript)
+            for (mp_probe *q = d->parked.head; q; q = q->next)
+                snapshot_transcript(q, s);
         release_parked(p, d);
         return;
     }

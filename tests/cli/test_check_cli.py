@@ -175,6 +175,25 @@ class EveryLineAnswered(unittest.TestCase):
         self.assertEqual(objs[1]["email"], "ok@acme-corp.net")
         self.assertTrue(objs[1]["syntax"]["valid"])
 
+    def test_random_bytes_always_give_one_valid_json_line_each(self):
+        import random
+        rng = random.Random(1234)
+        alphabet = bytes(b for b in range(256) if b != 0x0A)
+        lines = [bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 80))) for _ in range(2000)]
+        lines += [b"%s@%s" % (l[:20], l[20:]) for l in lines[:500]]
+        code, objs = answers(["--json", "-"], b"\n".join(lines) + b"\n")
+        self.assertIn(code, (0, 1))
+        self.assertEqual(len(objs), len(lines))
+        for line, o in zip(lines, objs):
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if "\0" not in text:
+                self.assertEqual(o["email"], text)
+
     def test_large_input_streams(self):
         n = 50000
         data = b"".join(b"user%d@acme-corp.net\n" % i for i in range(n))

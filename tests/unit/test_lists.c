@@ -44,20 +44,25 @@ TEST(real_providers_are_not_disposable)
     CHECK(!disposable("mail.gmail.com"));
 }
 
-/* A one-bucket fingerprint set built at run time, like the generator does. */
-static mp_name_set make_set(const char *const *names, size_t n, uint32_t *fp, uint16_t *index)
+/* A one-bucket set of 4-octet fingerprints built at run time, the way the
+ * generator builds them. `fp` holds 4 * n octets. */
+static mp_name_set make_set(const char *const *names, size_t n, unsigned char *fp, uint16_t *index)
 {
-    for (size_t i = 0; i < n; i++)
-        fp[i] = (uint32_t)mp_list_hash(names[i], strlen(names[i]));
+    uint32_t v[8];
+    for (size_t i = 0; i < n && i < 8; i++)
+        v[i] = (uint32_t)mp_list_hash(names[i], strlen(names[i]));
     for (size_t i = 1; i < n; i++) /* insertion sort: sorted within the bucket */
-        for (size_t j = i; j > 0 && fp[j - 1] > fp[j]; j--) {
-            uint32_t t = fp[j];
-            fp[j] = fp[j - 1];
-            fp[j - 1] = t;
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint32_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
         }
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < 4; b++)
+            fp[4 * i + (size_t)b] = (unsigned char)(v[i] >> (8 * b));
     index[0] = 0;
     index[1] = (uint16_t)n;
-    mp_name_set set = {index, fp, 0, (uint32_t)n};
+    mp_name_set set = {index, fp, 4, 0, (uint32_t)n};
     return set;
 }
 
@@ -65,7 +70,7 @@ TEST(allowlist_wins_at_the_same_or_a_more_specific_level)
 {
     static const char *const listed_names[] = {"example.net", "throwaway.example"};
     static const char *const allowed_names[] = {"good.example.net", "throwaway.example"};
-    uint32_t fp1[2], fp2[2];
+    unsigned char fp1[8], fp2[8];
     uint16_t ix1[2], ix2[2];
     mp_name_set listed = make_set(listed_names, 2, fp1, ix1);
     mp_name_set allowed = make_set(allowed_names, 2, fp2, ix2);

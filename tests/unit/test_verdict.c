@@ -1,6 +1,7 @@
 /* The verdict rules and the SMTP reply classification, one test per rule of
  * docs/result-schema.md. Results are built by hand (not through mp_parse) so
- * these tests depend on nothing but verdict.c. */
+ * those tests depend on nothing but verdict.c; the mp_check tests at the end
+ * run the whole local pipeline (parser, lists, typos). */
 #include <string.h>
 #include "mailprobe/core.h"
 #include "test.h"
@@ -448,6 +449,12 @@ TEST(classify_550_without_enhanced_code_uses_the_text)
         CHECK_CLASSIFY(550, NULL, texts[i], MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
 }
 
+TEST(classify_yahoo_no_account_wording_is_mailbox_not_found)
+{
+    CHECK_CLASSIFY(554, NULL, "delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0] - mta1003.mail.ir2.yahoo.com",
+                   MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+}
+
 TEST(classify_5_7_1_user_unknown_stays_blocked)
 {
     CHECK_CLASSIFY(550, "5.7.1", "user unknown", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
@@ -537,6 +544,77 @@ TEST(classified_rejection_gives_the_documented_verdict)
     CHECK_VERDICT(r, MP_STATUS_DELIVERABLE, MP_REASON_ACCEPTED, MP_ACTION_SEND);
 }
 
+/* ---- mp_check: the local pipeline ---------------------------------------- */
+
+#define CHECK_ADDRESS(r, s) mp_check((s), strlen(s), NULL, NULL, (r))
+
+TEST(check_normalizes_to_local_as_given_and_lower_case_ascii_domain)
+{
+    static mp_result r;
+    CHECK_ADDRESS(&r, "Ann.Lee@B\xC3\xBC" "cher.DE");
+    CHECK(r.syntax.valid);
+    CHECK_EQ_STR(r.normalized, "Ann.Lee@xn--bcher-kva.de");
+    CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_NOT_CHECKED, MP_ACTION_SEGMENT);
+}
+
+TEST(check_suggestion_is_the_full_corrected_address)
+{
+    static mp_result r;
+    CHECK_ADDRESS(&r, "Someone@Gmai.com");
+    CHECK(r.has_suggestion);
+    CHECK_EQ_STR(r.suggestion, "Someone@gmail.com");
+}
+
+TEST(check_sets_local_flags_and_the_verdict_follows)
+{
+    static mp_result r;
+    CHECK_ADDRESS(&r, "info@gmail.com");
+    CHECK(r.role);
+    CHECK(r.free);
+    CHECK(!r.disposable);
+    CHECK_EQ_STR(mp_reason_name(r.reason), "not_checked");
+    CHECK_ADDRESS(&r, "ann@mailinator.com");
+    CHECK(r.disposable);
+    CHECK_VERDICT(r, MP_STATUS_RISKY, MP_REASON_DISPOSABLE, MP_ACTION_SEGMENT);
+}
+
+TEST(check_reused_result_keeps_nothing_from_the_previous_address)
+{
+    static mp_result r;
+    CHECK_ADDRESS(&r, "info@gmai.com");
+    CHECK(r.has_suggestion);
+    CHECK(r.role);
+    CHECK_ADDRESS(&r, "info.gmai.com");
+    CHECK(!r.syntax.valid);
+    CHECK(!r.has_suggestion);
+    CHECK(!r.role);
+    CHECK(!r.free);
+    CHECK(!r.disposable);
+    CHECK_EQ_STR(r.suggestion, "");
+    CHECK_EQ_STR(r.normalized, "");
+    CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_INVALID_SYNTAX, MP_ACTION_REMOVE);
+}
+
+TEST(check_special_use_domain_is_undeliverable_unless_allowed)
+{
+    static mp_result r;
+    CHECK_ADDRESS(&r, "ann@foo.test");
+    CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_SPECIAL_USE_DOMAIN, MP_ACTION_REMOVE);
+    mp_options o = {MP_ALLOW_SPECIAL_USE};
+    mp_check("ann@foo.test", 12, &o, NULL, &r);
+    CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_NOT_CHECKED, MP_ACTION_SEGMENT);
+}
+
+TEST(check_applies_the_policy)
+{
+    static mp_result r;
+    mp_policy p;
+    mp_policy_default(&p);
+    p.role_is_risky = true;
+    mp_check("info@acme-corp.net", 18, NULL, &p, &r);
+    CHECK_VERDICT(r, MP_STATUS_RISKY, MP_REASON_ROLE_ACCOUNT, MP_ACTION_SEGMENT);
+}
+
 int main(void)
 {
     RUN(policy_defaults_make_disposable_and_catch_all_risky_only);
@@ -578,6 +656,7 @@ int main(void)
     RUN(classify_other_550_553_with_5_1_x_is_mailbox_not_found);
     RUN(classify_sender_rejections_5_1_7_and_5_1_8_are_blocked);
     RUN(classify_550_without_enhanced_code_uses_the_text);
+    RUN(classify_yahoo_no_account_wording_is_mailbox_not_found);
     RUN(classify_5_7_1_user_unknown_stays_blocked);
     RUN(classify_block_words_are_blocked_even_with_user_unknown);
     RUN(classify_5_2_1_or_disabled_wording_is_mailbox_disabled);
@@ -589,5 +668,11 @@ int main(void)
     RUN(classify_text_matching_is_case_insensitive);
     RUN(classify_accepts_a_null_result_pointer);
     RUN(classified_rejection_gives_the_documented_verdict);
+    RUN(check_normalizes_to_local_as_given_and_lower_case_ascii_domain);
+    RUN(check_suggestion_is_the_full_corrected_address);
+    RUN(check_sets_local_flags_and_the_verdict_follows);
+    RUN(check_reused_result_keeps_nothing_from_the_previous_address);
+    RUN(check_special_use_domain_is_undeliverable_unless_allowed);
+    RUN(check_applies_the_policy);
     return test_report();
 }
