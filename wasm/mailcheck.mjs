@@ -4,7 +4,7 @@
 //   import { load } from './mailcheck.mjs';
 //   const mc = await load();
 //   mc.check('someone@gmial.com').suggestion   // 'someone@gmail.com'
-//   mc.checkMany(textarea.value)               // one result per non-empty line
+//   mc.checkMany(textarea.value)               // one result per line, as the CLI reads stdin
 //
 // Layers: the C exports (wasm/binding.c, listed in wasm/exports.txt), the
 // Emscripten glue (inlined below at build time), and this file, the only

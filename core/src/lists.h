@@ -39,7 +39,22 @@ typedef struct mp_popular_domain {
     uint8_t len;
     uint8_t name_len;
     uint8_t suffix_id;     /* its suffix: mp_popular_suffixes[suffix_id] */
+    uint32_t name_mask;    /* mp_letter_mask() of the name */
 } mp_popular_domain;
+
+/* Which characters occur in s: bit c - 'a' for letters, 26 + c % 6 for
+ * anything else (digits, '-', '.'). Two names whose masks differ in k bits
+ * are at least k / 2 edits apart; the suggester skips them cheaply. Must
+ * match letter_mask() in gen_lists.py. */
+static inline uint32_t mp_letter_mask(const char *s, size_t len)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        m |= UINT32_C(1) << ((c >= 'a' && c <= 'z') ? c - 'a' : 26 + c % 6);
+    }
+    return m;
+}
 
 /* A distinct public suffix of the popular domains ("com", "co.uk"). */
 typedef struct mp_popular_suffix {

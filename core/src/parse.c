@@ -112,10 +112,12 @@ static bool is_unicode_space(uint32_t cp)
 
 /* What a non-ASCII local part may hold (RFC 6531 allows any UTF-8; we keep
  * letters, marks and decimal digits: general categories L*, M*, Nd, from
- * Unicode 14). Generated with:
- *   python3 -c 'import unicodedata as u; ...category(chr(c))[0] in "LM"
- *               or category(chr(c)) == "Nd" for c in 0x80..0x10FFFF'
- * merged into inclusive ranges. */
+ * Unicode 14, Python 3.11's unicodedata). Regenerate with:
+ *   python3 -c 'import unicodedata as u; c = lambda x: u.category(chr(x));
+ *     ok = [x for x in range(0x80, 0x110000) if c(x)[0] in "LM" or c(x) == "Nd"]
+ *     r = [[ok[0], ok[0]]]; [r[-1].__setitem__(1, x) if x == r[-1][1] + 1
+ *       else r.append([x, x]) for x in ok[1:]]; print(len(r))'
+ * which yields these 744 inclusive ranges. */
 static const cp_range letter_mark_digit_ranges[] = {
     {0xAA, 0xAA}, {0xB5, 0xB5}, {0xBA, 0xBA}, {0xC0, 0xD6}, {0xD8, 0xF6},
     {0xF8, 0x2C1}, {0x2C6, 0x2D1}, {0x2E0, 0x2E4}, {0x2EC, 0x2EC}, {0x2EE, 0x2EE},

@@ -140,8 +140,10 @@ static const char *tld_fix(const char *label, size_t len)
     if (len < 2 || len > 4)
         return NULL;
     for (size_t i = 0; i < sizeof tld_typos / sizeof tld_typos[0]; i++) {
-        if (tld_typos[i].len == len && memcmp(tld_typos[i].typo, label, len) == 0)
-            return tld_typos[i].tld;
+        const struct tld_typo *t = &tld_typos[i];
+        if (t->len == len && t->typo[0] == label[0] && t->typo[1] == label[1] &&
+            memcmp(t->typo, label, len) == 0)
+            return t->tld;
     }
     return NULL;
 }
@@ -190,6 +192,14 @@ static int suffix_cost(const char *s, size_t n, const char *p, size_t m,
 
 /* ---- Suggestion --------------------------------------------------------- */
 
+static int popcount32(uint32_t x)
+{
+    int n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
 /* Where the last `labels` labels of `d` start, or 0 when d has no more. */
 static size_t suffix_start(const char *d, size_t len, size_t labels)
 {
@@ -214,6 +224,8 @@ static const mp_popular_domain *nearest_popular(const char *d, size_t len, bool 
         return NULL;
     size_t sld_at = suffix_start(d, len, 2); /* 0 when d has just two labels */
     const char *fixed_tld = tld_fix(d + tld_at, len - tld_at); /* 3 letters */
+    uint32_t tld_mask = mp_letter_mask(d, tld_at - 1);             /* name before the TLD */
+    uint32_t sld_mask = sld_at ? mp_letter_mask(d, sld_at - 1) : 0;
 
     /* Each distinct popular suffix is compared once (there are ~20), so
      * the loop over the popular domains is mostly a byte test. */
@@ -237,6 +249,11 @@ static const mp_popular_domain *nearest_popular(const char *d, size_t len, bool 
         size_t diff = name_len > p->name_len ? name_len - p->name_len : p->name_len - name_len;
         if ((int)diff * SLIP > budget)
             continue; /* cheapest test first: lengths too far apart */
+        /* Every edit changes at most two mask bits for at least one
+         * half-edit, except slips that keep the letters (doubling, swaps). */
+        uint32_t mask = at == tld_at ? tld_mask : sld_mask;
+        if (popcount32(mask ^ p->name_mask) > 2 * budget)
+            continue;
         int dn = typo_distance(d, name_len, p->domain, p->name_len, budget);
         if (dn > budget)
             continue;
@@ -265,9 +282,11 @@ bool mp_suggest_domain(const char *ascii_domain, size_t len, char *out, size_t c
 {
     if (!ascii_domain || len == 0 || len > MP_DOMAIN_MAX)
         return false;
-    /* Fast path: a real free provider is never corrected. */
-    if (mp_is_free_domain(ascii_domain, len) &&
-        !mp_name_set_contains(&mp_list_free_typo_squat, ascii_domain, len))
+    /* Fast path: a real free provider is never corrected. One hash serves
+     * both lookups. */
+    uint64_t h = mp_list_hash(ascii_domain, len);
+    if (mp_name_set_contains_hash(&mp_list_free, h) &&
+        !mp_name_set_contains_hash(&mp_list_free_typo_squat, h))
         return false;
 
     bool exact;

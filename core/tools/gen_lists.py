@@ -206,6 +206,15 @@ def suffix_slip(suf, psuf):
     return False
 
 
+def letter_mask(name):
+    """Which of a-z, 0-9 (folded onto 32 bits) occur; mp_letter_mask()."""
+    m = 0
+    for c in name:
+        o = ord(c)
+        m |= 1 << ((o - 97) if 97 <= o <= 122 else (26 + o % 6))
+    return m
+
+
 def split_suffix(domain):
     labels = domain.split(".")
     if len(labels) >= 3 and labels[-2] in SUFFIX_SECOND_LEVEL:
@@ -384,7 +393,8 @@ def main():
     out.append("const mp_popular_domain mp_popular_domains[] = {")
     for p in popular:
         name, suf = split_suffix(p)
-        out.append("    { %s, %du, %du, %du }," % (c_string(p), len(p), len(name), suffixes.index(suf)))
+        out.append("    { %s, %du, %du, %du, 0x%08xu }," % (
+            c_string(p), len(p), len(name), suffixes.index(suf), letter_mask(name)))
     out.append("};")
     out.append("const size_t mp_popular_domain_count = %d;\n" % len(popular))
     out.append("const char mp_list_disposable_version[] = %s;" % c_string(dversion or "unknown"))

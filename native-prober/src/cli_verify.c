@@ -484,8 +484,14 @@ static void draw_progress(verify_run *run, bool final)
     struct timeval now;
     gettimeofday(&now, NULL);
     double secs = (double)(now.tv_sec - run->started.tv_sec) + (now.tv_usec - run->started.tv_usec) / 1e6;
-    fprintf(stderr, "\r\033[K%zu done / %llu read  deliverable %zu  undeliverable %zu  risky %zu  unknown %zu  %.1fs%s",
-            run->printed, (unsigned long long)run->next_seq, run->by_status[MP_STATUS_DELIVERABLE],
+    /* The bar shows done / read: input streams, so the total is not known. */
+    char bar[21];
+    size_t fill = run->next_seq ? (size_t)(20.0 * (double)run->printed / (double)run->next_seq) : 0;
+    for (size_t i = 0; i < 20; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[20] = '\0';
+    fprintf(stderr, "\r\033[K[%s] %zu done / %llu read  deliverable %zu  undeliverable %zu  risky %zu  unknown %zu  %.1fs%s",
+            bar, run->printed, (unsigned long long)run->next_seq, run->by_status[MP_STATUS_DELIVERABLE],
             run->by_status[MP_STATUS_UNDELIVERABLE], run->by_status[MP_STATUS_RISKY],
             run->by_status[MP_STATUS_UNKNOWN], secs, final ? "\n" : "");
 }

@@ -57,11 +57,15 @@ typedef void (*mp_dns_mx_cb)(const mp_mx_answer *answer, void *arg);
 mp_dns *mp_dns_new(struct event_base *base, const mp_dns_config *cfg, char *err, size_t errlen);
 
 /* Cancels outstanding queries (their callbacks run with MP_DNS_ERROR and
- * error "cancelled") and frees everything. */
+ * error "cancelled") and frees everything. May be called from inside an
+ * mp_dns callback: the resolver is then freed when that callback returns. */
 void mp_dns_free(mp_dns *dns);
 
 /* Resolves the mail hosts of `ascii_domain`. The callback always runs later
- * from the loop, never inside this call, even for cached answers. */
+ * from the loop, never inside this call, even for cached answers (sole
+ * exception: out of memory, reported at once as MP_DNS_ERROR). Concurrent
+ * calls for one domain share one lookup. Each host's addresses list IPv4
+ * before IPv6. An invalid name gets MP_DNS_ERROR. */
 void mp_dns_resolve_mail_hosts(mp_dns *dns, const char *ascii_domain,
                                mp_dns_mx_cb cb, void *arg);
 

@@ -15,7 +15,10 @@
 
 #include "scheduler.h"
 
-enum { INPUT_KEEP_MAX = 8192 }; /* longer input is too_long anyway */
+enum {
+    INPUT_KEEP_MAX = 8192,        /* longer input is too_long anyway */
+    DEADLINE_EXTENSIONS_MAX = 9,  /* queue waits extend --timeout at most 9 times */
+};
 
 static void admit_some(mp_prober *p);
 
@@ -149,9 +152,14 @@ void mp_prober_free(mp_prober *p)
     if (!p)
         return;
     p->shutting_down = true;
-    mp_sched_free_all(p);
+    /* DNS first: its cancelled callbacks still see live domains. */
     if (p->dns)
         mp_dns_free(p->dns);
+    p->dns = NULL;
+    /* The lists probes sit in die with their domains: forget them first. */
+    for (mp_probe *probe = p->all; probe; probe = probe->all_next)
+        probe->list = NULL;
+    mp_sched_free_all(p);
     while (p->all)
         probe_free(p, p->all);
     if (p->admit_ev)
@@ -245,9 +253,21 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     mp_prober *p = probe->domain ? probe->domain->prober : NULL;
     if (!p)
         return;
+    mp_domain *d = probe->domain;
+    /* Waiting in the queue while the domain's sessions are busy is the
+     * politeness limits at work, not a server failing to answer: extend, a
+     * bounded number of times, so big lists at one domain do not time out
+     * in the queue. */
+    if (probe->where == MP_PROBE_DOMAIN_QUEUE && d->dns_state == MP_DOMAIN_READY &&
+        (d->sessions > 0 || evtimer_pending(d->pump_timer, NULL)) &&
+        probe->deadline_extensions < DEADLINE_EXTENSIONS_MAX) {
+        probe->deadline_extensions++;
+        struct timeval tv = {p->cfg.timeout_ms / 1000, (p->cfg.timeout_ms % 1000) * 1000};
+        evtimer_add(probe->deadline, &tv);
+        return;
+    }
     mp_evidence ev;
     memset(&ev, 0, sizeof ev);
-    mp_domain *d = probe->domain;
     if (d->dns_state == MP_DOMAIN_READY) {
         ev.dns = MP_DNS_OK;
         ev.smtp = MP_SMTP_UNAVAILABLE;

@@ -332,6 +332,8 @@ static mp_rcpt *on_take(void *owner, mp_smtp_session *s, mp_take_phase phase)
                 ev.smtp = MP_SMTP_UNAVAILABLE;
                 ev.smtp_reason = MP_REASON_SMTPUTF8_UNSUPPORTED;
                 snprintf(probe->reply_host, sizeof probe->reply_host, "%s", mp_smtp_session_host(s));
+                if (p->cfg.transcript)
+                    snapshot_transcript(probe, s);
                 mp_probe_finish(p, probe, &ev, -1);
                 continue;
             }
@@ -650,9 +652,9 @@ static void on_mail_hosts(const mp_mx_answer *a, void *arg)
 {
     mp_domain *d = arg;
     mp_prober *p = d->prober;
-    d->dns_pending = false;
     if (p->shutting_down)
         return;
+    d->dns_pending = false;
     gettimeofday(&d->resolved_at, NULL);
     d->ttl = a->ttl ? a->ttl : 300;
     d->dns_result = a->result;

@@ -61,6 +61,7 @@ struct mp_probe {
     int attempts;                 /* RCPTs sent without a usable answer */
     int greylist_retries;
     struct event *deadline;       /* the --timeout for this address */
+    int deadline_extensions;      /* times it was extended while queued behind busy sessions */
     struct event *retry_timer;    /* greylisting */
     /* the decisive reply, if any */
     bool has_reply;

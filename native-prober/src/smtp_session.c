@@ -29,7 +29,7 @@
 enum {
     IN_MAX = MP_REPLY_MAX + 4096,  /* receive buffer bound */
     OUT_MAX = 128 * 1024,          /* send buffer bound (a pipelined burst) */
-    LAST_REPLY_MAX = 4096,         /* raw text of the last reply curl saw */
+    LAST_REPLY_MAX = 1024,         /* raw text of the last reply curl saw (greeting, EHLO...) */
     LOG_LINES_MAX = 400,           /* transcript bound */
     LOG_BYTES_MAX = 32 * 1024,
     LOG_LINE_MAX = 300,
@@ -877,7 +877,7 @@ static bool configure_easy(mp_smtp_session *s)
     ok = ok && curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->cfg->connect_timeout_ms) == CURLE_OK;
     ok = ok && curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT,
                                 (long)(s->cfg->connect_timeout_ms + 999) / 1000) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 8192L) == CURLE_OK;
+    ok = ok && curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 2048L) == CURLE_OK;
     ok = ok && curl_easy_setopt(e, CURLOPT_VERBOSE, 1L) == CURLE_OK;
     ok = ok && curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_curl_debug) == CURLE_OK;
     ok = ok && curl_easy_setopt(e, CURLOPT_DEBUGDATA, s) == CURLE_OK;

@@ -5,9 +5,9 @@ The SMTP side always uses the fixture's servers (--mx 127.0.0.x). The
 fixture's DNS knows `localhost` and its PTR, which covers the loopback
 cases. Forward-confirmed rDNS of a *public* address and blocklist listings
 need answers the fixture does not have, so a few tests start a tiny DNS
-server of their own on 127.0.0.1 (below) and pass --public-ip 192.0.2-free
-test address 1.2.3.4: that address only ever appears inside DNS questions
-sent to this loopback server, it is never connected to."""
+server of their own on 127.0.0.1 (below) and pass --public-ip 1.2.3.4: that
+address only ever appears inside DNS questions sent to this loopback server;
+it is never connected to."""
 import socket
 import struct
 import subprocess

@@ -4,7 +4,10 @@ within its time limit; batching, CSV, transcripts and the safety of command
 lines."""
 import json
 import os
+import socket
+import struct
 import subprocess
+import threading
 import time
 
 import mptest
@@ -273,6 +276,79 @@ def proofpoint_is_an_accept_all_provider():
     check_eq(r["smtp"]["host"], "mx0a-001.pphosted.com", "smtp.host")
 
 
+@test
+def utf8_local_part_needs_smtputf8_from_the_server():
+    records = verify("jos\u00e9@acceptall.mptest", "jos\u00e9@known.mptest", extra=["--transcript"])
+    expect(records[0], "unknown", "smtputf8_unsupported")
+    check(not any(l.startswith("C: RCPT") for l in records[0]["transcript"]), "never sent without SMTPUTF8")
+    expect(records[1], "undeliverable", "mailbox_not_found", 550, "5.1.1")
+    check_in("C: RCPT TO:<jos\u00e9@known.mptest>", records[1]["transcript"], "sent as UTF-8")
+    check_in("C: MAIL FROM:<probe@", " ".join(records[1]["transcript"]), "default sender")
+
+
+class Socks5Proxy:
+    """A minimal SOCKS5 proxy on loopback (no auth, CONNECT only) that
+    records where it was asked to connect."""
+
+    def __init__(self):
+        self.targets = []
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for sock in (a, b):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _handle(self, c):
+        c.recv(262)
+        c.sendall(b"\x05\x00")
+        head = c.recv(4)
+        host = socket.inet_ntoa(c.recv(4)) if head[3] == 1 else c.recv(c.recv(1)[0]).decode()
+        port = struct.unpack(">H", c.recv(2))[0]
+        self.targets.append((host, port))
+        upstream = socket.create_connection((host, port))
+        c.sendall(b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        threading.Thread(target=self._pipe, args=(c, upstream), daemon=True).start()
+        self._pipe(upstream, c)
+
+    def close(self):
+        self.server.close()
+
+
+@test
+def socks5_proxy_carries_the_smtp_session():
+    proxy = Socks5Proxy()
+    try:
+        r = one("alice@known.mptest", extra=["--proxy", "socks5://127.0.0.1:%d" % proxy.port])
+        expect(r, "deliverable", "accepted", 250)
+        check_eq(proxy.targets[:1], [("127.0.0.10", mptest.SMTP_PORT)], "the proxy connected to the MX address")
+    finally:
+        proxy.close()
+
+
 # --- batching, ordering, formats ------------------------------------------------------
 
 def known_batch(n):
@@ -304,6 +380,20 @@ def no_batching_opens_one_session_per_address():
     check_eq(run.returncode, 0, "exit status")
     check_eq(stats_of(run)["sessions_opened"], 6, "sessions")
     check_eq(stats_of(run)["rcpt_sent"], 6, "RCPTs")
+
+
+@test
+def queued_addresses_do_not_time_out_while_waiting_their_turn():
+    # 60 addresses, one session at a time, 10 RCPTs each, 2 sessions/s:
+    # ~3 s of work under a 1.5 s --timeout. Waiting behind the domain's own
+    # busy sessions extends the budget; nothing is answered "timeout".
+    addresses = known_batch(60)
+    run = mptest.run("verify", "--no-progress", "--stats", "--timeout", "1500", "--per-host-connections", "1",
+                     "--per-host-rate", "2", "--max-rcpt-per-session", "10", *addresses)
+    check_eq([r["email"] for r in run.records], addresses, "one result each")
+    reasons = sorted(set(r["reason"] for r in run.records))
+    check_eq(reasons, ["accepted", "mailbox_not_found"], "reasons")
+    check(stats_of(run)["sessions_opened"] >= 6, "really queued behind several sessions")
 
 
 @test

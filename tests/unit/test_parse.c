@@ -558,6 +558,9 @@ TEST(internationalized_domains_get_a_label_and_u_label_forms)
     s = parse_flags("ann@b\xC3\xBC" "cher\xE3\x80\x82" "de", 16, 0); /* ideographic full stop */
     CHECK(s->valid);
     CHECK_EQ_STR(s->ascii_domain, "xn--bcher-kva.de");
+    s = parse_flags("ann@x\xEF\xBC\x8Eorg", 11, 0); /* fullwidth full stop, ASCII labels */
+    CHECK(s->valid);
+    CHECK_EQ_STR(s->ascii_domain, "x.org");
 }
 
 TEST(invalid_idna_is_idna_invalid)

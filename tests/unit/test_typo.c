@@ -100,6 +100,17 @@ TEST(never_for_ordinary_business_domains)
     }
 }
 
+TEST(free_list_typo_squats_are_still_corrected)
+{
+    /* On free.txt, but a single slip from a popular domain or its name with
+     * a clipped suffix: the generator marks them, the suggester corrects. */
+    CHECK_EQ_STR(suggest("yaho.com"), "yahoo.com");
+    CHECK_EQ_STR(suggest("yahoo.co"), "yahoo.com");
+    CHECK_EQ_STR(suggest("hotmail.co"), "hotmail.com");
+    CHECK_EQ_STR(suggest("hitmail.com"), "hotmail.com");
+    CHECK(mp_is_free_domain("yaho.com", 8)); /* and they stay free */
+}
+
 TEST(short_names_only_get_tld_corrections)
 {
     CHECK_EQ_STR(suggest("aol.con"), "aol.com");
@@ -133,6 +144,7 @@ int main(void)
     RUN(tld_typos_on_any_domain);
     RUN(never_for_a_real_popular_or_free_domain);
     RUN(never_for_ordinary_business_domains);
+    RUN(free_list_typo_squats_are_still_corrected);
     RUN(short_names_only_get_tld_corrections);
     RUN(output_buffer_is_bounded_and_untouched_on_no);
     return test_report();

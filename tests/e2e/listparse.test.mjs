@@ -1,0 +1,104 @@
+// The list tool's pure parts (web/listparse.js, web/csv.js) under Node: what
+// a pasted list or a dropped CSV turns into, and what the exports write.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseList, detectDelimiter, cleanCell, readRows, MAX_ROWS } from '../../web/listparse.js';
+import { toCsv, csvField, defuse } from '../../web/csv.js';
+
+const emails = (p) => p.entries.map((e) => e.email);
+
+test('a plain list: one address per line, trimmed, blanks skipped', () => {
+  const p = parseList('  alice@example.org \r\n\r\nbob@example.org\n\n');
+  assert.deepEqual(emails(p), ['alice@example.org', 'bob@example.org']);
+  assert.equal(p.delimiter, null);
+  assert.equal(p.blank, 2);
+  assert.deepEqual(p.entries.map((e) => e.line), [1, 3]);
+});
+
+test('duplicates are dropped case-insensitively, first occurrence kept', () => {
+  const p = parseList('Ann@Example.org\nann@example.org\nANN@EXAMPLE.ORG\nbob@example.org');
+  assert.deepEqual(emails(p), ['Ann@Example.org', 'bob@example.org']);
+  assert.equal(p.duplicates, 2);
+});
+
+test('a CSV: the address column is found by its header name', () => {
+  const p = parseList('id,Name,E-mail,Notes\n1,Ann,ann@example.org,"likes, commas"\n2,Bob,bob@example.org,\n');
+  assert.equal(p.delimiter, ',');
+  assert.equal(p.column, 2);
+  assert.equal(p.columnName, 'E-mail');
+  assert.deepEqual(emails(p), ['ann@example.org', 'bob@example.org']);
+});
+
+test('a CSV without a known header: the column with @ signs wins, and its header row is skipped', () => {
+  const p = parseList('Kontakt;Stadt\nann@example.org;Wien\nbob@example.org;Graz\n');
+  assert.equal(p.delimiter, ';');
+  assert.equal(p.column, 0);
+  assert.equal(p.columnName, 'Kontakt');
+  assert.deepEqual(emails(p), ['ann@example.org', 'bob@example.org']);
+});
+
+test('a TSV without header, address in the second column', () => {
+  const p = parseList('Ann\tann@example.org\nBob\tbob@example.org');
+  assert.equal(p.delimiter, '\t');
+  assert.deepEqual(emails(p), ['ann@example.org', 'bob@example.org']);
+});
+
+test('quoted fields may hold the delimiter, quotes and line breaks', () => {
+  const { rows } = readRows('a,"b,""c""\nd",e\nf,g,h', ',');
+  assert.deepEqual(rows.map((r) => r.cells), [['a', 'b,"c"\nd', 'e'], ['f', 'g', 'h']]);
+  assert.deepEqual(rows.map((r) => r.line), [1, 3]);
+});
+
+test('a plain list with an "email" header line skips it', () => {
+  assert.deepEqual(emails(parseList('Email\nann@example.org\n')), ['ann@example.org']);
+});
+
+test('cells: display names, mailto: and stray quotes are cut away; garbage is kept for the core to judge', () => {
+  assert.equal(cleanCell('"Ann Smith" <ann@example.org>'), 'ann@example.org');
+  assert.equal(cleanCell('mailto:bob@example.org?subject=hi'), 'bob@example.org');
+  assert.equal(cleanCell("'carol@example.org'"), 'carol@example.org');
+  assert.equal(cleanCell('\u00a0dan@example.org\ufeff'), 'dan@example.org');
+  assert.equal(cleanCell('"john doe"@example.org'), '"john doe"@example.org');
+  assert.equal(cleanCell('not an address'), 'not an address');
+});
+
+test('a single-column list whose addresses hold no delimiter is not taken for CSV', () => {
+  assert.equal(detectDelimiter('a@example.org\nb@example.org\nc@example.org'), null);
+  // One stray comma on one line of many is not a delimiter either.
+  assert.equal(detectDelimiter('a@example.org\nb@example.org\nc,d@example.org\ne@example.org\nf@example.org'), null);
+});
+
+test('a byte-order mark is ignored', () => {
+  assert.deepEqual(emails(parseList('\ufeffemail\nann@example.org')), ['ann@example.org']);
+});
+
+test(`at most ${MAX_ROWS} addresses are kept, and the cut is reported`, () => {
+  const n = MAX_ROWS + 5;
+  const text = Array.from({ length: n }, (_, i) => `u${i}@example.org`).join('\n');
+  const p = parseList(text);
+  assert.equal(p.entries.length, MAX_ROWS);
+  assert.equal(p.cut, true);
+  assert.equal(parseList('a@example.org').cut, false);
+});
+
+test('50,000 lines parse quickly', () => {
+  const text = Array.from({ length: 50000 }, (_, i) => `user${i}@example${i % 97}.org`).join('\n');
+  const t0 = performance.now();
+  const p = parseList(text);
+  const ms = performance.now() - t0;
+  assert.equal(p.entries.length, 50000);
+  assert.ok(ms < 1500, `took ${ms} ms`);
+});
+
+test('CSV export: RFC 4180 quoting, CRLF, empty for null', () => {
+  assert.equal(toCsv(['a', 'b'], [['x,y', 'say "hi"'], [null, 'line\nbreak']]), 'a,b\r\n"x,y","say ""hi"""\r\n,"line\nbreak"\r\n');
+  assert.equal(csvField(550), '550');
+  assert.equal(csvField(undefined), '');
+});
+
+test('server texts that a spreadsheet would run as formulas are defused', () => {
+  assert.equal(defuse('=HYPERLINK("x")'), `'=HYPERLINK("x")`);
+  assert.equal(defuse('+1'), "'+1");
+  assert.equal(defuse('550 5.1.1 user unknown'), '550 5.1.1 user unknown');
+  assert.equal(defuse(null), null);
+});

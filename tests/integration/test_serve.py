@@ -1,0 +1,711 @@
+"""`mailprobe serve`: every endpoint and error of docs/openapi.yaml, API
+keys, rate limits, CORS, static files, SSE, the result cache, SIGHUP reload
+of --disposable-list, `update-lists`, the webhook and the configuration
+precedence — against a real server process on loopback and the fixture.
+Crash recovery (kill -9 mid-job) is in test_serve_resume.py."""
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import mptest
+from mptest import check, check_eq, check_in, test
+
+SOURCE_DIR = mptest.SOURCE_DIR
+
+
+# --- a server process --------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `mailprobe serve` on a free loopback port with its own database
+    (in a temporary directory, removed by stop()) and the fixture flags."""
+
+    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True):
+        self.dir = workdir or tempfile.mkdtemp(prefix="mpserve-")
+        self.port = port or free_port()
+        self.args = list(args)
+        self.env = env
+        self.fixture = fixture
+        self.proc = None
+        if start:
+            self.start()
+
+    def argv(self):
+        argv = [mptest.MAILPROBE, "serve", "--db", os.path.join(self.dir, "mp.db")]
+        if self.port is not None and not any(a.startswith("--listen") for a in self.args):
+            argv += ["--listen", "127.0.0.1:%d" % self.port]
+        if self.fixture:
+            argv += mptest.FIXTURE_FLAGS
+        return argv + self.args
+
+    def start(self, wait=True):
+        env = dict(os.environ)
+        if self.env:
+            env.update(self.env)
+        self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
+        self.proc = subprocess.Popen(self.argv(), cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited with %d: %s" % (self.proc.returncode, self.stderr()[-800:]))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("server did not start listening")
+
+    def stderr(self):
+        try:
+            with open(os.path.join(self.dir, "stderr.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        """Returns (status, headers dict with lower-case names, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        hdrs = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        out = (resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+        conn.close()
+        return out
+
+    def json(self, method, path, body=None, headers=None, expect=200, timeout=60):
+        status, hdrs, data = self.request(method, path, body, headers, timeout)
+        check_eq(status, expect, "%s %s status (body %r)" % (method, path, data[:300]))
+        return json.loads(data)
+
+    def verify(self, email, headers=None):
+        return self.json("POST", "/v1/verify", {"email": email}, headers)
+
+    def wait_job(self, job_id, timeout=60, headers=None):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.json("GET", "/v1/jobs/" + job_id, headers=headers)
+            if job["state"] in ("done", "cancelled"):
+                return job
+            time.sleep(0.2)
+        raise AssertionError("job %s not finished after %ds: %r" % (job_id, timeout, job))
+
+    def send(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, keep_dir=False):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        log = self.stderr()
+        if not keep_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        # Under ASan/UBSan builds, a report fails the test that caused it.
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in log:
+                raise AssertionError("sanitizer report: " + log[max(0, log.index(marker) - 200):][:3000])
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def check_error(server, method, path, status, code, body=None, headers=None):
+    """The response is `status` with the JSON error body {"error":{"code","message"}}."""
+    got, hdrs, data = server.request(method, path, body, headers)
+    check_eq(got, status, "%s %s status (body %r)" % (method, path, data[:200]))
+    check_in("application/json", hdrs.get("content-type", ""), "error content type")
+    err = json.loads(data)["error"]
+    check_eq(err["code"], code, "error code")
+    check(isinstance(err["message"], str) and err["message"], "error message present")
+    return hdrs
+
+
+# --- basics -------------------------------------------------------------------
+
+@test
+def healthz_reports_ok_and_versions():
+    with Server() as s:
+        h = s.json("GET", "/healthz")
+        check_eq(h["status"], "ok", "status")
+        check(h["lists"]["disposable_count"] > 1000, "compiled-in list size reported")
+        check_eq(h["jobs"], {"queued": 0, "running": 0}, "no jobs")
+
+
+@test
+def verify_returns_the_result_object_from_smtp():
+    with Server("--cache-ttl", "0") as s:
+        r = s.verify("alice@known.mptest")
+        check_eq((r["status"], r["reason"]), ("deliverable", "accepted"), "alice")
+        check_eq(r["smtp"]["code"], 250, "smtp code")
+        check_eq(r["mx"]["hosts"][0]["host"], "mx1.known.mptest", "mx host")
+        r = s.verify("zed@known.mptest")
+        check_eq((r["status"], r["reason"]), ("undeliverable", "mailbox_not_found"), "zed")
+        r = s.verify("no at sign")
+        check_eq(r["reason"], "invalid_syntax", "syntax")
+        check_eq(r["email"], "no at sign", "input echoed")
+
+
+@test
+def verify_errors_are_json_with_the_right_status():
+    with Server("--max-body-verify", "1000") as s:
+        check_error(s, "POST", "/v1/verify", 400, "bad_request", b"{not json", {"Content-Type": "application/json"})
+        check_error(s, "POST", "/v1/verify", 400, "bad_request", {"mail": "x@y.org"})
+        check_error(s, "POST", "/v1/verify", 400, "bad_request", {"email": 42})
+        check_error(s, "POST", "/v1/verify", 415, "unsupported_media_type", b"email=x", {"Content-Type": "application/x-www-form-urlencoded"})
+        check_error(s, "POST", "/v1/verify", 413, "payload_too_large", {"email": "a" * 2000 + "@x.org"})
+        hdrs = check_error(s, "GET", "/v1/verify", 405, "method_not_allowed")
+        check_in("POST", hdrs.get("allow", ""), "Allow header")
+        check_error(s, "GET", "/v1/nothing", 404, "not_found")
+        check_error(s, "GET", "/v1/jobs/0123456789abcdef", 404, "not_found")
+        check_error(s, "GET", "/v1/jobs/not-an-id", 404, "not_found")
+        hdrs = check_error(s, "POST", "/v1/jobs/0123456789abcdef", 405, "method_not_allowed")
+        check_in("DELETE", hdrs.get("allow", ""), "Allow header")
+        check_error(s, "POST", "/healthz", 405, "method_not_allowed")
+
+
+@test
+def default_body_limit_of_verify_is_one_mebibyte():
+    with Server() as s:
+        check_error(s, "POST", "/v1/verify", 413, "payload_too_large",
+                    b'{"email":"' + b"a" * (1 << 20) + b'"}', {"Content-Type": "application/json"})
+
+
+@test
+def verify_results_are_cached_for_cache_ttl():
+    with Server("--cache-ttl", "60") as s:
+        first = s.request("POST", "/v1/verify", {"email": "bob@known.mptest"})
+        second = s.request("POST", "/v1/verify", {"email": "bob@known.mptest"})
+        check_eq((first[0], second[0]), (200, 200), "statuses")
+        check("x-mailprobe-cache" not in first[1], "first answer is fresh")
+        check_eq(second[1].get("x-mailprobe-cache"), "hit", "second from the cache")
+        check_eq(json.loads(first[2]), json.loads(second[2]), "same result")
+        metrics = s.request("GET", "/metrics")[2].decode()
+        check_in("mailprobe_verify_cache_hits_total 1", metrics, "metrics count the hit")
+    with Server("--cache-ttl", "0") as s:
+        s.verify("bob@known.mptest")
+        again = s.request("POST", "/v1/verify", {"email": "bob@known.mptest"})
+        check("x-mailprobe-cache" not in again[1], "cache off with --cache-ttl 0")
+
+
+@test
+def too_many_pending_verifies_is_503():
+    with Server("--max-pending-verify", "1", "--cache-ttl", "0") as s:
+        slow = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        slow.request("POST", "/v1/verify", body=json.dumps({"email": "a@slow.mptest"}),
+                     headers={"Content-Type": "application/json"})
+        time.sleep(0.3)
+        hdrs = check_error(s, "POST", "/v1/verify", 503, "overloaded", {"email": "b@slow.mptest"})
+        check("retry-after" in hdrs, "Retry-After")
+        slow.close()
+
+
+@test
+def client_leaving_a_pending_verify_cancels_its_probe():
+    with Server("--cache-ttl", "0") as s:
+        for _ in range(3):
+            c = socket.create_connection(("127.0.0.1", s.port))
+            body = b'{"email":"a@slow.mptest"}'
+            c.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            time.sleep(0.2)
+            c.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            metrics = s.request("GET", "/metrics")[2].decode()
+            if 'code="499"} 3' in metrics:
+                break
+            time.sleep(0.2)
+        check_in('mailprobe_http_requests_total{route="verify",code="499"} 3', metrics, "counted as 499")
+        check_in("mailprobe_verify_pending 0", metrics, "nothing left pending")
+        check_eq(s.verify("x")["reason"], "invalid_syntax", "still serving")
+
+
+@test
+def idle_half_sent_requests_time_out():
+    with Server("--request-timeout", "1") as s:
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        c.settimeout(10)
+        started = time.monotonic()
+        data = c.recv(1000)
+        c.close()
+        check(time.monotonic() - started < 5, "closed by the server after the timeout")
+        check(b"200 OK" not in data, "no reply to an unfinished request")
+
+
+# --- jobs ---------------------------------------------------------------------------
+
+JOB_EMAILS = ["alice@known.mptest", "zed@known.mptest", "not an address", "bob@known.mptest",
+              "x@nosuch.mptest", "anything@catchall.mptest", "alice@known.mptest"]
+EXPECTED_STATUS = ["deliverable", "undeliverable", "undeliverable", "deliverable",
+                   "undeliverable", "risky", "deliverable"]
+
+
+@test
+def job_runs_to_done_with_counts_and_results_in_input_order():
+    with Server() as s:
+        created = s.json("POST", "/v1/jobs", {"emails": JOB_EMAILS}, expect=202)
+        check_eq(created["total"], len(JOB_EMAILS), "total")
+        check(re.fullmatch(r"[0-9a-f]{16}", created["id"]), "id shape")
+        job = s.wait_job(created["id"])
+        check_eq(job["state"], "done", "state")
+        check_eq(job["done"], len(JOB_EMAILS), "done")
+        check_eq(job["counts"], {"deliverable": 3, "undeliverable": 3, "risky": 1, "unknown": 0}, "counts")
+        status, hdrs, data = s.request("GET", "/v1/jobs/%s/results" % created["id"])
+        check_eq(status, 200, "results status")
+        check_in("application/x-ndjson", hdrs["content-type"], "NDJSON")
+        rows = mptest.parse_ndjson(data.decode())
+        check_eq([r["email"] for r in rows], JOB_EMAILS, "input order, each once")
+        check_eq([r["status"] for r in rows], EXPECTED_STATUS, "statuses")
+        # CSV by query and by Accept
+        for path, hdr in (("/v1/jobs/%s/results?format=csv" % created["id"], {}),
+                          ("/v1/jobs/%s/results" % created["id"], {"Accept": "text/csv"})):
+            status, hdrs, data = s.request("GET", path, headers=hdr)
+            check_in("text/csv", hdrs["content-type"], "CSV type")
+            lines = data.decode().splitlines()
+            check_eq(lines[0].split(",")[:4], ["email", "normalized", "status", "reason"], "CSV header")
+            check_eq(len(lines), len(JOB_EMAILS) + 1, "CSV rows")
+            check(lines[2].startswith("zed@known.mptest,zed@known.mptest,undeliverable,mailbox_not_found"), lines[2])
+
+
+@test
+def job_accepts_text_plain_and_csv_bodies():
+    with Server() as s:
+        text = "alice@known.mptest\r\n\r\n  zed@known.mptest  \n"
+        created = s.json("POST", "/v1/jobs", text, {"Content-Type": "text/plain"}, expect=202)
+        check_eq(created["total"], 2, "blank lines skipped")
+        csv = 'email,name\n"alice@known.mptest",Alice\nbob@known.mptest,Bob\n'
+        created = s.json("POST", "/v1/jobs", csv, {"Content-Type": "text/csv; charset=utf-8"}, expect=202)
+        check_eq(created["total"], 2, "header skipped, first column taken")
+        job = s.wait_job(created["id"])
+        check_eq(job["counts"]["deliverable"], 2, "both deliverable")
+
+
+@test
+def job_limits_and_errors():
+    with Server("--max-job-addresses", "3", "--max-body-jobs", "2000") as s:
+        check_error(s, "POST", "/v1/jobs", 413, "payload_too_large", {"emails": ["a@b.org"] * 4})
+        check_error(s, "POST", "/v1/jobs", 413, "payload_too_large", "a@b.org\n" * 4, {"Content-Type": "text/plain"})
+        check_error(s, "POST", "/v1/jobs", 413, "payload_too_large", {"emails": ["a" * 3000]})
+        check_error(s, "POST", "/v1/jobs", 400, "bad_request", {"emails": []})
+        check_error(s, "POST", "/v1/jobs", 400, "bad_request", {"emails": "a@b.org"})
+        check_error(s, "POST", "/v1/jobs", 400, "bad_request", {"emails": ["a@b.org", 7]})
+        check_error(s, "POST", "/v1/jobs", 415, "unsupported_media_type", b"<x/>", {"Content-Type": "application/xml"})
+        check_error(s, "GET", "/v1/jobs", 405, "method_not_allowed")
+
+
+@test
+def too_many_unfinished_jobs_is_503():
+    # slow.mptest keeps the first job busy (one byte per second replies).
+    with Server("--max-queued-jobs", "1", "--max-running-jobs", "1") as s:
+        s.json("POST", "/v1/jobs", {"emails": ["a@slow.mptest"]}, expect=202)
+        hdrs = check_error(s, "POST", "/v1/jobs", 503, "overloaded", {"emails": ["b@known.mptest"]})
+        check("retry-after" in hdrs, "Retry-After on 503")
+
+
+@test
+def delete_cancels_a_running_job():
+    with Server() as s:
+        created = s.json("POST", "/v1/jobs", {"emails": ["a@slow.mptest", "b@slow.mptest"]}, expect=202)
+        time.sleep(0.5)
+        job = s.json("DELETE", "/v1/jobs/" + created["id"])
+        check_eq(job["state"], "cancelled", "state after DELETE")
+        check_eq(s.json("GET", "/v1/jobs/" + created["id"])["state"], "cancelled", "stays cancelled")
+        check_eq(s.json("GET", "/healthz")["jobs"], {"queued": 0, "running": 0}, "runner is free")
+
+
+@test
+def events_stream_progress_and_end_with_done():
+    with Server("--job-in-flight", "2") as s:
+        created = s.json("POST", "/v1/jobs", {"emails": JOB_EMAILS}, expect=202)
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("GET", "/v1/jobs/%s/events" % created["id"])
+        resp = conn.getresponse()
+        check_eq(resp.status, 200, "status")
+        check_in("text/event-stream", resp.getheader("Content-Type"), "SSE type")
+        text = resp.read().decode()  # the server ends the stream after "done"
+        conn.close()
+        events = [(m.group(1), json.loads(m.group(2)))
+                  for m in re.finditer(r"event: (\w+)\ndata: (.*)\n\n", text)]
+        check(len(events) >= 2, "at least one progress and the done event: %r" % text[:500])
+        check_eq(events[-1][0], "done", "last event")
+        check_eq(events[-1][1]["state"], "done", "final state")
+        check_eq(events[-1][1]["done"], len(JOB_EMAILS), "final count")
+        dones = [e[1]["done"] for e in events if e[0] == "progress"]
+        check_eq(dones, sorted(dones), "progress only grows")
+
+
+@test
+def large_job_results_stream_in_chunks():
+    # 2,500 syntactically invalid addresses: no network, several result pages.
+    n = 2500
+    with Server() as s:
+        emails = ["bad%d" % i for i in range(n)]
+        created = s.json("POST", "/v1/jobs", "\n".join(emails), {"Content-Type": "text/plain"}, expect=202)
+        job = s.wait_job(created["id"])
+        check_eq(job["counts"]["undeliverable"], n, "all invalid")
+        status, hdrs, data = s.request("GET", "/v1/jobs/%s/results" % created["id"])
+        check_eq(hdrs.get("transfer-encoding"), "chunked", "streamed")
+        rows = mptest.parse_ndjson(data.decode())
+        check_eq([r["email"] for r in rows], emails, "every row once, in order")
+
+
+# --- security ---------------------------------------------------------------------------
+
+KEY = "k-0123456789abcdef"
+
+
+@test
+def api_keys_are_required_on_v1_when_configured():
+    with Server("--api-key", KEY, "--api-key", "second-key-456") as s:
+        check_error(s, "POST", "/v1/verify", 401, "unauthorized", {"email": "x"})
+        check_error(s, "POST", "/v1/verify", 401, "unauthorized", {"email": "x"}, {"Authorization": "Bearer wrong-key-000"})
+        check_error(s, "POST", "/v1/verify", 401, "unauthorized", {"email": "x"}, {"Authorization": "Bearer " + KEY[:-1]})
+        check_error(s, "GET", "/v1/jobs/0123456789abcdef", 401, "unauthorized")
+        r = s.verify("x", {"Authorization": "Bearer " + KEY})
+        check_eq(r["reason"], "invalid_syntax", "authorised")
+        r = s.verify("x", {"Authorization": "Bearer second-key-456"})
+        check_eq(r["reason"], "invalid_syntax", "second key works")
+        check_eq(s.request("GET", "/healthz")[0], 200, "healthz needs no key")
+
+
+@test
+def refuses_a_public_address_without_a_key():
+    port = free_port()
+    proc = subprocess.run([mptest.MAILPROBE, "serve", "--listen", "0.0.0.0:%d" % port, "--db", ":memory:"],
+                          capture_output=True, text=True, timeout=10)
+    check_eq(proc.returncode, 2, "exit status")
+    check_in("--insecure-no-auth", proc.stderr, "explains the way out")
+
+
+@test
+def rate_limit_answers_429_with_retry_after():
+    with Server("--rate-limit", "0.5", "--rate-burst", "3") as s:
+        codes = [s.request("POST", "/v1/verify", {"email": "x"})[0] for _ in range(3)]
+        check_eq(codes, [200, 200, 200], "burst allowed")
+        hdrs = check_error(s, "POST", "/v1/verify", 429, "rate_limited", {"email": "x"})
+        check(int(hdrs["retry-after"]) >= 1, "Retry-After")
+        check_eq(s.request("GET", "/healthz")[0], 200, "healthz is not limited")
+    # Per key: another key has its own bucket.
+    with Server("--rate-limit", "0.5", "--rate-burst", "1", "--api-key", KEY, "--api-key", "other-key-999") as s:
+        a = {"Authorization": "Bearer " + KEY}
+        b = {"Authorization": "Bearer other-key-999"}
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, a)[0], 200, "key A first")
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, a)[0], 429, "key A limited")
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, b)[0], 200, "key B has its own bucket")
+
+
+@test
+def cors_only_for_configured_origins():
+    good, bad = "https://shop.example", "https://evil.example"
+    with Server("--cors-origin", good) as s:
+        status, hdrs, _ = s.request("OPTIONS", "/v1/verify", headers={
+            "Origin": good, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, authorization"})
+        check_eq(status, 204, "preflight")
+        check_eq(hdrs.get("access-control-allow-origin"), good, "allow origin")
+        check_in("POST", hdrs.get("access-control-allow-methods", ""), "methods")
+        check_in("Authorization", hdrs.get("access-control-allow-headers", ""), "headers")
+        check_error(s, "OPTIONS", "/v1/verify", 403, "forbidden", headers={"Origin": bad})
+        status, hdrs, _ = s.request("POST", "/v1/verify", {"email": "x"}, {"Origin": good})
+        check_eq(hdrs.get("access-control-allow-origin"), good, "actual request")
+        status, hdrs, _ = s.request("POST", "/v1/verify", {"email": "x"}, {"Origin": bad})
+        check("access-control-allow-origin" not in hdrs, "no CORS header for other origins")
+    with Server() as s:
+        status, hdrs, _ = s.request("POST", "/v1/verify", {"email": "x"}, {"Origin": good})
+        check("access-control-allow-origin" not in hdrs, "no CORS by default")
+
+
+# --- static files ---------------------------------------------------------------------------
+
+@test
+def static_files_with_mime_types_and_no_traversal():
+    web = tempfile.mkdtemp(prefix="mpweb-")
+    try:
+        files = {"index.html": "text/html", "app.js": "text/javascript", "mailcheck.mjs": "text/javascript",
+                 "mailcheck.wasm": "application/wasm", "style.css": "text/css", "sub/index.html": "text/html"}
+        for name in files:
+            os.makedirs(os.path.dirname(os.path.join(web, name)), exist_ok=True)
+            with open(os.path.join(web, name), "w") as f:
+                f.write("content of " + name)
+        with open(os.path.join(os.path.dirname(web), "secret-%d.txt" % os.getpid()), "w") as f:
+            f.write("secret")
+        os.symlink("/etc/passwd", os.path.join(web, "passwd"))
+        with Server("--web", web) as s:
+            for name, mime in files.items():
+                status, hdrs, body = s.request("GET", "/" + name)
+                check_eq(status, 200, name)
+                check(hdrs["content-type"].startswith(mime), "%s: %s" % (name, hdrs["content-type"]))
+                check_eq(body.decode(), "content of " + name, name)
+            status, hdrs, body = s.request("GET", "/")
+            check_eq(body.decode(), "content of index.html", "/ is index.html")
+            check_eq(s.request("GET", "/sub/")[2].decode(), "content of sub/index.html", "directory index")
+            check_eq(s.request("HEAD", "/app.js")[0], 200, "HEAD")
+            check_error(s, "GET", "/missing.js", 404, "not_found")
+            for evil in ("/../secret-%d.txt" % os.getpid(), "/%2e%2e/secret-" + str(os.getpid()) + ".txt",
+                         "/sub/..%2f..%2fsecret-" + str(os.getpid()) + ".txt", "/passwd", "/a%00b"):
+                status, _, body = s.request("GET", evil)
+                check(status in (400, 403, 404), "%s: %d" % (evil, status))
+                check(b"secret" not in body and b"root:" not in body, evil)
+            check_error(s, "POST", "/index.html", 405, "method_not_allowed")
+    finally:
+        shutil.rmtree(web, ignore_errors=True)
+        try:
+            os.unlink(os.path.join(os.path.dirname(web), "secret-%d.txt" % os.getpid()))
+        except OSError:
+            pass
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+@test
+def metrics_in_prometheus_text_format():
+    with Server("--cache-ttl", "0") as s:
+        s.verify("alice@known.mptest")
+        s.request("GET", "/v1/nothing")
+        status, hdrs, data = s.request("GET", "/metrics")
+        check_eq(status, 200, "status")
+        check_in("text/plain", hdrs["content-type"], "type")
+        text = data.decode()
+        for needle in ('mailprobe_http_requests_total{route="verify",code="200"} 1',
+                       'mailprobe_http_requests_total{route="other",code="404"} 1',
+                       'mailprobe_probes_total{status="deliverable"} 1',
+                       'mailprobe_http_request_duration_seconds_bucket{route="verify",le="+Inf"} 1',
+                       "mailprobe_smtp_sessions_total ", "mailprobe_probes_in_flight 0",
+                       "mailprobe_jobs_queued 0"):
+            check_in(needle, text, "metrics")
+        for line in text.splitlines():
+            check(line.startswith("#") or re.fullmatch(r"mailprobe_\w+(\{[^}]*\})? \S+", line), "line: " + line)
+
+
+# --- the documented API exists ------------------------------------------------------------------
+
+@test
+def every_openapi_path_and_method_is_served():
+    import yaml  # python3-yaml, a Debian test dependency
+    with open(os.path.join(SOURCE_DIR, "docs", "openapi.yaml")) as f:
+        spec = yaml.safe_load(f)
+    check(spec["openapi"].startswith("3."), "OpenAPI 3")
+    with Server() as s:
+        job = s.json("POST", "/v1/jobs", {"emails": ["x"]}, expect=202)
+        s.wait_job(job["id"])
+        seen = 0
+        for path, item in spec["paths"].items():
+            concrete = path.replace("{id}", job["id"]).replace("{path}", "index.html")
+            for method, op in item.items():
+                if method not in ("get", "post", "delete", "options", "head"):
+                    continue
+                body = {"email": "x"} if path == "/v1/verify" else {"emails": ["x"]} if path == "/v1/jobs" else None
+                hdrs = {"Origin": "https://a.example"} if method == "options" else {}
+                status, _, _ = s.request(method.upper(), concrete, body, hdrs)
+                check(status not in (404, 405) or method == "options" or path.startswith("/{"),
+                      "%s %s -> %d" % (method, path, status))
+                documented = set(str(c) for c in op.get("responses", {}))
+                check(str(status) in documented or "default" in documented,
+                      "%s %s answered %d, documented %s" % (method, path, status, sorted(documented)))
+                seen += 1
+        check(seen >= 8, "operations checked: %d" % seen)
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+@test
+def flags_beat_environment_beat_config_file():
+    d = tempfile.mkdtemp(prefix="mpconf-")
+    try:
+        p_file, p_env, p_flag = free_port(), free_port(), free_port()
+        conf = os.path.join(d, "serve.conf")
+        with open(conf, "w") as f:
+            f.write("# comment\nlisten = 127.0.0.1:%d\napi-key = file-key-1234\nrate-limit = 0\n" % p_file)
+        # config file only
+        s = Server("--config", conf, workdir=d, port=p_file)
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, {"Authorization": "Bearer file-key-1234"})[0], 200, "file key")
+        s.stop(keep_dir=True)
+        # environment beats the file
+        env = {"MAILPROBE_LISTEN": "127.0.0.1:%d" % p_env, "MAILPROBE_API_KEYS": "env-key-1234,env-key-5678"}
+        s = Server("--config", conf, workdir=d, port=p_env, env=env)
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, {"Authorization": "Bearer env-key-5678"})[0], 200, "env key")
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, {"Authorization": "Bearer file-key-1234"})[0], 401, "file key replaced")
+        s.stop(keep_dir=True)
+        # flags beat both
+        s = Server("--config", conf, "--listen", "127.0.0.1:%d" % p_flag, "--api-key", "flag-key-1234",
+                   workdir=d, port=p_flag, env=env)
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, {"Authorization": "Bearer flag-key-1234"})[0], 200, "flag key")
+        check_eq(s.request("POST", "/v1/verify", {"email": "x"}, {"Authorization": "Bearer env-key-1234"})[0], 401, "env key replaced")
+        s.stop(keep_dir=True)
+        with open(conf, "a") as f:
+            f.write("no-such-key = 1\n")
+        proc = subprocess.run([mptest.MAILPROBE, "serve", "--config", conf], capture_output=True, text=True, timeout=10)
+        check_eq(proc.returncode, 2, "unknown key is a usage error")
+        check_in("serve.conf:5", proc.stderr, "names file and line")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
+def sigterm_stops_cleanly():
+    s = Server()
+    started = time.monotonic()
+    rc = s.stop(signal.SIGTERM)
+    check_eq(rc, 0, "exit status")
+    check(time.monotonic() - started < 5, "stops promptly")
+
+
+# --- disposable list: update-lists and SIGHUP ----------------------------------------------------
+
+class StaticHTTP:
+    """A loopback HTTP server for update-lists and the webhook."""
+
+    def __init__(self, files=None):
+        self.files = files or {}
+        self.posts = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                body = outer.files.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):  # noqa: N802
+                n = int(self.headers.get("Content-Length", "0"))
+                outer.posts.append((dict(self.headers), self.rfile.read(n)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def update_lists(*args):
+    return subprocess.run([mptest.MAILPROBE, "update-lists"] + list(args), capture_output=True, text=True, timeout=60)
+
+
+@test
+def update_lists_downloads_validates_and_replaces_atomically():
+    good = "".join("d%d.example\n" % i for i in range(50)).encode() + b"# comment\nknown.mptest\n"
+    bad = b"ok.example\nNot A Domain!\n"
+    web = StaticHTTP({"/good.txt": good, "/bad.txt": bad, "/big.txt": b"x.example\n" * 20000})
+    d = tempfile.mkdtemp(prefix="mplists-")
+    out = os.path.join(d, "list.txt")
+    try:
+        run = update_lists("--url", web.url("/good.txt"), "--out", out, "--min-count", "10")
+        check_eq(run.returncode, 0, "good list: " + run.stderr)
+        with open(out) as f:
+            text = f.read()
+        check_in("known.mptest\n", text, "written")
+        for path, why in (("/bad.txt", "not a lower-case domain"), ("/missing.txt", "404"),
+                          ("/good.txt", "expected 1000")):
+            run = update_lists("--url", web.url(path), "--out", out)
+            check_eq(run.returncode, 1, path)
+            check_in(why, run.stderr, path)
+            with open(out) as f:
+                check_eq(f.read(), text, "previous list kept after " + path)
+        run = update_lists("--url", web.url("/big.txt"), "--out", out, "--max-size", "1000")
+        check_eq(run.returncode, 1, "size limit")
+        check_in("larger than", run.stderr, "size limit message")
+    finally:
+        web.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
+def disposable_list_override_reloads_on_sighup():
+    d = tempfile.mkdtemp(prefix="mpdisp-")
+    lst = os.path.join(d, "extra.txt")
+    with open(lst, "w") as f:
+        f.write("other.example\n")
+    with Server("--disposable-list", lst, "--cache-ttl", "0", workdir=d) as s:
+        r = s.verify("alice@known.mptest")
+        check_eq((r["disposable"], r["status"]), (False, "deliverable"), "before")
+        check_eq(s.json("GET", "/healthz")["lists"]["extra_disposable_count"], 1, "loaded")
+        with open(lst + ".new", "w") as f:
+            f.write("other.example\nknown.mptest\n")
+        os.rename(lst + ".new", lst)
+        s.send(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while s.json("GET", "/healthz")["lists"]["extra_disposable_count"] != 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        r = s.verify("alice@known.mptest")
+        check_eq((r["disposable"], r["status"], r["reason"]), (True, "risky", "disposable"), "after SIGHUP")
+        with open(lst, "w") as f:
+            f.write("Broken Line\n")
+        s.send(signal.SIGHUP)
+        time.sleep(0.5)
+        check_eq(s.json("GET", "/healthz")["lists"]["extra_disposable_count"], 2, "a bad file keeps the old list")
+        check(s.proc.poll() is None, "still running")
+
+
+@test
+def webhook_is_signed_with_hmac_sha256():
+    hook = StaticHTTP()
+    try:
+        with Server("--webhook", hook.url("/hook"), "--webhook-secret", "s3cret") as s:
+            job = s.json("POST", "/v1/jobs", {"emails": ["x", "y"]}, expect=202)
+            s.wait_job(job["id"])
+            deadline = time.monotonic() + 10
+            while not hook.posts and time.monotonic() < deadline:
+                time.sleep(0.1)
+        check_eq(len(hook.posts), 1, "one POST")
+        headers, body = hook.posts[0]
+        payload = json.loads(body)
+        check_eq((payload["id"], payload["state"], payload["event"]), (job["id"], "done", "job.finished"), "payload")
+        want = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        check_eq(headers.get("X-Mailprobe-Signature"), want, "signature")
+    finally:
+        hook.close()
+
+
+if __name__ == "__main__":
+    mptest.main()

@@ -1,0 +1,533 @@
+// listtool.js — the "Clean a list" section: local triage of pasted text or a
+// dropped file (listparse.js + checkMany), then verification as a prober job
+// followed over SSE (polling when the stream fails), a filterable, sortable,
+// paged table, a chart, and CSV exports. Local results are never thrown away:
+// a prober failure leaves the table as it was and offers a retry.
+
+import { parseList } from './listparse.js';
+import { toCsv, defuse } from './csv.js';
+import { drawStatusChart, STATUSES, STATUS_LABEL } from './chart.js';
+import { ApiError } from './api.js';
+
+const PAGE_SIZE = 100;
+const MAX_FILE_BYTES = 32 * 1024 * 1024;
+const POLL_MS = 1000;
+const STALL_MS = 4000;        // no SSE event for this long: ask for the status directly
+const SLOW_MS = 15000;        // nothing at all for this long: tell the person
+const STATUS_ORDER = { deliverable: 0, risky: 1, unknown: 2, undeliverable: 3, pending: 4 };
+
+const SAMPLE = `email,name
+ada@gmail.com,Ada
+bob@gmial.com,Bob (typo)
+carol@yahoo.com,Carol
+temp@mailinator.com,Throw-away
+info@outlook.com,Role account
+jane doe@example.org,Broken
+ADA@gmail.com,Duplicate`;
+
+/** Reason codes in plain words for the table. */
+const REASON_TEXT = {
+  accepted: 'mailbox accepted', invalid_syntax: 'invalid syntax', special_use_domain: 'reserved domain',
+  domain_not_found: 'domain does not exist', null_mx: 'domain takes no mail', no_mail_host: 'no mail server',
+  mailbox_not_found: 'mailbox not found', mailbox_disabled: 'mailbox disabled', mailbox_full: 'mailbox full',
+  catch_all: 'catch-all domain', accept_all_provider: 'accepts everyone', disposable: 'disposable',
+  role_account: 'role account', free_provider: 'free provider', greylisted: 'greylisted (try later)',
+  temporary_failure: 'temporary failure', blocked: 'server refused the check', blocked_target: 'mail host not allowed',
+  timeout: 'timed out', connection_failed: 'could not connect', protocol_error: 'server spoke nonsense',
+  dns_error: 'DNS error', smtputf8_unsupported: 'UTF-8 not supported', not_checked: 'not verified yet',
+};
+
+/** Job follow-up states; `failed` keeps what is needed to retry. */
+const JOB = { IDLE: 'idle', SUBMITTING: 'submitting', RUNNING: 'running', FETCHING: 'fetching', DONE: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
+
+const $ = (id) => document.getElementById(id);
+
+function resultOf(row) { return row.remote ?? row.local; }
+function mxHost(r) { return r.smtp?.host ?? r.mx?.hosts?.[0]?.host ?? ''; }
+function smtpReply(r) {
+  const s = r.smtp;
+  if (!s || s.code === null || s.code === undefined) return '';
+  return s.message ? (String(s.message).startsWith(String(s.code)) ? s.message : `${s.code} ${s.message}`) : String(s.code);
+}
+function reasonText(r) {
+  if (r.reason === 'invalid_syntax' && r.syntax?.message) return r.syntax.message;
+  return REASON_TEXT[r.reason] ?? r.reason;
+}
+
+export class ListTool {
+  /**
+   * @param {{mailcheck: object, getClient: () => import('./api.js').ProberClient, openSettings: () => void}} deps
+   */
+  constructor({ mailcheck, getClient, openSettings }) {
+    this.mc = mailcheck;
+    this.getClient = getClient;
+    this.openSettings = openSettings;
+    this.rows = [];           // unique addresses, input order
+    this.parsed = null;
+    this.filter = 'all';
+    this.search = '';
+    this.sort = { key: 'n', dir: 1 };
+    this.page = 0;
+    this.view = null;         // cached filtered+sorted rows
+    this.job = { state: JOB.IDLE, id: null, rowIndex: [], done: 0, total: 0, counts: {}, error: null };
+    this.abort = null;
+    this.renderQueued = false;
+    this.bind();
+    this.renderFilters();
+    let resizeTimer = null;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => { if (this.rows.length) drawStatusChart($('chart'), this.counts()); }, 150);
+    });
+  }
+
+  bind() {
+    const input = $('list-input');
+    let timer = null;
+    input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => this.triage(input.value), 200); });
+    $('list-file').addEventListener('change', (e) => { const f = e.target.files?.[0]; if (f) this.loadFile(f); e.target.value = ''; });
+    $('list-sample').addEventListener('click', () => { input.value = SAMPLE; this.triage(SAMPLE); });
+    $('list-clear').addEventListener('click', () => { input.value = ''; this.triage(''); input.focus(); });
+    $('list-verify').addEventListener('click', () => this.verify());
+    $('list-cancel').addEventListener('click', () => this.cancel());
+    $('notice-retry').addEventListener('click', () => this.retry());
+    $('notice-settings').addEventListener('click', () => this.openSettings());
+    $('export-csv').addEventListener('click', () => this.exportShown());
+    $('export-keep').addEventListener('click', () => this.exportKeep());
+    $('page-prev').addEventListener('click', () => { this.page--; this.renderTable(); });
+    $('page-next').addEventListener('click', () => { this.page++; this.renderTable(); });
+    let searchTimer = null;
+    $('table-search').addEventListener('input', (e) => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => { this.search = e.target.value.trim().toLowerCase(); this.invalidate(); this.page = 0; this.render(); }, 120);
+    });
+    for (const th of document.querySelectorAll('#results th[data-sort]')) {
+      th.querySelector('button').addEventListener('click', () => {
+        const key = th.dataset.sort;
+        this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
+        this.invalidate(); this.page = 0; this.render();
+      });
+    }
+    const zone = $('drop-zone');
+    zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('dragging'); });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+    zone.addEventListener('drop', (e) => {
+      e.preventDefault();
+      zone.classList.remove('dragging');
+      const f = e.dataTransfer?.files?.[0];
+      if (f) this.loadFile(f);
+    });
+  }
+
+  async loadFile(file) {
+    if (file.size > MAX_FILE_BYTES) {
+      this.showNotice('File too large.', `${file.name} is ${(file.size / 1048576).toFixed(1)} MiB; the limit is 32 MiB.`, { retry: false });
+      return;
+    }
+    const text = await file.text();
+    // A huge file in the textarea makes typing sluggish; the triage uses the text itself.
+    $('list-input').value = text;
+    this.triage(text);
+  }
+
+  /** Parses and checks every line locally; resets any previous verification. */
+  triage(text) {
+    if (this.job.state === JOB.RUNNING || this.job.state === JOB.SUBMITTING || this.job.state === JOB.FETCHING) return;
+    const t0 = performance.now();
+    const parsed = parseList(text);
+    const local = parsed.entries.length ? this.mc.checkMany(parsed.entries.map((e) => e.email)) : [];
+    this.parsed = parsed;
+    this.rows = parsed.entries.map((e, i) => ({ n: i + 1, email: e.email, line: e.line, local: local[i], remote: null, pending: false }));
+    this.triageMs = performance.now() - t0;
+    this.job = { state: JOB.IDLE, id: null, rowIndex: [], done: 0, total: 0, counts: {}, error: null };
+    this.hideNotice();
+    $('progress-box').hidden = true;
+    this.invalidate();
+    this.page = 0;
+    this.render();
+  }
+
+  toVerify() { return this.rows.filter((r) => r.local.syntax.valid); }
+
+  // ---- verification -------------------------------------------------------
+
+  async verify() {
+    const rows = this.toVerify();
+    if (!rows.length) return;
+    this.job = { state: JOB.SUBMITTING, id: null, rowIndex: rows.map((r) => r.n - 1), done: 0, total: rows.length, counts: {}, error: null };
+    for (const r of this.rows) { r.remote = null; r.pending = false; }
+    for (const r of rows) r.pending = true;
+    await this.runJob();
+  }
+
+  /** Submits (when there is no job id yet), follows and fetches; any ApiError → FAILED. */
+  async runJob() {
+    this.abort?.abort();
+    const ctl = new AbortController();
+    this.abort = ctl;
+    const client = this.getClient();
+    this.hideNotice();
+    this.lastNews = Date.now();
+    const slowTimer = setInterval(() => this.updateProgress(), 1000);
+    try {
+      if (!this.job.id) {
+        this.setJobState(JOB.SUBMITTING);
+        const emails = this.job.rowIndex.map((i) => this.rows[i].email);
+        const created = await client.createJob(emails, { signal: ctl.signal });
+        if (!created || typeof created.id !== 'string' && typeof created.id !== 'number') throw new ApiError('protocol', { detail: 'no job id' });
+        this.job.id = String(created.id);
+        this.job.total = created.total ?? emails.length;
+      }
+      this.setJobState(JOB.RUNNING);
+      await this.follow(client, ctl.signal);
+      if (this.job.state === JOB.CANCELLED) return;
+      this.setJobState(JOB.FETCHING);
+      await client.results(this.job.id, (obj, i) => this.applyResult(obj, i), { signal: ctl.signal });
+      for (const i of this.job.rowIndex) this.rows[i].pending = false;
+      this.setJobState(JOB.DONE);
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      this.job.error = e instanceof ApiError ? e : new ApiError('protocol', { detail: String(e?.message ?? e) });
+      this.setJobState(JOB.FAILED);
+    } finally {
+      clearInterval(slowTimer);
+      if (this.abort === ctl) this.abort = null;
+      this.invalidate();
+      this.render();
+    }
+  }
+
+  /** Progress over SSE; status polling when the stream is lost or silent. */
+  async follow(client, signal) {
+    let finished = false;
+    const onStatus = (s) => {
+      this.lastNews = Date.now();
+      if (typeof s.done === 'number') this.job.done = s.done;
+      if (typeof s.total === 'number') this.job.total = s.total;
+      if (s.counts && typeof s.counts === 'object') this.job.counts = s.counts;
+      if (s.state === 'done' || s.state === 'cancelled' || (typeof s.done === 'number' && s.total > 0 && s.done >= s.total && s.state !== 'running' && s.state !== 'queued')) finished = true;
+      if (s.state === 'cancelled') this.job.serverCancelled = true;
+      this.updateProgress();
+    };
+    const streamCtl = new AbortController();
+    const stopStream = () => streamCtl.abort();
+    signal.addEventListener('abort', stopStream, { once: true });
+    // The watchdog polls while the stream is quiet, and ends it once done.
+    let watchdog = setInterval(async () => {
+      if (Date.now() - this.lastNews < STALL_MS) return;
+      try { onStatus(await client.job(this.job.id, { signal })); } catch { /* the stream or the poll loop reports */ }
+      if (finished) streamCtl.abort();
+    }, STALL_MS);
+    try {
+      await client.events(this.job.id, (data) => {
+        onStatus(data);
+        if (finished) streamCtl.abort();
+      }, { signal: streamCtl.signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      if (e instanceof ApiError && (e.kind === 'auth' || e.kind === 'not_found')) throw e;
+      // Otherwise: fall back to polling below.
+    } finally {
+      clearInterval(watchdog);
+      watchdog = null;
+      signal.removeEventListener('abort', stopStream);
+    }
+    let failures = 0;
+    while (!finished) {
+      if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+      try {
+        onStatus(await client.job(this.job.id, { signal }));
+        failures = 0;
+      } catch (e) {
+        if (signal.aborted || !(e instanceof ApiError) || !['unreachable', 'timeout', 'server', 'overloaded'].includes(e.kind) || ++failures >= 3) throw e;
+      }
+      if (!finished) await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  applyResult(obj, i) {
+    const result = obj && typeof obj.result === 'object' && obj.result !== null && !obj.status ? obj.result : obj;
+    const idx = typeof obj?.index === 'number' ? obj.index : i;
+    const rowIndex = this.job.rowIndex[idx];
+    if (rowIndex === undefined || !result || typeof result.status !== 'string') return;
+    const row = this.rows[rowIndex];
+    row.remote = result;
+    row.pending = false;
+    this.job.fetched = (this.job.fetched ?? 0) + 1;
+    this.scheduleRender();
+  }
+
+  setJobState(state) {
+    this.job.state = state;
+    const busy = state === JOB.SUBMITTING || state === JOB.RUNNING || state === JOB.FETCHING;
+    $('list-input').readOnly = busy;
+    $('progress-box').hidden = state === JOB.IDLE;
+    $('list-cancel').hidden = !busy;
+    if (state === JOB.FAILED) {
+      const e = this.job.error;
+      const wait = e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '';
+      const where = e.kind === 'unreachable' || e.kind === 'timeout' ? ` (${this.getClient().baseUrl || location.origin})` : '';
+      const keep = this.job.id ? ' The job keeps running on the prober; Retry picks it up again.' : ' Your list and its local checks are unchanged.';
+      this.showNotice('Verification stopped.', `${e.message}${where}${wait}${keep}`, { retry: true, settings: e.kind === 'auth' || e.kind === 'unreachable' });
+    }
+    if (state === JOB.CANCELLED || state === JOB.FAILED) for (const r of this.rows) if (r.pending) r.pending = false;
+    this.updateVerifyButton();
+    this.updateProgress();
+  }
+
+  retry() {
+    this.hideNotice();
+    if (this.job.state !== JOB.FAILED) return;
+    for (const i of this.job.rowIndex) if (!this.rows[i].remote) this.rows[i].pending = true;
+    this.runJob();
+  }
+
+  async cancel() {
+    const id = this.job.id;
+    this.abort?.abort();
+    this.setJobState(JOB.CANCELLED);
+    this.invalidate();
+    this.render();
+    if (id) { try { await this.getClient().request('DELETE', `/v1/jobs/${encodeURIComponent(id)}`); } catch { /* best effort */ } }
+  }
+
+  // ---- rendering ----------------------------------------------------------
+
+  showNotice(title, body, { retry = true, settings = false } = {}) {
+    $('notice-title').textContent = title;
+    $('notice-body').textContent = body;
+    $('notice-retry').hidden = !retry;
+    $('notice-settings').hidden = !settings;
+    $('list-notice').hidden = false;
+  }
+
+  hideNotice() { $('list-notice').hidden = true; }
+
+  updateVerifyButton() {
+    const n = this.toVerify().length;
+    const b = $('list-verify');
+    const busy = [JOB.SUBMITTING, JOB.RUNNING, JOB.FETCHING].includes(this.job.state);
+    b.disabled = n === 0 || busy;
+    b.textContent = busy ? 'Verifying…' : n ? `Verify ${n.toLocaleString('en')} address${n === 1 ? '' : 'es'}` : 'Verify';
+  }
+
+  updateProgress() {
+    const j = this.job;
+    const bar = $('progress');
+    const pct = j.total ? Math.min(100, Math.round((j.done / j.total) * 100)) : 0;
+    const shown = j.state === JOB.DONE ? 100 : pct;
+    $('progress-fill').style.width = `${shown}%`;
+    bar.setAttribute('aria-valuenow', String(shown));
+    bar.dataset.state = j.state;
+    const counts = STATUSES.filter((s) => j.counts?.[s]).map((s) => `${j.counts[s].toLocaleString('en')} ${s}`).join(' · ');
+    const slow = Date.now() - (this.lastNews ?? Date.now()) > SLOW_MS ? ' — the prober is slow to answer, still waiting…' : '';
+    const text = {
+      [JOB.IDLE]: '',
+      [JOB.SUBMITTING]: `Sending ${j.total.toLocaleString('en')} addresses to the prober…${slow}`,
+      [JOB.RUNNING]: `Checked ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}${counts ? ` — ${counts}` : ''}${slow}`,
+      [JOB.FETCHING]: `Collecting results… ${(j.fetched ?? 0).toLocaleString('en')} of ${j.total.toLocaleString('en')}`,
+      [JOB.DONE]: `Done: ${j.total.toLocaleString('en')} verified${counts ? ` — ${counts}` : ''}.`,
+      [JOB.FAILED]: `Stopped at ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}.`,
+      [JOB.CANCELLED]: `Cancelled at ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}.`,
+    }[j.state];
+    $('progress-label').textContent = text;
+  }
+
+  scheduleRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => { this.renderQueued = false; this.invalidate(); this.render(); });
+  }
+
+  invalidate() { this.view = null; }
+
+  statusOf(row) { return row.pending ? 'pending' : resultOf(row).status; }
+
+  counts() {
+    const c = { deliverable: 0, undeliverable: 0, risky: 0, unknown: 0, pending: 0 };
+    for (const r of this.rows) c[this.statusOf(r)]++;
+    return c;
+  }
+
+  /** The rows passing the filter and search, sorted; cached until something changes. */
+  visibleRows() {
+    if (this.view) return this.view;
+    let rows = this.rows;
+    if (this.filter !== 'all') rows = rows.filter((r) => this.statusOf(r) === this.filter);
+    if (this.search) rows = rows.filter((r) => r.email.toLowerCase().includes(this.search));
+    const { key, dir } = this.sort;
+    if (key !== 'n' || dir !== 1) {
+      const val = {
+        n: (r) => r.n,
+        email: (r) => r.email.toLowerCase(),
+        status: (r) => STATUS_ORDER[this.statusOf(r)],
+        reason: (r) => resultOf(r).reason,
+        suggestion: (r) => resultOf(r).suggestion ?? '\uffff',
+        mx: (r) => mxHost(resultOf(r)) || '\uffff',
+        smtp: (r) => smtpReply(resultOf(r)) || '\uffff',
+      }[key];
+      const keyed = rows.map((r) => [val(r), r]);
+      keyed.sort((a, b) => (a[0] < b[0] ? -dir : a[0] > b[0] ? dir : a[1].n - b[1].n));
+      rows = keyed.map((k) => k[1]);
+    }
+    this.view = rows;
+    return rows;
+  }
+
+  render() {
+    const has = this.rows.length > 0;
+    $('results-area').hidden = !has;
+    this.renderTriage();
+    this.updateVerifyButton();
+    this.updateProgress();
+    if (!has) return;
+    const counts = this.counts();
+    drawStatusChart($('chart'), counts);
+    this.renderFilters(counts);
+    this.renderTable();
+  }
+
+  renderTriage() {
+    const p = this.parsed;
+    const box = $('triage');
+    if (!p || (!p.entries.length && !p.duplicates)) { box.replaceChildren(); return; }
+    const invalid = this.rows.filter((r) => !r.local.syntax.valid).length;
+    const typos = this.rows.filter((r) => r.local.suggestion).length;
+    const disposable = this.rows.filter((r) => r.local.disposable).length;
+    const items = [
+      ['unique', 'unique addresses', this.rows.length],
+      ['duplicates', 'duplicates dropped', p.duplicates],
+      ['invalid', 'invalid syntax', invalid],
+      ['typos', 'likely typos', typos],
+      ['disposable', 'disposable', disposable],
+      ['to-verify', 'to verify', this.rows.length - invalid],
+    ];
+    const frag = document.createDocumentFragment();
+    for (const [key, label, n] of items) {
+      const d = document.createElement('div');
+      d.className = `stat stat-${key}`;
+      d.dataset.testid = `triage-${key}`;
+      d.innerHTML = '<strong></strong><span></span>';
+      d.firstChild.textContent = n.toLocaleString('en');
+      d.lastChild.textContent = label;
+      frag.append(d);
+    }
+    const note = document.createElement('p');
+    note.className = 'muted small triage-note';
+    const col = p.delimiter ? `column “${p.columnName ?? p.column + 1}” of a ${{ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }[p.delimiter]}-separated file` : 'one address per line';
+    note.textContent = `Read ${p.lines.toLocaleString('en')} lines (${col}) and checked them locally in ${Math.max(1, Math.round(this.triageMs)).toLocaleString('en')} ms.${p.cut ? ' The list was cut at 200,000 addresses.' : ''}`;
+    frag.append(note);
+    box.replaceChildren(frag);
+  }
+
+  renderFilters(counts = this.counts()) {
+    const box = $('filters');
+    const options = [['all', 'All', this.rows.length], ...STATUSES.map((s) => [s, STATUS_LABEL[s], counts[s]])];
+    if (counts.pending) options.push(['pending', 'Checking', counts.pending]);
+    if (this.filter !== 'all' && !options.some((o) => o[0] === this.filter)) this.filter = 'all';
+    const frag = document.createDocumentFragment();
+    for (const [value, label, n] of options) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = `filter st-${value}`;
+      b.setAttribute('role', 'radio');
+      b.setAttribute('aria-checked', String(this.filter === value));
+      b.dataset.filter = value;
+      b.dataset.testid = `filter-${value}`;
+      b.innerHTML = '<span class="dot"></span><span class="flabel"></span><span class="fcount"></span>';
+      b.querySelector('.flabel').textContent = label;
+      b.querySelector('.fcount').textContent = n.toLocaleString('en');
+      b.addEventListener('click', () => { this.filter = value; this.invalidate(); this.page = 0; this.render(); });
+      frag.append(b);
+    }
+    box.replaceChildren(frag);
+  }
+
+  /** Only one page of rows is ever in the DOM, so 50,000 rows cost what 100 do. */
+  renderTable() {
+    const rows = this.visibleRows();
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+    this.page = Math.min(Math.max(0, this.page), pages - 1);
+    const start = this.page * PAGE_SIZE;
+    const slice = rows.slice(start, start + PAGE_SIZE);
+    const body = $('results-body');
+    const frag = document.createDocumentFragment();
+    for (const row of slice) {
+      const r = resultOf(row);
+      const status = this.statusOf(row);
+      const tr = document.createElement('tr');
+      tr.dataset.status = status;
+      tr.dataset.email = row.email;
+      const cells = [String(row.n), row.email, '', reasonText(r), r.suggestion ?? '', mxHost(r), smtpReply(r)];
+      cells.forEach((text, k) => {
+        const td = document.createElement('td');
+        if (k === 2) {
+          const badge = document.createElement('span');
+          badge.className = `badge st-${status}`;
+          badge.textContent = status === 'pending' ? 'checking…' : status;
+          td.append(badge);
+        } else {
+          td.textContent = text;
+          if (k === 6 || k === 3) td.title = text;
+          if (k === 3 && r.suggestion) {
+            // Phones hide the suggestion column; the reason cell carries it there.
+            const s = document.createElement('span');
+            s.className = 'sugg-inline';
+            s.textContent = `did you mean ${r.suggestion}?`;
+            td.append(s);
+          }
+        }
+        td.className = ['num', 'addr', 'status', 'reason', 'sugg', 'mx', 'smtp'][k];
+        tr.append(td);
+      });
+      frag.append(tr);
+    }
+    if (!slice.length) {
+      const tr = document.createElement('tr');
+      const td = document.createElement('td');
+      td.colSpan = 7;
+      td.className = 'empty';
+      td.textContent = 'No address matches this filter.';
+      tr.append(td);
+      frag.append(tr);
+    }
+    body.replaceChildren(frag);
+    for (const th of document.querySelectorAll('#results th[data-sort]')) {
+      th.setAttribute('aria-sort', th.dataset.sort === this.sort.key ? (this.sort.dir === 1 ? 'ascending' : 'descending') : 'none');
+    }
+    $('page-info').textContent = rows.length
+      ? `${(start + 1).toLocaleString('en')}–${(start + slice.length).toLocaleString('en')} of ${rows.length.toLocaleString('en')}`
+      : '0 rows';
+    $('page-prev').disabled = this.page === 0;
+    $('page-next').disabled = this.page >= pages - 1;
+    $('pager').hidden = rows.length <= PAGE_SIZE;
+  }
+
+  // ---- export -------------------------------------------------------------
+
+  exportShown() {
+    const header = ['email', 'status', 'reason', 'action', 'score', 'suggestion', 'mx_host', 'smtp_code', 'smtp_enhanced_code', 'smtp_reply', 'verified', 'source_line'];
+    const data = this.visibleRows().map((row) => {
+      const r = resultOf(row);
+      return [row.email, r.status, r.reason, r.action, r.score, r.suggestion ?? '', defuse(mxHost(r)), r.smtp?.code ?? '',
+        defuse(r.smtp?.enhanced_code ?? ''), defuse(r.smtp?.message ?? ''), row.remote ? 'yes' : 'no', row.line];
+    });
+    download(toCsv(header, data), this.filter === 'all' ? 'mailprobe-results.csv' : `mailprobe-${this.filter}.csv`);
+  }
+
+  exportKeep() {
+    const keep = this.rows.filter((row) => resultOf(row).action !== 'remove').map((row) => [row.email]);
+    download(toCsv(['email'], keep), 'mailprobe-keep.csv');
+  }
+}
+
+function download(text, filename) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
