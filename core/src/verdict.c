@@ -368,7 +368,9 @@ mp_reason mp_smtp_classify(int code, const char *enhanced, const char *text,
         }
         if (HAS_ANY(text, block_words))
             return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
-        if (e.present && e.subject == 1 && (code == 550 || code == 553))
+        /* 551 "user not local; please try <new>" (x.1.6 moved) names the
+         * recipient too: this address itself takes no mail. */
+        if (e.present && e.subject == 1 && (code == 550 || code == 551 || code == 553))
             return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
         if (HAS_ANY(text, full_words))
             return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_MAILBOX_FULL);

@@ -112,7 +112,8 @@ def access_map_replies_are_classified():
     check(isinstance(records[6]["retry_after"], int) and records[6]["retry_after"] > 0, "tempfail retry_after")
     moved = records[-1]
     check_eq((moved["smtp"]["code"], moved["smtp"]["enhanced_code"]), (551, "5.1.6"), "moved reply")
-    check(moved["status"] != "deliverable", "moved is not deliverable")
+    expect(moved, "undeliverable", "mailbox_not_found")
+    check_in("please try", moved["smtp"]["message"], "the forward path stays in the server's words")
 
 
 @test
@@ -464,6 +465,65 @@ def cr_lf_and_nul_in_input_never_reach_the_server():
     if log and os.path.exists(log):
         with open(log, errors="replace") as f:
             check(marker not in f.read(), "the marker reached the server")
+
+
+# --- STARTTLS (Postfix on 127.0.0.13 offers it, self-signed) ----------------------
+
+def tls_sessions_logged():
+    """How many TLS sessions the fixture's Postfix has logged so far."""
+    if not mptest.FIXTURE_DIR:
+        return None  # a fixture started by hand elsewhere: skip the log checks
+    log = os.path.join(mptest.FIXTURE_DIR, "maillog")
+    check(os.path.exists(log), "the fixture's Postfix log %s exists" % log)
+    with open(log, errors="replace") as f:
+        return sum(1 for line in f if "TLS connection established from" in line)
+
+
+def wait_for_tls_log(before, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = tls_sessions_logged()
+        if now is None or now > before:
+            return now
+        time.sleep(0.1)
+    return tls_sessions_logged()
+
+
+@test
+def starttls_is_used_when_offered():
+    before = tls_sessions_logged()
+    r = one("alice@tls.mptest", extra=["--transcript"])
+    expect(r, "deliverable", "accepted", 250, "2.1.5")
+    check_eq(r["smtp"]["host"], "mx.tls.mptest", "smtp.host")
+    if before is not None:
+        check(wait_for_tls_log(before) > before, "Postfix logged a TLS session for the probe")
+        print("  TLS sessions logged by Postfix: %d" % tls_sessions_logged())
+    # Everything after the handshake still went through the encrypted stream.
+    check_in("C: RCPT TO:<alice@tls.mptest>", r["transcript"], "RCPT sent over TLS")
+    check_eq(one("zed@tls.mptest")["reason"], "mailbox_not_found", "unknown user over TLS")
+
+
+@test
+def starttls_never_stays_in_plain_text():
+    before = tls_sessions_logged()
+    r = one("alice@tls.mptest", extra=["--starttls", "never"])
+    expect(r, "deliverable", "accepted", 250)
+    if before is not None:
+        time.sleep(0.5)
+        check_eq(tls_sessions_logged(), before, "no TLS session with --starttls never")
+
+
+@test
+def starttls_require_fails_honestly():
+    # No STARTTLS offered, and an untrusted certificate: neither is proof about
+    # the mailbox, so both end unknown (never deliverable, never undeliverable).
+    for address in ("alice@known.mptest", "alice@tls.mptest"):
+        r = one(address, extra=["--starttls", "require"])
+        check_eq(r["status"], "unknown", "%s status with --starttls require" % address)
+        check(r["reason"] in ("connection_failed", "tls_failed"), "%s reason: %s" % (address, r["reason"]))
+        print("  --starttls require, %s: %s/%s" % (address, r["status"], r["reason"]))
+    check_eq(mptest.run("verify", "--starttls", "sometimes", "a@b.mptest", fixture_flags=False).returncode, 2,
+             "bad --starttls mode")
 
 
 @test

@@ -430,6 +430,8 @@ TEST(classify_other_5_4_1_is_not_mailbox_not_found)
 TEST(classify_other_550_553_with_5_1_x_is_mailbox_not_found)
 {
     CHECK_CLASSIFY(550, "5.1.6", "Mailbox has moved", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(551, "5.1.6", "User has moved; please try <new@example.org>", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(551, NULL, "5.1.6 User not local; please try <b@example.org>", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
     CHECK_CLASSIFY(553, "5.1.3", "Bad recipient address syntax", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
     /* Not with other codes: 554 5.1.0 says nothing certain. */
     CHECK_CLASSIFY(554, "5.1.0", "Rejected", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
