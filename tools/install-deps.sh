@@ -12,6 +12,9 @@ test_pkgs=(clang libclang-rt-14-dev postfix postgrey unbound dnsmasq-base chromi
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+# The browser tests install playwright-core with npm (tests/e2e); Debian's
+# nodejs comes without it, NodeSource's bundles it.
+if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then pkgs+=(npm); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

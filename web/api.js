@@ -5,7 +5,7 @@
 
 /** Failure kinds, each with the sentence the page shows. */
 export const ERROR_TEXT = {
-  unreachable: 'Cannot reach the prober. Is `mailprobe serve` running at this address?',
+  unreachable: 'Cannot reach the prober. Is mailprobe serve running at this address?',
   timeout: 'The prober did not answer in time.',
   auth: 'The prober refused the request: it needs a valid API key (see Settings).',
   rate_limited: 'The prober is busy (rate limit reached).',
@@ -23,7 +23,10 @@ export class ApiError extends Error {
    * @param {{status?: number, code?: string, detail?: string, retryAfter?: number|null}} more
    */
   constructor(kind, { status = 0, code = null, detail = null, retryAfter = null } = {}) {
-    super(ERROR_TEXT[kind] + (detail ? ` (${detail})` : ''));
+    // The sentence for people first; the server's own words after it.
+    super(ERROR_TEXT[kind] + (detail ? ` Details: ${detail}.` : ''));
+    /** The sentence alone, without the details. */
+    this.summary = ERROR_TEXT[kind];
     this.name = 'ApiError';
     this.kind = kind;
     this.status = status;

@@ -23,8 +23,8 @@ export function drawStatusChart(container, counts) {
   const total = STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
   const rowH = 30;
   // Drawn at the container's own width, so the text stays 13px on a phone.
-  const width = Math.max(280, Math.min(560, container.clientWidth || 480));
-  const labelW = width < 400 ? 104 : 120;
+  const width = Math.max(260, Math.min(720, container.clientWidth || 480));
+  const labelW = width < 400 ? 112 : 124;  // "Undeliverable" in 13px bold, with air
   const countW = 86;
   const barW = width - labelW - countW;
   const height = STATUSES.length * rowH;

@@ -5,7 +5,7 @@
 // a prober failure leaves the table as it was and offers a retry.
 
 import { parseList } from './listparse.js';
-import { toCsv, defuse } from './csv.js';
+import { resultOf, statusOf, mxHost, smtpReply, reasonText, countByStatus, selectRows, keepRows, resultsCsv, keepCsv } from './rows.js';
 import { drawStatusChart, STATUSES, STATUS_LABEL } from './chart.js';
 import { ApiError } from './api.js';
 
@@ -14,7 +14,8 @@ const MAX_FILE_BYTES = 32 * 1024 * 1024;
 const POLL_MS = 1000;
 const STALL_MS = 4000;        // no SSE event for this long: ask for the status directly
 const SLOW_MS = 15000;        // nothing at all for this long: tell the person
-const STATUS_ORDER = { deliverable: 0, risky: 1, unknown: 2, undeliverable: 3, pending: 4 };
+const MAX_WAITS = 8;          // 429/503 during a running job: wait Retry-After at most this often
+const MAX_WAIT_S = 30;        // ... and never longer than this each time
 
 const SAMPLE = `email,name
 ada@gmail.com,Ada
@@ -25,33 +26,19 @@ info@outlook.com,Role account
 jane doe@example.org,Broken
 ADA@gmail.com,Duplicate`;
 
-/** Reason codes in plain words for the table. */
-const REASON_TEXT = {
-  accepted: 'mailbox accepted', invalid_syntax: 'invalid syntax', special_use_domain: 'reserved domain',
-  domain_not_found: 'domain does not exist', null_mx: 'domain takes no mail', no_mail_host: 'no mail server',
-  mailbox_not_found: 'mailbox not found', mailbox_disabled: 'mailbox disabled', mailbox_full: 'mailbox full',
-  catch_all: 'catch-all domain', accept_all_provider: 'accepts everyone', disposable: 'disposable',
-  role_account: 'role account', free_provider: 'free provider', greylisted: 'greylisted (try later)',
-  temporary_failure: 'temporary failure', blocked: 'server refused the check', blocked_target: 'mail host not allowed',
-  timeout: 'timed out', connection_failed: 'could not connect', protocol_error: 'server spoke nonsense',
-  dns_error: 'DNS error', smtputf8_unsupported: 'UTF-8 not supported', not_checked: 'not verified yet',
-};
-
 /** Job follow-up states; `failed` keeps what is needed to retry. */
 const JOB = { IDLE: 'idle', SUBMITTING: 'submitting', RUNNING: 'running', FETCHING: 'fetching', DONE: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
 
 const $ = (id) => document.getElementById(id);
 
-function resultOf(row) { return row.remote ?? row.local; }
-function mxHost(r) { return r.smtp?.host ?? r.mx?.hosts?.[0]?.host ?? ''; }
-function smtpReply(r) {
-  const s = r.smtp;
-  if (!s || s.code === null || s.code === undefined) return '';
-  return s.message ? (String(s.message).startsWith(String(s.code)) ? s.message : `${s.code} ${s.message}`) : String(s.code);
-}
-function reasonText(r) {
-  if (r.reason === 'invalid_syntax' && r.syntax?.message) return r.syntax.message;
-  return REASON_TEXT[r.reason] ?? r.reason;
+/** setTimeout as a promise that an AbortSignal cuts short (rejecting with AbortError). */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(new DOMException('aborted', 'AbortError')); return; }
+    const onAbort = () => { clearTimeout(t); reject(new DOMException('aborted', 'AbortError')); };
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export class ListTool {
@@ -71,6 +58,9 @@ export class ListTool {
     this.view = null;         // cached filtered+sorted rows
     this.job = { state: JOB.IDLE, id: null, rowIndex: [], done: 0, total: 0, counts: {}, error: null };
     this.abort = null;
+    this.waitNote = '';       // "asking again in N s" while a 429/503 is waited out
+    /** After this long without news from the prober, the progress line says it is slow. */
+    this.slowAfterMs = SLOW_MS;
     this.renderQueued = false;
     this.bind();
     this.renderFilters();
@@ -100,6 +90,11 @@ export class ListTool {
     $('table-search').addEventListener('input', (e) => {
       clearTimeout(searchTimer);
       searchTimer = setTimeout(() => { this.search = e.target.value.trim().toLowerCase(); this.invalidate(); this.page = 0; this.render(); }, 120);
+    });
+    $('sort-select').addEventListener('change', (e) => {
+      const [key, dir] = e.target.value.split(':');
+      this.sort = { key, dir: Number(dir) };
+      this.invalidate(); this.page = 0; this.render();
     });
     for (const th of document.querySelectorAll('#results th[data-sort]')) {
       th.querySelector('button').addEventListener('click', () => {
@@ -167,6 +162,7 @@ export class ListTool {
     this.abort = ctl;
     const client = this.getClient();
     this.hideNotice();
+    this.waitNote = '';
     this.lastNews = Date.now();
     const slowTimer = setInterval(() => this.updateProgress(), 1000);
     try {
@@ -182,7 +178,10 @@ export class ListTool {
       await this.follow(client, ctl.signal);
       if (this.job.state === JOB.CANCELLED) return;
       this.setJobState(JOB.FETCHING);
-      await client.results(this.job.id, (obj, i) => this.applyResult(obj, i), { signal: ctl.signal });
+      await this.patiently(() => {
+        this.job.fetched = 0;  // a repeated fetch starts from the first result again
+        return client.results(this.job.id, (obj, i) => this.applyResult(obj, i), { signal: ctl.signal });
+      }, ctl.signal);
       for (const i of this.job.rowIndex) this.rows[i].pending = false;
       this.setJobState(JOB.DONE);
     } catch (e) {
@@ -236,12 +235,36 @@ export class ListTool {
     while (!finished) {
       if (signal.aborted) throw new DOMException('aborted', 'AbortError');
       try {
-        onStatus(await client.job(this.job.id, { signal }));
+        onStatus(await this.patiently(() => client.job(this.job.id, { signal }), signal));
         failures = 0;
       } catch (e) {
         if (signal.aborted || !(e instanceof ApiError) || !['unreachable', 'timeout', 'server', 'overloaded'].includes(e.kind) || ++failures >= 3) throw e;
       }
       if (!finished) await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /**
+   * Runs one follow-up request of a job that is already on the prober. When
+   * the prober says "slow down" (429) or "busy" (503), waits what its
+   * Retry-After asks (bounded) and asks again, saying so under the progress
+   * bar: the job is not lost, only paused. Other errors go to the caller.
+   */
+  async patiently(call, signal) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const value = await call();
+        this.waitNote = '';
+        return value;
+      } catch (e) {
+        if (signal.aborted || !(e instanceof ApiError) || !['rate_limited', 'overloaded'].includes(e.kind) || attempt >= MAX_WAITS) throw e;
+        const seconds = Math.min(Math.max(e.retryAfter ?? 2, 1), MAX_WAIT_S);
+        this.waitNote = `${e.summary} Asking again in ${seconds} s…`;
+        this.lastNews = Date.now();
+        this.updateProgress();
+        await sleep(seconds * 1000, signal);
+        this.waitNote = '';
+      }
     }
   }
 
@@ -265,10 +288,21 @@ export class ListTool {
     $('list-cancel').hidden = !busy;
     if (state === JOB.FAILED) {
       const e = this.job.error;
-      const wait = e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '';
-      const where = e.kind === 'unreachable' || e.kind === 'timeout' ? ` (${this.getClient().baseUrl || location.origin})` : '';
-      const keep = this.job.id ? ' The job keeps running on the prober; Retry picks it up again.' : ' Your list and its local checks are unchanged.';
-      this.showNotice('Verification stopped.', `${e.message}${where}${wait}${keep}`, { retry: true, settings: e.kind === 'auth' || e.kind === 'unreachable' });
+      const parts = [e.summary ?? e.message];
+      const base = this.getClient().baseUrl;
+      const where = base || location.origin;
+      if (e.kind === 'unreachable') {
+        parts[0] = `Cannot reach the prober at ${where}. Is mailprobe serve running there?`;
+        // From another origin, a prober without --cors-origin looks exactly like a dead one.
+        let other = false;
+        try { other = !!base && new URL(base, location.href).origin !== location.origin; } catch { /* shown as typed */ }
+        if (other) parts.push(`If it is, it must allow this page: --cors-origin ${location.origin}.`);
+      } else if (e.kind === 'timeout') {
+        parts[0] = `The prober at ${where} did not answer in time.`;
+      }
+      if (e.detail) parts.push(`Details: ${e.detail}.`);
+      parts.push(this.job.id ? 'The job keeps running on the prober; Retry picks it up again.' : 'Your list and its local checks are unchanged.');
+      this.showNotice('Verification stopped.', parts.join(' '), { retry: true, retryAfter: e.retryAfter, settings: ['auth', 'unreachable', 'timeout'].includes(e.kind) });
     }
     if (state === JOB.CANCELLED || state === JOB.FAILED) for (const r of this.rows) if (r.pending) r.pending = false;
     this.updateVerifyButton();
@@ -293,15 +327,35 @@ export class ListTool {
 
   // ---- rendering ----------------------------------------------------------
 
-  showNotice(title, body, { retry = true, settings = false } = {}) {
+  /**
+   * The message box above the progress bar. With `retryAfter` (seconds, from
+   * a 429/503) the Retry button counts down and only then becomes usable, so
+   * an eager click cannot earn another refusal.
+   */
+  showNotice(title, body, { retry = true, retryAfter = null, settings = false } = {}) {
+    clearInterval(this.noticeTimer);
     $('notice-title').textContent = title;
     $('notice-body').textContent = body;
-    $('notice-retry').hidden = !retry;
+    const button = $('notice-retry');
+    button.hidden = !retry;
+    button.disabled = false;
+    button.textContent = 'Retry';
+    if (retry && retryAfter > 0) {
+      const until = Date.now() + Math.min(retryAfter, 3600) * 1000;
+      const tick = () => {
+        const left = Math.ceil((until - Date.now()) / 1000);
+        button.disabled = left > 0;
+        button.textContent = left > 0 ? `Retry in ${left} s` : 'Retry';
+        if (left <= 0) clearInterval(this.noticeTimer);
+      };
+      tick();
+      this.noticeTimer = setInterval(tick, 250);
+    }
     $('notice-settings').hidden = !settings;
     $('list-notice').hidden = false;
   }
 
-  hideNotice() { $('list-notice').hidden = true; }
+  hideNotice() { clearInterval(this.noticeTimer); $('list-notice').hidden = true; }
 
   updateVerifyButton() {
     const n = this.toVerify().length;
@@ -320,12 +374,13 @@ export class ListTool {
     bar.setAttribute('aria-valuenow', String(shown));
     bar.dataset.state = j.state;
     const counts = STATUSES.filter((s) => j.counts?.[s]).map((s) => `${j.counts[s].toLocaleString('en')} ${s}`).join(' · ');
-    const slow = Date.now() - (this.lastNews ?? Date.now()) > SLOW_MS ? ' — the prober is slow to answer, still waiting…' : '';
+    const slow = this.waitNote ? ` — ${this.waitNote}`
+      : Date.now() - (this.lastNews ?? Date.now()) > this.slowAfterMs ? ' — the prober is slow to answer, still waiting…' : '';
     const text = {
       [JOB.IDLE]: '',
       [JOB.SUBMITTING]: `Sending ${j.total.toLocaleString('en')} addresses to the prober…${slow}`,
       [JOB.RUNNING]: `Checked ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}${counts ? ` — ${counts}` : ''}${slow}`,
-      [JOB.FETCHING]: `Collecting results… ${(j.fetched ?? 0).toLocaleString('en')} of ${j.total.toLocaleString('en')}`,
+      [JOB.FETCHING]: `Collecting results… ${(j.fetched ?? 0).toLocaleString('en')} of ${j.total.toLocaleString('en')}${slow}`,
       [JOB.DONE]: `Done: ${j.total.toLocaleString('en')} verified${counts ? ` — ${counts}` : ''}.`,
       [JOB.FAILED]: `Stopped at ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}.`,
       [JOB.CANCELLED]: `Cancelled at ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}.`,
@@ -341,37 +396,14 @@ export class ListTool {
 
   invalidate() { this.view = null; }
 
-  statusOf(row) { return row.pending ? 'pending' : resultOf(row).status; }
+  statusOf(row) { return statusOf(row); }
 
-  counts() {
-    const c = { deliverable: 0, undeliverable: 0, risky: 0, unknown: 0, pending: 0 };
-    for (const r of this.rows) c[this.statusOf(r)]++;
-    return c;
-  }
+  counts() { return countByStatus(this.rows); }
 
   /** The rows passing the filter and search, sorted; cached until something changes. */
   visibleRows() {
-    if (this.view) return this.view;
-    let rows = this.rows;
-    if (this.filter !== 'all') rows = rows.filter((r) => this.statusOf(r) === this.filter);
-    if (this.search) rows = rows.filter((r) => r.email.toLowerCase().includes(this.search));
-    const { key, dir } = this.sort;
-    if (key !== 'n' || dir !== 1) {
-      const val = {
-        n: (r) => r.n,
-        email: (r) => r.email.toLowerCase(),
-        status: (r) => STATUS_ORDER[this.statusOf(r)],
-        reason: (r) => resultOf(r).reason,
-        suggestion: (r) => resultOf(r).suggestion ?? '\uffff',
-        mx: (r) => mxHost(resultOf(r)) || '\uffff',
-        smtp: (r) => smtpReply(resultOf(r)) || '\uffff',
-      }[key];
-      const keyed = rows.map((r) => [val(r), r]);
-      keyed.sort((a, b) => (a[0] < b[0] ? -dir : a[0] > b[0] ? dir : a[1].n - b[1].n));
-      rows = keyed.map((k) => k[1]);
-    }
-    this.view = rows;
-    return rows;
+    this.view ??= selectRows(this.rows, { filter: this.filter, search: this.search, sort: this.sort });
+    return this.view;
   }
 
   render() {
@@ -383,8 +415,15 @@ export class ListTool {
     if (!has) return;
     const counts = this.counts();
     drawStatusChart($('chart'), counts);
+    $('chart-total').textContent = `· ${this.rows.length.toLocaleString('en')} address${this.rows.length === 1 ? '' : 'es'}${counts.pending ? `, ${counts.pending.toLocaleString('en')} being checked` : ''}`;
     this.renderFilters(counts);
     this.renderTable();
+    // The button says what it will write: every row, or the filtered ones.
+    const shown = this.visibleRows().length;
+    const what = this.filter === 'all' && !this.search ? `all ${shown.toLocaleString('en')}` : `${shown.toLocaleString('en')} shown`;
+    $('export-csv').textContent = `Download ${what} row${shown === 1 ? '' : 's'} (CSV)`;
+    const keep = keepRows(this.rows).length;
+    $('export-keep').textContent = `Download ${keep.toLocaleString('en')} address${keep === 1 ? '' : 'es'} to keep`;
   }
 
   renderTriage() {
@@ -405,7 +444,7 @@ export class ListTool {
     const frag = document.createDocumentFragment();
     for (const [key, label, n] of items) {
       const d = document.createElement('div');
-      d.className = `stat stat-${key}`;
+      d.className = `stat stat-${key}${n === 0 ? ' stat-zero' : ''}`;
       d.dataset.testid = `triage-${key}`;
       d.innerHTML = '<strong></strong><span></span>';
       d.firstChild.textContent = n.toLocaleString('en');
@@ -430,8 +469,8 @@ export class ListTool {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = `filter st-${value}`;
-      b.setAttribute('role', 'radio');
-      b.setAttribute('aria-checked', String(this.filter === value));
+      // Toggle buttons, each reachable with Tab (a radiogroup would owe arrow-key handling).
+      b.setAttribute('aria-pressed', String(this.filter === value));
       b.dataset.filter = value;
       b.dataset.testid = `filter-${value}`;
       b.innerHTML = '<span class="dot"></span><span class="flabel"></span><span class="fcount"></span>';
@@ -440,7 +479,10 @@ export class ListTool {
       b.addEventListener('click', () => { this.filter = value; this.invalidate(); this.page = 0; this.render(); });
       frag.append(b);
     }
+    // Re-rendered on every change: keep the keyboard focus on the same filter.
+    const focused = box.contains(document.activeElement) ? document.activeElement.dataset.filter : null;
     box.replaceChildren(frag);
+    if (focused) box.querySelector(`[data-filter="${focused}"]`)?.focus();
   }
 
   /** Only one page of rows is ever in the DOM, so 50,000 rows cost what 100 do. */
@@ -466,9 +508,16 @@ export class ListTool {
           badge.className = `badge st-${status}`;
           badge.textContent = status === 'pending' ? 'checking…' : status;
           td.append(badge);
+        } else if (k === 6 && text) {
+          // Two lines of the server's reply at most; the full text is the title and in the CSV.
+          const clamp = document.createElement('span');
+          clamp.className = 'clamp';
+          clamp.textContent = text;
+          td.title = text;
+          td.append(clamp);
         } else {
           td.textContent = text;
-          if (k === 6 || k === 3) td.title = text;
+          if (k === 3) td.title = text;
           if (k === 3 && r.suggestion) {
             // Phones hide the suggestion column; the reason cell carries it there.
             const s = document.createElement('span');
@@ -492,6 +541,10 @@ export class ListTool {
       frag.append(tr);
     }
     body.replaceChildren(frag);
+    // The phone's select shows the header's sort when it has that option.
+    const select = $('sort-select');
+    const wanted = `${this.sort.key}:${this.sort.dir}`;
+    if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
     for (const th of document.querySelectorAll('#results th[data-sort]')) {
       th.setAttribute('aria-sort', th.dataset.sort === this.sort.key ? (this.sort.dir === 1 ? 'ascending' : 'descending') : 'none');
     }
@@ -506,19 +559,10 @@ export class ListTool {
   // ---- export -------------------------------------------------------------
 
   exportShown() {
-    const header = ['email', 'status', 'reason', 'action', 'score', 'suggestion', 'mx_host', 'smtp_code', 'smtp_enhanced_code', 'smtp_reply', 'verified', 'source_line'];
-    const data = this.visibleRows().map((row) => {
-      const r = resultOf(row);
-      return [row.email, r.status, r.reason, r.action, r.score, r.suggestion ?? '', defuse(mxHost(r)), r.smtp?.code ?? '',
-        defuse(r.smtp?.enhanced_code ?? ''), defuse(r.smtp?.message ?? ''), row.remote ? 'yes' : 'no', row.line];
-    });
-    download(toCsv(header, data), this.filter === 'all' ? 'mailprobe-results.csv' : `mailprobe-${this.filter}.csv`);
+    download(resultsCsv(this.visibleRows()), this.filter === 'all' ? 'mailprobe-results.csv' : `mailprobe-${this.filter}.csv`);
   }
 
-  exportKeep() {
-    const keep = this.rows.filter((row) => resultOf(row).action !== 'remove').map((row) => [row.email]);
-    download(toCsv(['email'], keep), 'mailprobe-keep.csv');
-  }
+  exportKeep() { download(keepCsv(this.rows), 'mailprobe-keep.csv'); }
 }
 
 function download(text, filename) {

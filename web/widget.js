@@ -12,8 +12,9 @@ const INCOMPLETE = new Set(['empty', 'no_at', 'local_empty', 'domain_empty', 'do
 /** Default texts; options.messages overrides any of them. */
 export const DEFAULT_MESSAGES = {
   suggestion: 'Did you mean',
-  disposable: 'This looks like a throw-away address that stops working soon. Please use a permanent one.',
-  role: 'This is a shared address (such as info@ or sales@). A personal address reaches you more reliably.',
+  // Short enough for two lines on a phone: the page reserves two lines.
+  disposable: 'A throw-away address that stops working soon. Please use a permanent one.',
+  role: 'A shared address (like info@ or sales@); a personal one is more reliable.',
   ok: 'Looks good.',
   checking: 'Checking the mailbox…',
   deliverable: 'The mail server confirmed this mailbox.',

@@ -70,6 +70,35 @@ export async function startServe(extraArgs = []) {
   };
 }
 
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.svg': 'image/svg+xml' };
+
+/**
+ * A plain static file server for webDir on a free loopback port — "any
+ * static host" — so the page can be tested on another origin than the prober.
+ * @returns {Promise<{url: string, stop: () => Promise<void>}>}
+ */
+export async function startStaticHost() {
+  const { createServer: createHttpServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const server = createHttpServer(async (req, res) => {
+    const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+    const file = path.resolve(webDir, name);
+    if (!file.startsWith(path.resolve(webDir) + path.sep)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}
+
 /**
  * Launches headless Chromium with a fresh user-data-dir.
  * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
