@@ -178,8 +178,9 @@ typedef enum mp_dns_result {
 /* Tri-state for facts the prober may or may not have learnt. */
 typedef enum mp_tristate { MP_UNKNOWN = -1, MP_NO = 0, MP_YES = 1 } mp_tristate;
 
-/* Evidence gathered by the prober; zero-initialise, then fill what is known.
- * `smtp_reason` is the classification of the decisive reply
+/* Evidence gathered by the prober; zero-initialise, then fill what is known
+ * -- and set `catch_all` to MP_UNKNOWN unless the domain was tested (zero is
+ * MP_NO, a claim). `smtp_reason` is the classification of the decisive reply
  * (see mp_smtp_classify) or of the failure (timeout, connection_failed...). */
 typedef struct mp_evidence {
     mp_dns_result dns;
