@@ -9,6 +9,8 @@
 # Prints throughput, p50/p99 latency, failures and the server's peak RSS.
 # Every run is bounded (ab -n, timeout 120 s). Not a test: it never fails a
 # build, but it exits non-zero if a request failed.
+# bench/run-all.sh starts every run.sh with `sh`: come back in bash.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 build=${1:-build}
 bin="$build/native-prober/mailprobe"

@@ -78,12 +78,8 @@ static void log_request(const req_info *ri, int code, double seconds)
     if (!ri->s->cfg->access_log)
         return;
     cJSON *o = cJSON_CreateObject();
-    time_t now = time(NULL);
-    struct tm tm;
-    char ts[32];
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cJSON_AddStringToObject(o, "ts", ts);
+    if (!o)
+        return;
     cJSON_AddStringToObject(o, "method", ri->method);
     char safe[3 * ID_PATH_MAX + 1];
     mp_utf8_sanitize(ri->path, strlen(ri->path), safe);
@@ -94,11 +90,7 @@ static void log_request(const req_info *ri, int code, double seconds)
     cJSON_AddStringToObject(o, "client", ri->client);
     if (ri->key_index >= 0)
         cJSON_AddNumberToObject(o, "key", ri->key_index);
-    char *text = cJSON_PrintUnformatted(o);
-    if (text)
-        fprintf(stderr, "%s\n", text);
-    free(text);
-    cJSON_Delete(o);
+    mp_log("info", "request", o);
 }
 
 static void account(const req_info *ri, int code)
@@ -1153,8 +1145,13 @@ bool mp_http_api_start(mp_server *s, char *err, size_t errlen)
     }
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    /* The handlers enforce --max-body-verify/--max-body-jobs with a JSON
+     * 413. evhttp's own cap is only the backstop for absurd bodies (twice
+     * the largest limit): libevent 2.1 answers those itself with an HTML
+     * 413 and closes the connection, before reading the body when it has a
+     * Content-Length. */
     size_t max_body = cfg->max_body_jobs > cfg->max_body_verify ? cfg->max_body_jobs : cfg->max_body_verify;
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)(max_body > ((size_t)-1 >> 2) ? max_body : max_body * 2));
     evhttp_set_max_headers_size(s->http, 16 * 1024);
     evhttp_set_timeout(s->http, cfg->request_timeout_s);
     evhttp_set_default_content_type(s->http, "application/json");
@@ -1175,7 +1172,7 @@ bool mp_http_api_start(mp_server *s, char *err, size_t errlen)
     struct evconnlistener *l = evconnlistener_new_bind(s->base, NULL, NULL,
                                                        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
                                                        LISTEN_BACKLOG, (struct sockaddr *)&ss, sslen);
-    if (!l || !evhttp_bind_listener(s->http, l)) {
+    if (!l || !(s->bound = evhttp_bind_listener(s->http, l))) {
         snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(errno));
         if (l)
             evconnlistener_free(l);
@@ -1186,21 +1183,84 @@ bool mp_http_api_start(mp_server *s, char *err, size_t errlen)
     return true;
 }
 
+/* on_complete callback of a drain's final replies: runs once the reply
+ * is written (not when the connection fails; hence the caller's deadline). */
+static void final_reply_written(struct evhttp_request *req, void *arg)
+{
+    (void)req;
+    mp_server *s = arg;
+    if (s->final_replies && --s->final_replies == 0 && s->on_drained) {
+        void (*cb)(void *) = s->on_drained;
+        s->on_drained = NULL;
+        cb(s->on_drained_arg);
+    }
+}
+
+/* Ends a stream at shutdown. An event stream ends properly (the client
+ * reconnects or polls later). A result stream cut short must not look
+ * complete, so its connection is dropped without the final chunk and the
+ * client sees a truncated transfer. */
+static void stream_shut(mp_server *s, mp_http_stream *st, bool wait_for_write)
+{
+    if (st->kind == STREAM_RESULTS) {
+        struct evhttp_connection *conn = st->conn;
+        evhttp_connection_set_closecb(conn, NULL, NULL);
+        stream_close(st, false);
+        evhttp_connection_free(conn); /* frees the request too */
+        return;
+    }
+    if (wait_for_write) {
+        s->final_replies++;
+        evhttp_request_set_on_complete_cb(st->ri.req, final_reply_written, s);
+    }
+    stream_close(st, true);
+}
+
+/* Answers a single verify still waiting for its probe: 503, try again. */
+static void verify_shut(mp_server *s, verify_ctx *v, bool wait_for_write)
+{
+    mp_prober_cancel(s->prober, v->probe_id);
+    evhttp_connection_set_closecb(v->conn, NULL, NULL);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(v->ri.req);
+    evhttp_add_header(h, "Retry-After", "5");
+    evhttp_add_header(h, "Connection", "close");
+    if (wait_for_write) {
+        s->final_replies++;
+        evhttp_request_set_on_complete_cb(v->ri.req, final_reply_written, s);
+    }
+    reply_error(&v->ri, 503, "server shutting down");
+    verify_unlink(v);
+    free(v);
+}
+
+void mp_http_api_drain(mp_server *s, void (*drained)(void *arg), void *arg)
+{
+    s->stopping = true;
+    s->on_drained = drained;
+    s->on_drained_arg = arg;
+    /* Held by this function so that a reply written at once cannot report
+     * "drained" while others are still being queued. */
+    s->final_replies = 1;
+    if (s->http && s->bound) {
+        evhttp_del_accept_socket(s->http, s->bound);
+        s->bound = NULL;
+    }
+    while (s->streams)
+        stream_shut(s, s->streams, true);
+    while (s->verify_head)
+        verify_shut(s, s->verify_head, true);
+    final_reply_written(NULL, s);
+}
+
 void mp_http_api_stop(mp_server *s)
 {
     s->stopping = true;
     while (s->streams)
-        stream_close(s->streams, true);
-    while (s->verify_head) {
-        verify_ctx *v = s->verify_head;
-        mp_prober_cancel(s->prober, v->probe_id);
-        evhttp_connection_set_closecb(v->conn, NULL, NULL);
-        evhttp_add_header(evhttp_request_get_output_headers(v->ri.req), "Retry-After", "5");
-        reply_error(&v->ri, 503, "server shutting down");
-        verify_unlink(v);
-        free(v);
-    }
+        stream_shut(s, s->streams, false);
+    while (s->verify_head)
+        verify_shut(s, s->verify_head, false);
     if (s->http)
         evhttp_free(s->http);
     s->http = NULL;
+    s->bound = NULL;
 }

@@ -37,6 +37,10 @@ typedef struct mp_server {
     char web_root[PATH_MAX];     /* "" = no static files */
     mp_metrics metrics;
     struct evhttp *http;
+    struct evhttp_bound_socket *bound; /* the listener; removed when draining */
+    size_t final_replies;        /* replies of a drain still being written */
+    void (*on_drained)(void *arg);
+    void *on_drained_arg;
     size_t verify_pending;       /* POST /v1/verify waiting for the prober */
     double started;              /* monotonic seconds */
     mp_http_stream *streams;     /* open SSE and result streams */
@@ -48,8 +52,17 @@ typedef struct mp_server {
  * message when the address cannot be bound. */
 bool mp_http_api_start(mp_server *s, char *err, size_t errlen);
 
+/* The first half of a clean stop: closes the listening socket, ends open
+ * streams and answers waiting single verifies 503 (with Retry-After and
+ * Connection: close). `drained(arg)` runs from the loop once those last
+ * replies are written — at once when there are none. A client that stops
+ * reading may keep a reply from ever finishing, so the caller also sets a
+ * deadline, then calls mp_http_api_stop(). */
+void mp_http_api_drain(mp_server *s, void (*drained)(void *arg), void *arg);
+
 /* Stops accepting, ends open streams and frees the evhttp server. Pending
- * single verifies are answered 503. */
+ * single verifies are answered 503 (without waiting for the reply to be
+ * written: use mp_http_api_drain first for that). */
 void mp_http_api_stop(mp_server *s);
 
 /* Monotonic clock in seconds. */

@@ -143,8 +143,9 @@ void mp_jobs_flush(mp_jobs *j)
     if (!ok) {
         /* Nothing was stored: the addresses stay unfinished and are probed
          * again after a restart. Log it; there is no one else to tell. */
-        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"storing results failed\",\"error\":\"%s\"}\n",
-                mp_store_error(s));
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "error", mp_store_error(s));
+        mp_log("error", "storing results failed", f);
         mp_store_rollback(s);
     }
     /* One notification per job touched, after the buffer is empty again so

@@ -405,4 +405,11 @@ void mp_prober_stats_get(const mp_prober *p, mp_prober_stats *out)
     out->rcpt_sent = p->counters.rcpt_sent;
     out->rset_sent = p->counters.rset_sent;
     out->round_trips = p->counters.round_trips;
+    if (p->dns) {
+        mp_dns_stats ds;
+        mp_dns_stats_get(p->dns, &ds);
+        out->dns_queries = ds.queries_sent;
+        out->dns_cache_hits = ds.cache_hits;
+        out->dns_errors = ds.errors;
+    }
 }

@@ -126,6 +126,9 @@ typedef struct mp_prober_stats {
     uint64_t round_trips;        /* command→reply waits (a pipelined burst is one) */
     uint64_t catch_all_tests;    /* RCPTs to random local parts */
     uint64_t greylist_retries;
+    uint64_t dns_queries;        /* DNS queries sent (MX, A, AAAA; cache hits excluded) */
+    uint64_t dns_cache_hits;     /* lookups answered from the resolver's cache */
+    uint64_t dns_errors;         /* queries that failed (timeout, SERVFAIL...) */
     uint64_t by_status[MP_STATUS_COUNT];
     uint64_t by_reason[MP_REASON_COUNT];
 } mp_prober_stats;

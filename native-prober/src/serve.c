@@ -24,7 +24,12 @@
 #include "store.h"
 #include "webhook.h"
 
-enum { CACHE_EXPIRE_EVERY_S = 600 };
+enum {
+    CACHE_EXPIRE_EVERY_S = 600,
+    /* After SIGTERM: how long the last replies (503s to waiting verifies,
+     * the ends of event streams) may take to reach their clients. */
+    DRAIN_DEADLINE_MS = 2000,
+};
 
 typedef struct serve_state {
     mp_server srv;
@@ -34,19 +39,12 @@ typedef struct serve_state {
 
 static void log_event(const char *level, const char *msg, const char *detail)
 {
-    /* `detail` is ours (paths, addresses), escaped minimally for JSON. */
-    fprintf(stderr, "{\"level\":\"%s\",\"msg\":\"%s\"", level, msg);
+    cJSON *f = NULL;
     if (detail) {
-        fputs(",\"detail\":\"", stderr);
-        for (const char *p = detail; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                fputc('\\', stderr);
-            if ((unsigned char)*p >= 0x20)
-                fputc(*p, stderr);
-        }
-        fputc('"', stderr);
+        f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "detail", detail);
     }
-    fputs("}\n", stderr);
+    mp_log(level, msg, f);
 }
 
 /* Loads the extra disposable list; a missing default file is fine. */
@@ -74,14 +72,27 @@ static bool load_extra(serve_state *st, bool startup)
     return true;
 }
 
+static void on_drained(void *arg)
+{
+    serve_state *st = arg;
+    event_base_loopexit(st->srv.base, NULL);
+}
+
+/* SIGTERM/SIGINT: stop accepting, answer what waits, write buffered
+ * results, and leave the loop once the last replies are out (or at the
+ * deadline). Unfinished job addresses stay unfinished in the store and are
+ * probed at the next start; `done:` in mp_cmd_serve frees the rest. */
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     serve_state *st = arg;
     log_event("info", sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
-    mp_http_api_stop(&st->srv);
+    if (st->srv.stopping)
+        return; /* a second signal changes nothing: the deadline is set */
     mp_jobs_flush(st->srv.jobs);
-    event_base_loopexit(st->srv.base, NULL);
+    struct timeval deadline = {DRAIN_DEADLINE_MS / 1000, (DRAIN_DEADLINE_MS % 1000) * 1000};
+    event_base_loopexit(st->srv.base, &deadline);
+    mp_http_api_drain(&st->srv, on_drained, st);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -202,10 +213,13 @@ int mp_cmd_serve(int argc, char **argv)
     if (expire)
         event_add(expire, &every);
 
-    fprintf(stderr,
-            "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"db\":\"%s\",\"web\":\"%s\","
-            "\"auth\":%s,\"resumed_jobs\":%zu}\n",
-            cfg->listen, cfg->db_path, srv->web_root, cfg->api_key_count ? "true" : "false", resumed);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "listen", cfg->listen);
+    cJSON_AddStringToObject(f, "db", cfg->db_path);
+    cJSON_AddStringToObject(f, "web", srv->web_root);
+    cJSON_AddBoolToObject(f, "auth", cfg->api_key_count > 0);
+    cJSON_AddNumberToObject(f, "resumed_jobs", (double)resumed);
+    mp_log("info", "listening", f);
     event_base_dispatch(srv->base);
     exit_code = 0;
 done:

@@ -2,6 +2,7 @@
  * (webhook.h). SHA-256 is the plain FIPS 180-4 algorithm, small enough to
  * carry rather than link a crypto library for one MAC. */
 #include "webhook.h"
+#include "metrics.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -169,9 +170,12 @@ static void check_done(mp_webhook *w)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         long code = 0;
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
-        if (m->data.result != CURLE_OK || code < 200 || code > 299)
-            fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"webhook failed\",\"curl\":\"%s\",\"status\":%ld}\n",
-                    curl_easy_strerror(m->data.result), code);
+        if (m->data.result != CURLE_OK || code < 200 || code > 299) {
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddStringToObject(f, "curl", curl_easy_strerror(m->data.result));
+            cJSON_AddNumberToObject(f, "status", (double)code);
+            mp_log("warn", "webhook failed", f);
+        }
         if (r)
             req_free(w, r);
     }

@@ -302,6 +302,24 @@ def job_runs_to_done_with_counts_and_results_in_input_order():
             check(lines[2].startswith("zed@known.mptest,zed@known.mptest,undeliverable,mailbox_not_found"), lines[2])
 
 
+
+@test
+def jobs_store_domain_facts_in_sqlite():
+    import sqlite3
+    with Server() as s:
+        created = s.json("POST", "/v1/jobs", {"emails": ["alice@known.mptest", "x@catchall.mptest"]}, expect=202)
+        s.wait_job(created["id"])
+        con = sqlite3.connect(os.path.join(s.dir, "mp.db"))
+        try:
+            rows = {r[0]: (json.loads(r[1]), r[2]) for r in con.execute("SELECT domain, mx, catch_all FROM domains")}
+        finally:
+            con.close()
+    check_eq(sorted(rows), ["catchall.mptest", "known.mptest"], "one row per domain")
+    mx, catch_all = rows["known.mptest"]
+    check_in("mx1.known.mptest", json.dumps(mx), "MX hosts stored")
+    check_eq(catch_all, 0, "known.mptest is not catch-all")
+    check_eq(rows["catchall.mptest"][1], 1, "catchall.mptest is catch-all")
+
 @test
 def job_accepts_text_plain_and_csv_bodies():
     with Server() as s:
@@ -336,6 +354,22 @@ def too_many_unfinished_jobs_is_503():
         hdrs = check_error(s, "POST", "/v1/jobs", 503, "overloaded", {"emails": ["b@known.mptest"]})
         check("retry-after" in hdrs, "Retry-After on 503")
 
+
+@test
+def only_max_running_jobs_probe_at_once():
+    with Server("--max-running-jobs", "1") as s:
+        first = s.json("POST", "/v1/jobs", {"emails": ["a@slow.mptest"]}, expect=202)
+        second = s.json("POST", "/v1/jobs", {"emails": ["b@slow.mptest"]}, expect=202)
+        time.sleep(0.5)
+        check_eq(s.json("GET", "/v1/jobs/" + first["id"])["state"], "running", "first runs")
+        check_eq(s.json("GET", "/v1/jobs/" + second["id"])["state"], "queued", "second waits")
+        check_eq(s.json("GET", "/healthz")["jobs"], {"queued": 1, "running": 1}, "healthz")
+        check_in("mailprobe_jobs_queued 1", s.request("GET", "/metrics")[2].decode(), "queue depth metric")
+        s.json("DELETE", "/v1/jobs/" + first["id"])
+        deadline = time.monotonic() + 5
+        while s.json("GET", "/v1/jobs/" + second["id"])["state"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check_eq(s.json("GET", "/v1/jobs/" + second["id"])["state"], "running", "second starts when the first ends")
 
 @test
 def delete_cancels_a_running_job():
@@ -410,6 +444,16 @@ def refuses_a_public_address_without_a_key():
                           capture_output=True, text=True, timeout=10)
     check_eq(proc.returncode, 2, "exit status")
     check_in("--insecure-no-auth", proc.stderr, "explains the way out")
+    proc = subprocess.run([mptest.MAILPROBE, "serve", "--listen", "[::]:%d" % port, "--db", ":memory:"],
+                          capture_output=True, text=True, timeout=10)
+    check_eq(proc.returncode, 2, "IPv6 any-address refused too")
+    # With a key it starts, and the key is then required even from loopback.
+    with Server("--listen", "0.0.0.0:%d" % port, "--api-key", KEY, port=port) as s:
+        check_error(s, "POST", "/v1/verify", 401, "unauthorized", {"email": "x"})
+        check_eq(s.verify("x", {"Authorization": "Bearer " + KEY})["reason"], "invalid_syntax", "with the key")
+    # --insecure-no-auth: the operator says something in front authenticates.
+    with Server("--listen", "0.0.0.0:%d" % port, "--insecure-no-auth", port=port) as s:
+        check_eq(s.verify("x")["reason"], "invalid_syntax", "open on purpose")
 
 
 @test
@@ -505,9 +549,13 @@ def metrics_in_prometheus_text_format():
                        'mailprobe_http_requests_total{route="other",code="404"} 1',
                        'mailprobe_probes_total{status="deliverable"} 1',
                        'mailprobe_http_request_duration_seconds_bucket{route="verify",le="+Inf"} 1',
-                       "mailprobe_smtp_sessions_total ", "mailprobe_probes_in_flight 0",
+                       "mailprobe_smtp_sessions_total 1", "mailprobe_probes_in_flight 0",
                        "mailprobe_jobs_queued 0"):
             check_in(needle, text, "metrics")
+        dns = int(re.search(r"^mailprobe_dns_queries_total (\d+)$", text, re.M).group(1))
+        check(dns >= 2, "DNS queries counted (MX + address of mx1): %d" % dns)
+        check_in("mailprobe_jobs_running 0", text, "job gauges")
+        check_in("mailprobe_http_request_duration_seconds_count{route=\"verify\"} 1", text, "histogram count")
         for line in text.splitlines():
             check(line.startswith("#") or re.fullmatch(r"mailprobe_\w+(\{[^}]*\})? \S+", line), "line: " + line)
 
@@ -583,6 +631,43 @@ def sigterm_stops_cleanly():
     rc = s.stop(signal.SIGTERM)
     check_eq(rc, 0, "exit status")
     check(time.monotonic() - started < 5, "stops promptly")
+
+
+@test
+def sigterm_answers_waiting_verifies_503_ends_streams_and_exits():
+    s = Server("--cache-ttl", "0")
+    try:
+        answers = []
+
+        def slow_verify():
+            try:
+                answers.append(s.request("POST", "/v1/verify", {"email": "a@slow.mptest"}, timeout=30))
+            except Exception as e:  # noqa: BLE001
+                answers.append(e)
+
+        t = threading.Thread(target=slow_verify)
+        t.start()
+        job = s.json("POST", "/v1/jobs", {"emails": ["b@slow.mptest"]}, expect=202)
+        events = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        events.request("GET", "/v1/jobs/%s/events" % job["id"])
+        stream = events.getresponse()
+        check_eq(stream.status, 200, "event stream open")
+        time.sleep(0.5)  # the probes are waiting for slow.mptest's one-byte-a-second replies
+        started = time.monotonic()
+        s.send(signal.SIGTERM)
+        text = stream.read().decode()  # raises IncompleteRead unless the stream is ended properly
+        events.close()
+        check_in("event: progress", text, "events before the end")
+        t.join(10)
+        check_eq(s.proc.wait(10), 0, "exit status")
+        check(time.monotonic() - started < 5, "does not wait for the slow mail server")
+        check_eq(len(answers), 1, "the client got an answer")
+        status, hdrs, data = answers[0]
+        check_eq(status, 503, "waiting verify answered 503")
+        check_eq(json.loads(data)["error"]["code"], "overloaded", "error code")
+        check("retry-after" in hdrs, "Retry-After")
+    finally:
+        s.stop()
 
 
 # --- disposable list: update-lists and SIGHUP ----------------------------------------------------
@@ -705,6 +790,167 @@ def webhook_is_signed_with_hmac_sha256():
         check_eq(headers.get("X-Mailprobe-Signature"), want, "signature")
     finally:
         hook.close()
+
+
+
+# --- added: limits at their defaults, logs, SIGHUP under load, update-lists timeouts ----------
+
+@test
+def default_body_limit_of_jobs_is_sixteen_mebibytes():
+    with Server() as s:
+        # 2 MiB of JSON whitespace: over the verify limit, well under the jobs limit.
+        padded = b'{"emails": ["x"]' + b" " * (2 << 20) + b"}"
+        created = s.json("POST", "/v1/jobs", padded, {"Content-Type": "application/json"}, expect=202)
+        check_eq(created["total"], 1, "a 2 MiB job body is accepted")
+        check_error(s, "POST", "/v1/jobs", 413, "payload_too_large",
+                    b'{"emails": ["x"]' + b" " * (16 << 20) + b"}", {"Content-Type": "application/json"})
+        check_error(s, "POST", "/v1/jobs", 413, "payload_too_large", b"a@b.org\n" * ((16 << 20) // 8 + 1),
+                    {"Content-Type": "text/plain"})
+        # Far beyond every limit: refused before the body is read, and the server carries on.
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        c.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+                  % (1 << 30))
+        check(c.recv(200).startswith(b"HTTP/1.1 413"), "413 for a 1 GiB Content-Length")
+        c.close()
+        check_eq(s.request("GET", "/healthz")[0], 200, "still serving")
+
+
+@test
+def every_log_line_is_one_json_object():
+    with Server("--cache-ttl", "0") as s:
+        s.verify("alice@known.mptest")
+        s.request("GET", "/v1/nothing")
+        s.request("POST", "/v1/verify", b"{", {"Content-Type": "application/json"})
+        s.stop(keep_dir=True)
+        lines = [l for l in s.stderr().splitlines() if l.strip()]
+        shutil.rmtree(s.dir, ignore_errors=True)
+    records = [json.loads(l) for l in lines]  # raises on any line that is not JSON
+    check(all(isinstance(r, dict) for r in records), "objects")
+    access = [r for r in records if "status" in r and "path" in r]
+    check_eq([(r["method"], r["path"], r["status"]) for r in access],
+             [("POST", "/v1/verify", 200), ("GET", "/v1/nothing", 404), ("POST", "/v1/verify", 400)],
+             "one access line per request")
+    for r in access:
+        check(isinstance(r["ms"], (int, float)) and r["ms"] >= 0, "latency field")
+        check_eq(r["client"], "127.0.0.1", "client")
+    check_in("listening", [r.get("msg") for r in records], "start-up line")
+    check_in("SIGTERM: stopping", [r.get("msg") for r in records], "shutdown line")
+
+
+@test
+def results_cut_short_by_sigterm_do_not_look_complete():
+    n = 40000  # ~14 MB of NDJSON: more than loopback socket buffers hold
+    s = Server("--rate-limit", "0")
+    try:
+        created = s.json("POST", "/v1/jobs", "\n".join("bad%d" % i for i in range(n)),
+                         {"Content-Type": "text/plain"}, expect=202)
+        s.wait_job(created["id"], timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        conn.request("GET", "/v1/jobs/%s/results" % created["id"])
+        resp = conn.getresponse()
+        check_eq(resp.status, 200, "status")
+        first = resp.read(1000)
+        check(first.startswith(b'{"email":"bad0"'), "first row")
+        time.sleep(0.5)  # the server is now blocked on our full socket
+        s.send(signal.SIGTERM)
+        check_eq(s.proc.wait(10), 0, "exit status")
+        truncated = False
+        try:
+            rest = resp.read()
+            check(len(first) + len(rest) < n * 100, "not everything was sent")
+        except http.client.IncompleteRead:
+            truncated = True
+        conn.close()
+        check(truncated, "the client sees a truncated transfer, not a short but complete one")
+    finally:
+        s.stop()
+
+@test
+def sighup_reload_drops_no_request_in_flight():
+    d = tempfile.mkdtemp(prefix="mphup-")
+    lst = os.path.join(d, "extra.txt")
+    # A big list makes each reload take a noticeable time, so requests
+    # certainly arrive while one is under way.
+    with open(lst, "w") as f:
+        f.write("".join("d%d.mptest\n" % i for i in range(200000)))
+    with Server("--disposable-list", lst, "--cache-ttl", "0", "--rate-limit", "0", workdir=d) as s:
+        results, stop = [], threading.Event()
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+            while not stop.is_set():
+                try:
+                    if len(results) % 2:
+                        conn.request("POST", "/v1/verify", body=b'{"email":"x@d7.mptest"}',
+                                     headers={"Content-Type": "application/json"})
+                    else:
+                        conn.request("GET", "/v1/jobs/0123456789abcdef")
+                    resp = conn.getresponse()
+                    resp.read()
+                    results.append(resp.status)
+                except Exception as e:  # noqa: BLE001 — every failure is a finding
+                    results.append(repr(e))
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+            conn.close()
+
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        for _ in range(10):
+            s.send(signal.SIGHUP)
+            time.sleep(0.15)
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        reloads = s.stderr().count("disposable list reloaded")
+        check(reloads >= 5, "reloads happened: %d" % reloads)
+        bad = [r for r in results if r not in (200, 404)]
+        check(len(results) > 200, "requests made during the reloads: %d" % len(results))
+        check_eq(bad, [], "every request answered")
+        check_eq(s.verify("x@d7.mptest")["disposable"], True, "list still in force")
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@test
+def update_lists_gives_up_on_slow_or_absent_servers():
+    class Stall(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"a.example\n")
+            self.wfile.flush()
+            time.sleep(8)  # never finishes within --timeout
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stall)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    d = tempfile.mkdtemp(prefix="mplists-")
+    out = os.path.join(d, "list.txt")
+    try:
+        started = time.monotonic()
+        run = update_lists("--url", "http://127.0.0.1:%d/list" % httpd.server_address[1], "--out", out,
+                           "--timeout", "1")
+        check_eq(run.returncode, 1, "timeout is a failure")
+        check(time.monotonic() - started < 5, "gave up after --timeout")
+        check_in("timed out", run.stderr.lower(), "says why: " + run.stderr)
+        check(not os.path.exists(out), "nothing written")
+        run = update_lists("--url", "http://127.0.0.1:%d/list" % free_port(), "--out", out)
+        check_eq(run.returncode, 1, "connection refused is a failure")
+        check(not os.path.exists(out), "nothing written")
+        run = update_lists("--url", "file:///etc/passwd", "--out", out)
+        check_eq(run.returncode, 2, "only http and https: a usage error")
+        check_in("http:// or https://", run.stderr, "says why")
+        check(not os.path.exists(out), "nothing written")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
