@@ -29,6 +29,7 @@ static const serve_opt serve_opts[] = {
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
     {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
     {"cache-ttl", true, "SECONDS", "cache single-verify results this long; 0 = off (default 86400)"},
+    {"domain-cache-ttl", true, "SECONDS", "reuse a domain's stored catch-all verdict this long; 0 = off (default 604800)"},
     {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
     {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
     {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
@@ -53,6 +54,7 @@ void mp_serve_config_default(mp_serve_config *cfg)
     snprintf(cfg->disposable_list, sizeof cfg->disposable_list, "disposable-domains.txt");
     cfg->access_log = true;
     cfg->cache_ttl_s = 86400;
+    cfg->domain_cache_ttl_s = 7 * 86400;
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -148,6 +150,7 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
     }
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
         {"cache-ttl", 0, 365L * 86400, &cfg->cache_ttl_s, NULL},
+        {"domain-cache-ttl", 0, 365L * 86400, &cfg->domain_cache_ttl_s, NULL},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},

@@ -33,6 +33,8 @@ typedef struct mp_serve_config {
     bool insecure_no_auth;         /* allow a non-loopback listen without keys */
     bool access_log;               /* one JSON line per request on stderr (default on) */
     int cache_ttl_s;               /* single-verify result cache; 0 = off; default 86400 */
+    int domain_cache_ttl_s;        /* stored catch-all verdicts are reused this long;
+                                      0 = off; default 604800 (a week) */
     size_t max_body_verify;        /* octets; default 1 MiB */
     size_t max_body_jobs;          /* octets; default 16 MiB */
     size_t max_job_addresses;      /* default 1,000,000 */

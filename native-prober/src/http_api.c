@@ -923,24 +923,26 @@ static void handle_static(req_info *ri, const char *decoded_path)
 
 /* ---- the dispatcher ------------------------------------------------------------------- */
 
-static bool wants_csv(struct evhttp_request *req)
+/* The results format: ?format=ndjson|csv, else Accept: text/csv, else NDJSON.
+ * False for a format we do not write (the caller answers 400). */
+static bool results_format(struct evhttp_request *req, bool *csv)
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    bool csv = false;
+    const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
+    bool ok = true;
+    *csv = accept && strstr(accept, "text/csv");
     if (q) {
         struct evkeyvalq kv;
         TAILQ_INIT(&kv);
-        if (evhttp_parse_query_str(q, &kv) == 0) {
-            const char *f = evhttp_find_header(&kv, "format");
-            csv = f && !strcmp(f, "csv");
+        const char *f = evhttp_parse_query_str(q, &kv) == 0 ? evhttp_find_header(&kv, "format") : NULL;
+        if (f) {
+            ok = !strcmp(f, "csv") || !strcmp(f, "ndjson");
+            *csv = !strcmp(f, "csv");
         }
         evhttp_clear_headers(&kv);
     }
-    const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
-    if (accept && strstr(accept, "text/csv"))
-        csv = true;
-    return csv;
+    return ok;
 }
 
 static void handle_v1(req_info *ri, enum evhttp_cmd_type m, const char *path)
@@ -1020,7 +1022,12 @@ static void handle_v1(req_info *ri, enum evhttp_cmd_type m, const char *path)
             return reply_405(ri, "GET, OPTIONS");
         if (ri->route == MP_ROUTE_JOB_EVENTS)
             return handle_job_events(ri, id);
-        return handle_job_results(ri, id, wants_csv(ri->req));
+        bool csv;
+        if (results_format(ri->req, &csv))
+            handle_job_results(ri, id, csv);
+        else
+            reply_error(ri, 400, "format must be ndjson or csv");
+        return;
     }
     if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_DELETE)
         return reply_405(ri, "GET, DELETE, OPTIONS");

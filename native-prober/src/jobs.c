@@ -49,8 +49,7 @@ typedef struct pending_result {
     char *json;
     char domain[MP_DOMAIN_MAX + 1]; /* "" = no domain facts */
     char *mx_json;
-    int catch_all;
-    const char *provider;
+    const char *provider;           /* catch-all verdicts: the prober's memory (serve.c) */
 } pending_result;
 
 typedef struct listener { mp_jobs_progress_cb cb; void *arg; } listener;
@@ -136,7 +135,7 @@ void mp_jobs_flush(mp_jobs *j)
         if (mp_store_item_done(s, p->job_id, p->seq, p->status, p->json) < 0)
             ok = false;
         else if (p->domain[0])
-            mp_store_domain_put(s, p->domain, p->mx_json, p->catch_all, p->provider, now_s());
+            mp_store_domain_put(s, p->domain, p->mx_json, -1, p->provider, now_s());
     }
     if (ok)
         ok = mp_store_commit(s);
@@ -220,7 +219,6 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
         if (d && d->mx_count && r->syntax.ascii_domain[0]) {
             snprintf(p->domain, sizeof p->domain, "%s", r->syntax.ascii_domain);
             p->mx_json = mx_json_of(d);
-            p->catch_all = r->evidence.catch_all == MP_YES ? 1 : r->evidence.catch_all == MP_NO ? 0 : -1;
             p->provider = d->provider;
         }
     }

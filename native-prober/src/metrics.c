@@ -95,6 +95,7 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
         {"mailprobe_dns_cache_hits_total", "counter", "DNS lookups answered from the resolver cache.", p->dns_cache_hits},
         {"mailprobe_dns_errors_total", "counter", "DNS queries that failed (timeout, SERVFAIL, ...).", p->dns_errors},
         {"mailprobe_smtp_rcpt_total", "counter", "RCPT TO commands sent (catch-all tests included).", p->rcpt_sent},
+        {"mailprobe_catch_all_tests_total", "counter", "RCPT TO commands for random local parts (catch-all tests).", p->catch_all_tests},
         {"mailprobe_probes_in_flight", "gauge", "Probes admitted and not finished.", p->in_flight},
         {"mailprobe_probes_queued", "gauge", "Probes waiting for a concurrency slot.", p->queued},
         {"mailprobe_verify_pending", "gauge", "POST /v1/verify requests waiting for their probe.", g->verify_pending},

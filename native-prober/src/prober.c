@@ -394,6 +394,14 @@ size_t mp_prober_cancel_arg(mp_prober *p, void *arg)
     return n;
 }
 
+void mp_prober_set_catch_all_memory(mp_prober *p, const mp_catch_all_memory *memory)
+{
+    if (memory)
+        p->memory = *memory;
+    else
+        memset(&p->memory, 0, sizeof p->memory);
+}
+
 void mp_prober_stats_get(const mp_prober *p, mp_prober_stats *out)
 {
     *out = p->stats;

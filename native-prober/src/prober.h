@@ -108,6 +108,22 @@ bool mp_prober_cancel(mp_prober *prober, uint64_t id);
  * Safe to call from inside a probe callback. */
 size_t mp_prober_cancel_arg(mp_prober *prober, void *arg);
 
+/* Optional memory of catch-all verdicts across runs (`mailprobe serve` keeps
+ * them in SQLite). Both run on the loop. `recall` is asked when the prober
+ * meets a domain (first, or again after forgetting it when idle): MP_YES or
+ * MP_NO, a verdict learned earlier and still fresh, skips the domain's
+ * random-recipient test; MP_UNKNOWN tests as usual. `learn` is told each
+ * verdict a test (or an unknown-user rejection) actually established --
+ * never a recalled one, so a stored verdict ages and is tested again. */
+typedef struct mp_catch_all_memory {
+    mp_tristate (*recall)(const char *ascii_domain, void *arg);
+    void (*learn)(const char *ascii_domain, bool catch_all, void *arg);
+    void *arg;
+} mp_catch_all_memory;
+
+/* Installs (copies) `memory`; NULL removes it. */
+void mp_prober_set_catch_all_memory(mp_prober *prober, const mp_catch_all_memory *memory);
+
 /* Counters for /metrics, --stats and benchmarks. Monotonic except the
  * "now" gauges (in_flight, queued, sessions_active). */
 typedef struct mp_prober_stats {

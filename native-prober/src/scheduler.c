@@ -105,6 +105,11 @@ static mp_domain *domain_get(mp_prober *p, const char *name)
         free(d);
         return NULL;
     }
+    if (p->memory.recall && p->cfg.catch_all) {
+        mp_tristate known = p->memory.recall(d->name, p->memory.arg);
+        if (known == MP_YES || known == MP_NO)
+            d->catch_all = known == MP_YES ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
+    }
     d->hash_next = p->domains[b];
     p->domains[b] = d;
     return d;
@@ -363,6 +368,15 @@ static mp_rcpt *on_take(void *owner, mp_smtp_session *s, mp_take_phase phase)
 static void on_greylist_retry(evutil_socket_t fd, short what, void *arg);
 
 
+/* A verdict established in this run (not recalled): keep it, and tell the
+ * prober's memory. */
+static void learn_catch_all(mp_prober *p, mp_domain *d, bool catch_all)
+{
+    d->catch_all = catch_all ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
+    if (p->memory.learn)
+        p->memory.learn(d->name, catch_all, p->memory.arg);
+}
+
 static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_smtp_reply *reply)
 {
     mp_sched_session *ss = owner;
@@ -374,9 +388,9 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
 
     if (r->catch_all_test) {
         if (res == MP_SMTP_ACCEPTED)
-            d->catch_all = MP_CATCH_ALL_YES;
+            learn_catch_all(p, d, true);
         else if (reply->code >= 500 && why != MP_REASON_BLOCKED)
-            d->catch_all = MP_CATCH_ALL_NO;
+            learn_catch_all(p, d, false);
         else
             d->catch_all = MP_CATCH_ALL_INCONCLUSIVE;
         /* Their transcripts should show the test that decided them. */
@@ -401,7 +415,7 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
     }
     if (why == MP_REASON_MAILBOX_NOT_FOUND && d->catch_all == MP_CATCH_ALL_UNKNOWN) {
         /* The domain rejects an unknown user: it is not a catch-all. */
-        d->catch_all = MP_CATCH_ALL_NO;
+        learn_catch_all(p, d, false);
         release_parked(p, d);
     }
     if (res == MP_SMTP_ACCEPTED && p->cfg.catch_all &&

@@ -166,6 +166,7 @@ struct mp_prober {
     mp_session_counters counters;
     mp_prober_stats stats;
     uint64_t rng;                     /* for catch-all local parts (seeded from the OS) */
+    mp_catch_all_memory memory;       /* all NULL: every domain is tested */
 };
 
 /* scheduler.c */

@@ -72,6 +72,26 @@ static bool load_extra(serve_state *st, bool startup)
     return true;
 }
 
+/* The prober's catch-all memory, in SQLite: a verdict learned by an earlier
+ * job or verify (within --domain-cache-ttl) spares the domain its
+ * random-recipient test, across restarts too. */
+static mp_tristate recall_catch_all(const char *domain, void *arg)
+{
+    const serve_state *st = arg;
+    if (st->cfg.domain_cache_ttl_s <= 0)
+        return MP_UNKNOWN;
+    int known = mp_store_domain_catch_all(st->srv.store, domain,
+                                          (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
+    return known == 1 ? MP_YES : known == 0 ? MP_NO : MP_UNKNOWN;
+}
+
+static void learn_catch_all(const char *domain, bool catch_all, void *arg)
+{
+    serve_state *st = arg;
+    if (!mp_store_domain_put(st->srv.store, domain, NULL, catch_all, NULL, (int64_t)time(NULL)))
+        log_event("error", "storing a catch-all verdict failed", mp_store_error(st->srv.store));
+}
+
 static void on_drained(void *arg)
 {
     serve_state *st = arg;
@@ -168,6 +188,8 @@ int mp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "mailprobe serve: database: %s\n", err);
         goto done;
     }
+    mp_catch_all_memory memory = {recall_catch_all, learn_catch_all, st};
+    mp_prober_set_catch_all_memory(srv->prober, &memory);
     srv->ratelimit = mp_ratelimit_new(cfg->rate_limit, cfg->rate_burst);
     if (!srv->ratelimit)
         goto done;

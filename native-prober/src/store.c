@@ -22,6 +22,10 @@ static const char *const migrations[] = {
     "CREATE TABLE verify_cache (email BLOB PRIMARY KEY, result TEXT NOT NULL, expires INTEGER NOT NULL);"
     "CREATE TABLE domains (domain TEXT PRIMARY KEY, mx TEXT, catch_all INTEGER, provider TEXT,"
     "  updated INTEGER NOT NULL);",
+    /* 2: when the catch-all verdict was learned, so it can expire on its own
+     * (a later result without a verdict must not erase it). */
+    "ALTER TABLE domains ADD COLUMN catch_all_at INTEGER;"
+    "UPDATE domains SET catch_all_at = updated WHERE catch_all IS NOT NULL;",
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -30,7 +34,7 @@ enum {
     Q_JOB_INSERT, Q_ITEM_INSERT, Q_JOB_GET, Q_JOB_COUNTS, Q_JOB_STATE, Q_JOBS_UNFINISHED,
     Q_ITEMS_PENDING, Q_ITEM_DONE, Q_JOB_ADD_DONE, Q_RESULTS_PAGE,
     Q_CACHE_GET, Q_CACHE_PUT, Q_CACHE_EXPIRE, Q_DOMAIN_PUT, Q_DOMAIN_GET,
-    Q_COUNT
+    Q_DOMAIN_CATCH_ALL, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -53,9 +57,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_CACHE_GET] = "SELECT result FROM verify_cache WHERE email = ?1 AND expires > ?2",
     [Q_CACHE_PUT] = "INSERT OR REPLACE INTO verify_cache (email, result, expires) VALUES (?1, ?2, ?3)",
     [Q_CACHE_EXPIRE] = "DELETE FROM verify_cache WHERE expires <= ?1",
-    [Q_DOMAIN_PUT] = "INSERT OR REPLACE INTO domains (domain, mx, catch_all, provider, updated) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* Latest wins, but an unknown (NULL) fact never erases a known one. */
+    [Q_DOMAIN_PUT] = "INSERT INTO domains (domain, mx, catch_all, provider, updated, catch_all_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?3 IS NULL THEN NULL ELSE ?5 END) "
+                     "ON CONFLICT (domain) DO UPDATE SET mx = coalesce(excluded.mx, mx), "
+                     "catch_all = coalesce(excluded.catch_all, catch_all), "
+                     "catch_all_at = coalesce(excluded.catch_all_at, catch_all_at), "
+                     "provider = coalesce(excluded.provider, provider), updated = excluded.updated",
     [Q_DOMAIN_GET] = "SELECT catch_all, provider FROM domains WHERE domain = ?1",
+    [Q_DOMAIN_CATCH_ALL] = "SELECT catch_all FROM domains WHERE domain = ?1 AND catch_all IS NOT NULL "
+                           "AND catch_all_at >= ?2",
 };
 
 struct mp_store {
@@ -357,6 +368,17 @@ bool mp_store_domain_put(mp_store *s, const char *domain, const char *mx_json, i
         sqlite3_bind_text(st, 4, provider, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
     return exec_done(st);
+}
+
+int mp_store_domain_catch_all(mp_store *s, const char *domain, int64_t not_before)
+{
+    sqlite3_stmt *st = s->q[Q_DOMAIN_CATCH_ALL];
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, not_before);
+    int catch_all = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return catch_all;
 }
 
 bool mp_store_domain_get(mp_store *s, const char *domain, int *catch_all, char *provider, size_t cap)

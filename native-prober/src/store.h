@@ -91,10 +91,14 @@ int mp_store_results_page(mp_store *s, const char *id, int64_t after_seq, int li
 char *mp_store_cache_get(mp_store *s, const char *email, size_t len, int64_t now);
 bool mp_store_cache_put(mp_store *s, const char *email, size_t len, const char *json, int64_t expires);
 
-/* Per-domain facts (latest wins). `mx_json` is a JSON array text;
+/* Per-domain facts (latest wins; an unknown fact -- NULL mx/provider,
+ * catch_all -1 -- keeps the one stored). `mx_json` is a JSON array text;
  * catch_all -1/0/1; provider may be NULL. */
 bool mp_store_domain_put(mp_store *s, const char *domain, const char *mx_json, int catch_all,
                          const char *provider, int64_t now);
+/* The catch-all verdict (0/1) learned at or after `not_before` (Unix
+ * seconds), or -1 when there is none that fresh. */
+int mp_store_domain_catch_all(mp_store *s, const char *domain, int64_t not_before);
 /* Reads them back (for tests / diagnostics): false when unknown. */
 bool mp_store_domain_get(mp_store *s, const char *domain, int *catch_all, char *provider, size_t cap);
 

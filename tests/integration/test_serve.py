@@ -300,6 +300,10 @@ def job_runs_to_done_with_counts_and_results_in_input_order():
             check_eq(lines[0].split(",")[:4], ["email", "normalized", "status", "reason"], "CSV header")
             check_eq(len(lines), len(JOB_EMAILS) + 1, "CSV rows")
             check(lines[2].startswith("zed@known.mptest,zed@known.mptest,undeliverable,mailbox_not_found"), lines[2])
+        status, hdrs, data = s.request("GET", "/v1/jobs/%s/results?format=ndjson" % created["id"],
+                                       headers={"Accept": "text/csv"})
+        check_eq(len(mptest.parse_ndjson(data.decode())), len(JOB_EMAILS), "?format=ndjson wins over Accept")
+        check_error(s, "GET", "/v1/jobs/%s/results?format=xml" % created["id"], 400, "bad_request")
 
 
 
@@ -317,8 +321,51 @@ def jobs_store_domain_facts_in_sqlite():
     check_eq(sorted(rows), ["catchall.mptest", "known.mptest"], "one row per domain")
     mx, catch_all = rows["known.mptest"]
     check_in("mx1.known.mptest", json.dumps(mx), "MX hosts stored")
-    check_eq(catch_all, 0, "known.mptest is not catch-all")
+    check_eq(catch_all, 0, "known.mptest is not catch-all (learned from the unknown-user test)")
     check_eq(rows["catchall.mptest"][1], 1, "catchall.mptest is catch-all")
+
+def metric(server, name):
+    text = server.request("GET", "/metrics")[2].decode()
+    m = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
+    check(m, "metric %s present" % name)
+    return int(m.group(1))
+
+
+@test
+def catch_all_verdicts_are_remembered_across_restarts():
+    import sqlite3
+    workdir = tempfile.mkdtemp(prefix="mpserve-")
+    try:
+        s = Server("--cache-ttl", "0", workdir=workdir)
+        created = s.json("POST", "/v1/jobs", {"emails": ["x@catchall.mptest", "alice@known.mptest"]}, expect=202)
+        s.wait_job(created["id"])
+        check_eq(metric(s, "mailprobe_catch_all_tests_total"), 2, "one random-recipient test per domain")
+        s.stop(keep_dir=True)
+        con = sqlite3.connect(os.path.join(workdir, "mp.db"))
+        try:
+            rows = dict(con.execute("SELECT domain, catch_all FROM domains WHERE catch_all_at IS NOT NULL"))
+        finally:
+            con.close()
+        check_eq(rows, {"catchall.mptest": 1, "known.mptest": 0}, "verdicts stored with their time")
+
+        # A new process (a restart) recalls them: no new tests, same verdicts.
+        s = Server("--cache-ttl", "0", workdir=workdir)
+        r = s.verify("y@catchall.mptest")
+        check_eq((r["status"], r["reason"], r["smtp"]["catch_all"]), ("risky", "catch_all", True), "recalled catch-all")
+        r = s.verify("bob@known.mptest")
+        check_eq((r["status"], r["smtp"]["catch_all"]), ("deliverable", False), "recalled not catch-all")
+        check_eq(metric(s, "mailprobe_catch_all_tests_total"), 0, "no test for remembered domains")
+        s.stop(keep_dir=True)
+
+        # --domain-cache-ttl 0: nothing is recalled, each domain is tested again.
+        s = Server("--cache-ttl", "0", "--domain-cache-ttl", "0", workdir=workdir)
+        r = s.verify("z@catchall.mptest")
+        check_eq((r["status"], r["reason"]), ("risky", "catch_all"), "tested again")
+        check_eq(metric(s, "mailprobe_catch_all_tests_total"), 1, "tested again without the memory")
+        s.stop(keep_dir=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
 
 @test
 def job_accepts_text_plain_and_csv_bodies():
