@@ -1,33 +1,18 @@
-# Makes the deployable files from the Emscripten output (cmake -P script).
-# mailcheck.mjs is the hand-written API with the glue inlined in place of its
-# `import ... from './mailcheck-glue.mjs'` line, so a site copies two files:
-# mailcheck.mjs and mailcheck.wasm. Also lays out the npm package in NPM_DIR.
-# In: GLUE (mailcheck-glue.mjs; its .wasm beside it), API, SOURCE_DIR, WEB_DIR, NPM_DIR.
-get_filename_component(glue_dir ${GLUE} DIRECTORY)
-get_filename_component(glue_name ${GLUE} NAME_WE)
-file(READ ${GLUE} glue)
+# Lays out the deployable files (cmake -P script): mailcheck.mjs (the
+# hand-written API; it instantiates the module itself, there is no glue)
+# and mailcheck.wasm into WEB_DIR, so a site copies two files; and the npm
+# package (plus mailcheck.d.ts and package.json) into NPM_DIR.
+# Full-line // comments are dropped from the copies: they are for readers of
+# wasm/mailcheck.mjs, and cost ~1 KiB of the 64 KiB gzipped budget.
+# In: WASM, API, SOURCE_DIR, WEB_DIR, NPM_DIR.
 file(READ ${API} api)
-
-set(export_line "export default createMailcheckModule;")
-string(FIND "${glue}" "${export_line}" at)
-if(at EQUAL -1)
-  message(FATAL_ERROR "bundle.cmake: '${export_line}' not found in ${GLUE} (Emscripten changed?)")
-endif()
-string(REPLACE "${export_line}" "" glue "${glue}")
-
-set(import_line "import createMailcheckModule from './mailcheck-glue.mjs';")
-string(FIND "${api}" "${import_line}" at)
-if(at EQUAL -1)
-  message(FATAL_ERROR "bundle.cmake: '${import_line}' not found in ${API}")
-endif()
-string(REPLACE "${import_line}"
-  "// ---- Emscripten glue (generated, inlined by wasm/bundle.cmake) ----\n${glue}\n// ---- end of the Emscripten glue ----"
-  bundled "${api}")
-
+# A comment line is a newline, blanks, //, anything but a newline.
+string(REGEX REPLACE "\n[ \t]*//[^\n]*" "" api "${api}")
+string(REGEX REPLACE "^//[^\n]*\n" "" api "${api}")
 foreach(dir ${WEB_DIR} ${NPM_DIR})
   file(MAKE_DIRECTORY ${dir})
-  file(WRITE ${dir}/mailcheck.mjs "${bundled}")
-  configure_file(${glue_dir}/${glue_name}.wasm ${dir}/mailcheck.wasm COPYONLY)
+  file(WRITE ${dir}/mailcheck.mjs "// mailcheck.mjs: mailprobe's core as WebAssembly. Source, docs and licence:\n// wasm/mailcheck.mjs and docs/wasm.md in the mailprobe repository.\n${api}")
+  configure_file(${WASM} ${dir}/mailcheck.wasm COPYONLY)
   configure_file(${SOURCE_DIR}/mailcheck.d.ts ${dir}/mailcheck.d.ts COPYONLY)
 endforeach()
 configure_file(${SOURCE_DIR}/package.json ${NPM_DIR}/package.json COPYONLY)

@@ -6,12 +6,12 @@
 //   mc.check('someone@gmial.com').suggestion   // 'someone@gmail.com'
 //   mc.checkMany(textarea.value)               // one result per line, as the CLI reads stdin
 //
-// Layers: the C exports (wasm/binding.c, listed in wasm/exports.txt), the
-// Emscripten glue (inlined below at build time), and this file, the only
-// public surface. Results cross from WebAssembly as int32 records plus one
-// UTF-8 text holding every string of the batch; see binding.c for the layout.
-
-import createMailcheckModule from './mailcheck-glue.mjs';
+// Layers: the C exports (wasm/binding.c, listed in wasm/exports.txt) and
+// this file, the only public surface. There is no Emscripten glue: the
+// module is built STANDALONE_WASM with its own allocator (wasm/alloc.c),
+// so it imports nothing and this file instantiates it itself, with no eval
+// (a strict CSP is fine). Results cross from WebAssembly as int32 records plus one UTF-8
+// text holding every string of the batch; see binding.c for the layout.
 
 // ---- The record layout of binding.c (record_words is checked at load) ----
 const REC_FLAGS = 0;
@@ -87,6 +87,26 @@ function optionBits(options) {
   return [flags, policy];
 }
 
+// The module imports nothing (tests/wasm/api.test.mjs checks): no libc I/O,
+// its own allocator (wasm/alloc.c) grows the memory from inside.
+const IMPORTS = {};
+
+/** The instance's exports plus a byte view of its memory that follows growth. */
+function wrap(instance) {
+  const mod = instance.exports;
+  let view = new Uint8Array(mod.memory.buffer);
+  return {
+    ...mod,
+    // memory.grow detaches the old buffer, and a view of a detached buffer
+    // has length 0: only then ask for the new one (memory.buffer is slow
+    // enough to show in a check() loop).
+    get HEAPU8() {
+      if (view.length === 0) view = new Uint8Array(mod.memory.buffer);
+      return view;
+    },
+  };
+}
+
 class MailCheck {
   #mod;
   #batch;
@@ -94,17 +114,17 @@ class MailCheck {
 
   constructor(mod) {
     this.#mod = mod;
-    this.#batch = mod._mp_batch_new_wasm();
+    this.#batch = mod.mp_batch_new_wasm();
     if (!this.#batch) throw new RangeError('mailcheck: out of WebAssembly memory');
-    const len = mod._mp_names_json_wasm(this.#batch);
+    const len = mod.mp_names_json_wasm(this.#batch);
     if (len < 0) {
-      mod._mp_batch_free_wasm(this.#batch);
+      mod.mp_batch_free_wasm(this.#batch);
       throw new RangeError('mailcheck: out of WebAssembly memory');
     }
-    const at = mod._mp_batch_text_wasm(this.#batch);
+    const at = mod.mp_batch_text_wasm(this.#batch);
     const names = JSON.parse(decoder.decode(mod.HEAPU8.subarray(at, at + len)));
     if (names.record_words !== REC_WORDS) {
-      mod._mp_batch_free_wasm(this.#batch);
+      mod.mp_batch_free_wasm(this.#batch);
       throw new Error(`mailcheck: mailcheck.mjs and mailcheck.wasm do not match (record of ${names.record_words} words, expected ${REC_WORDS})`);
     }
     this.#names = names;
@@ -153,7 +173,7 @@ class MailCheck {
 
   /** Releases the WebAssembly memory of this instance; it is unusable after. */
   close() {
-    if (this.#batch) this.#mod._mp_batch_free_wasm(this.#batch);
+    if (this.#batch) this.#mod.mp_batch_free_wasm(this.#batch);
     this.#batch = 0;
   }
 
@@ -183,9 +203,9 @@ class MailCheck {
 
     // UTF-8 takes at most 3 octets per UTF-16 code unit.
     const cap = text.length * 3;
-    const inPtr = mod._mp_batch_input_wasm(batch, cap);
+    const inPtr = mod.mp_batch_input_wasm(batch, cap);
     let lenPtr = 0;
-    if (inPtr && mode === INPUT_ARRAY) lenPtr = mod._mp_batch_lengths_wasm(batch, count);
+    if (inPtr && mode === INPUT_ARRAY) lenPtr = mod.mp_batch_lengths_wasm(batch, count);
     if (!inPtr || (mode === INPUT_ARRAY && !lenPtr)) throw new RangeError('mailcheck: out of WebAssembly memory');
     // Views are taken after every call that may grow memory (which detaches them).
     const { written } = encoder.encodeInto(text, mod.HEAPU8.subarray(inPtr, inPtr + cap));
@@ -194,11 +214,11 @@ class MailCheck {
       for (let i = 0; i < count; i++) lengths[i] = input[i].length;
     }
 
-    const n = mod._mp_batch_check_wasm(batch, written, count, mode, flags, policy);
+    const n = mod.mp_batch_check_wasm(batch, written, count, mode, flags, policy);
     if (n < 0) throw new RangeError('mailcheck: out of WebAssembly memory');
-    const recPtr = mod._mp_batch_records_wasm(batch);
-    const textPtr = mod._mp_batch_text_wasm(batch);
-    const textLen = mod._mp_batch_text_length_wasm(batch);
+    const recPtr = mod.mp_batch_records_wasm(batch);
+    const textPtr = mod.mp_batch_text_wasm(batch);
+    const textLen = mod.mp_batch_text_length_wasm(batch);
     const heap = mod.HEAPU8;
     const rec = new Int32Array(heap.buffer, recPtr, n * REC_WORDS);
     const strings = decoder.decode(heap.subarray(textPtr, textPtr + textLen));
@@ -277,21 +297,34 @@ class MailCheck {
  */
 export async function load(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('mailcheck: load() options must be an object');
-  const wasmUrl = new URL(options.wasmUrl ?? './mailcheck.wasm', import.meta.url);
-  const moduleArgs = {
-    // Without this Emscripten would look for mailcheck-glue.wasm.
-    locateFile: () => wasmUrl.href,
-  };
-  if (options.wasmBinary) {
-    moduleArgs.wasmBinary = options.wasmBinary;
-  } else if (isNode && wasmUrl.protocol === 'file:') {
-    // The glue is built for the web only (Node 20's fetch cannot read file:
-    // URLs), so in Node we read the binary ourselves.
-    const { readFile } = await import('node:fs/promises');
-    moduleArgs.wasmBinary = await readFile(wasmUrl);
+  let bytes = options.wasmBinary;
+  if (!bytes) {
+    const url = new URL(options.wasmUrl ?? './mailcheck.wasm', import.meta.url);
+    if (isNode && url.protocol === 'file:') {
+      // Node 20's fetch cannot read file: URLs.
+      const { readFile } = await import('node:fs/promises');
+      bytes = await readFile(url);
+    } else {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`mailcheck: cannot fetch ${url.href}: HTTP ${response.status}`);
+      // Compiles while downloading; needs the application/wasm type, so
+      // fall back to the whole body when a server sends another.
+      const type = response.headers.get('content-type') ?? '';
+      if (WebAssembly.instantiateStreaming && type.startsWith('application/wasm')) {
+        const { instance } = await WebAssembly.instantiateStreaming(response, IMPORTS);
+        return start(instance);
+      }
+      bytes = await response.arrayBuffer();
+    }
   }
-  const mod = await createMailcheckModule(moduleArgs);
-  return new MailCheck(mod);
+  const { instance } = await WebAssembly.instantiate(bytes, IMPORTS);
+  return start(instance);
+}
+
+function start(instance) {
+  // A reactor module: _initialize runs the C constructors once.
+  instance.exports._initialize?.();
+  return new MailCheck(wrap(instance));
 }
 
 export default load;

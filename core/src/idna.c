@@ -30,13 +30,13 @@ typedef struct label_buf {
 
 /* ---- Table lookups ------------------------------------------------------- */
 
-/* Index of the last entry whose start (entry >> shift) is <= cp. */
-static size_t find_range(const uint32_t *table, size_t n, unsigned shift, uint32_t cp)
+/* Index of the last run whose start (start_at(i)) is <= cp. */
+static size_t find_range(uint32_t (*start_at)(size_t), size_t n, uint32_t cp)
 {
     size_t lo = 0, hi = n; /* answer in [lo, hi) */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if ((table[mid] >> shift) <= cp)
+        if (start_at(mid) <= cp)
             lo = mid;
         else
             hi = mid;
@@ -47,9 +47,9 @@ static size_t find_range(const uint32_t *table, size_t n, unsigned shift, uint32
 /* Decodes the code point at map_units[*at] (UTF-16), advancing *at. */
 static uint32_t unit_cp(size_t *at)
 {
-    uint32_t u = mp_idna_map_units[(*at)++];
+    uint32_t u = mp_idna_map_units_at((*at)++);
     if (u >= 0xD800 && u < 0xDC00) {
-        uint32_t lo = mp_idna_map_units[(*at)++];
+        uint32_t lo = mp_idna_map_units_at((*at)++);
         u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
     }
     return u;
@@ -60,21 +60,30 @@ static uint32_t unit_cp(size_t *at)
  * returned is MP_IDNA_MAPPED. For all others out[0] = cp, *n_out = 1. */
 static unsigned idna_lookup(uint32_t cp, uint32_t *out, size_t *n_out)
 {
-    /* The block's own ranges, then the last one starting at or before cp;
-     * none means the range before the block covers cp (and is not a mapped
-     * one: those never cross blocks, so its start is not needed). */
-    size_t lo = mp_idna_block[cp >> 8], hi = mp_idna_block[(cp >> 8) + 1];
-    unsigned low = cp & 0xFFu;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if ((mp_idna_range_low[mid] >> 3) <= low)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* The block's own ranges (at most ~100), walked to the last one
+     * starting at or before cp; none means the range before the block
+     * covers cp (and is not a mapped one: those never cross blocks, so its
+     * start is not needed). Starts are stored as steps from the previous
+     * one in the block (the first from the block's own start). The walk
+     * also counts the mapped code points and MAPPED_SEQ ranges it passes:
+     * added to the block's bases, they locate cp's mapping. */
+    size_t b = cp >> 8, i = mp_idna_block_at(b), hi = mp_idna_block_at(b + 1);
+    unsigned low = cp & 0xFFu, offset = 0;
+    uint32_t mapped = mp_idna_map_base_at(b), seqs = mp_idna_seq_base_at(b);
+    if (i < hi && mp_idna_range_step[i] <= low) {
+        offset = mp_idna_range_step[i];
+        while (i + 1 < hi && offset + mp_idna_range_step[i + 1] <= low) {
+            if (mp_idna_range_class[i] == MP_IDNA_MAPPED)
+                mapped += mp_idna_range_step[i + 1]; /* its length */
+            else if (mp_idna_range_class[i] == MP_IDNA_MAPPED_SEQ)
+                seqs++;
+            offset += mp_idna_range_step[++i];
+        }
+    } else {
+        i--; /* block 0 starts with a range at U+0000 */
     }
-    size_t i = lo - 1; /* block 0 starts with a range at U+0000 */
-    uint32_t start = (cp & ~0xFFu) | (mp_idna_range_low[i] >> 3);
-    unsigned cls = mp_idna_range_low[i] & 7u;
+    uint32_t start = (cp & ~0xFFu) | offset;
+    unsigned cls = mp_idna_range_class[i];
     out[0] = cp;
     *n_out = 1;
     switch (cls) {
@@ -84,11 +93,11 @@ static unsigned idna_lookup(uint32_t cp, uint32_t *out, size_t *n_out)
         out[0] = cp + 1;
         return MP_IDNA_MAPPED;
     case MP_IDNA_MAPPED_SEQ:
-        out[0] = mp_idna_seq_first[mp_idna_range_aux[i]] + (cp - start);
+        out[0] = mp_idna_seq_first_at(seqs) + (cp - start);
         return MP_IDNA_MAPPED;
     case MP_IDNA_MAPPED: {
-        size_t k = mp_idna_range_aux[i] + (cp - start);
-        size_t at = mp_idna_map_block[k / 32];
+        size_t k = mapped + (cp - start);
+        size_t at = mp_idna_map_block_at(k / 32);
         for (size_t j = k & ~(size_t)31; j < k; j++)
             at += mp_idna_map_len[j];
         size_t end = at + mp_idna_map_len[k], n = 0;
@@ -105,7 +114,7 @@ static unsigned idna_lookup(uint32_t cp, uint32_t *out, size_t *n_out)
 /* Properties of a valid code point (see idna_tables.h for the packing). */
 static uint32_t prop_of(uint32_t cp)
 {
-    return mp_idna_prop[find_range(mp_idna_prop, MP_IDNA_PROPS, 12, cp)] & 0xFFFu;
+    return mp_idna_prop_value[find_range(mp_idna_prop_start_at, MP_IDNA_PROPS, cp)];
 }
 static unsigned bidi_of(uint32_t cp) { return prop_of(cp) & 0xFu; }
 static unsigned joining_of(uint32_t cp) { return (prop_of(cp) >> 4) & 0x7u; }
@@ -117,7 +126,7 @@ static unsigned ccc_of(uint32_t cp)
 {
     if (cp < 0x300)
         return 0;
-    return mp_idna_ccc[find_range(mp_idna_ccc, MP_IDNA_CCC, 8, cp)] & 0xFFu;
+    return mp_idna_ccc_value[find_range(mp_idna_ccc_start_at, MP_IDNA_CCC, cp)];
 }
 
 /* ---- NFC (UAX #15) --------------------------------------------------------- */
@@ -129,17 +138,18 @@ enum {
     HANGUL_SCOUNT = HANGUL_LCOUNT * HANGUL_NCOUNT,
 };
 
-static const uint32_t *decomp_of(uint32_t cp)
+/* Index of cp's canonical decomposition, or MP_IDNA_DECOMP when it has none. */
+static size_t decomp_of(uint32_t cp)
 {
     size_t lo = 0, hi = MP_IDNA_DECOMP;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (mp_idna_decomp[mid][0] < cp)
+        if (mp_idna_decomp_cp_at(mid) < cp)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < MP_IDNA_DECOMP && mp_idna_decomp[lo][0] == cp ? mp_idna_decomp[lo] : NULL;
+    return lo < MP_IDNA_DECOMP && mp_idna_decomp_cp_at(lo) == cp ? lo : MP_IDNA_DECOMP;
 }
 
 static bool push_cp(label_buf *b, uint32_t cp, int off)
@@ -162,13 +172,14 @@ static bool decompose_into(label_buf *out, uint32_t cp, int off)
             return false;
         return s % HANGUL_TCOUNT == 0 || push_cp(out, HANGUL_T + s % HANGUL_TCOUNT, off);
     }
-    const uint32_t *d = cp >= 0xC0 ? decomp_of(cp) : NULL;
-    if (!d)
+    size_t d = cp >= 0xC0 ? decomp_of(cp) : MP_IDNA_DECOMP;
+    if (d == MP_IDNA_DECOMP)
         return push_cp(out, cp, off);
     /* Canonical decompositions nest only a few levels deep. */
-    if (!decompose_into(out, d[1], off))
+    if (!decompose_into(out, mp_idna_decomp_first_at(d), off))
         return false;
-    return d[2] == 0 || decompose_into(out, d[2], off);
+    uint32_t second = mp_idna_decomp_second_at(d);
+    return second == 0 || decompose_into(out, second, off);
 }
 
 static uint32_t compose_pair(uint32_t a, uint32_t b)
@@ -182,16 +193,17 @@ static uint32_t compose_pair(uint32_t a, uint32_t b)
     size_t lo = 0, hi = MP_IDNA_COMP;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const uint32_t *d = mp_idna_decomp[mp_idna_comp[mid]];
-        if (d[1] < a || (d[1] == a && d[2] < b))
+        size_t d = mp_idna_comp_at(mid);
+        uint32_t first = mp_idna_decomp_first_at(d);
+        if (first < a || (first == a && mp_idna_decomp_second_at(d) < b))
             lo = mid + 1;
         else
             hi = mid;
     }
     if (lo < MP_IDNA_COMP) {
-        const uint32_t *d = mp_idna_decomp[mp_idna_comp[lo]];
-        if (d[1] == a && d[2] == b)
-            return d[0];
+        size_t d = mp_idna_comp_at(lo);
+        if (mp_idna_decomp_first_at(d) == a && mp_idna_decomp_second_at(d) == b)
+            return mp_idna_decomp_cp_at(d);
     }
     return 0;
 }

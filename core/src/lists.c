@@ -8,20 +8,69 @@
 
 #include <string.h>
 
+/* 64 bits of `bits` from octet pos / 8 on, least significant first, shifted
+ * so bit `pos` is bit 0 (at least 57 valid bits). Reads 8 octets: the
+ * generator pads every bit array with 8 zero octets, so this never reads
+ * past the table. */
+static inline uint64_t bits_at(const unsigned char *bits, uint32_t pos)
+{
+    const unsigned char *p = bits + (pos >> 3);
+    uint64_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&w, p, sizeof w); /* x86, ARM, WebAssembly: one load */
+#else
+    w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+        (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+#endif
+    return w >> (pos & 7);
+}
+
+/* Trailing one bits of w (w is never all ones here: see the caller). */
+static inline unsigned trailing_ones(uint64_t w)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(~w);
+#else
+    unsigned n = 0;
+    while (w & 1) {
+        n++;
+        w >>= 1;
+    }
+    return n;
+#endif
+}
+
+/* Decodes the Rice-coded gaps of the value's bucket until it reaches or
+ * passes the value. A gap is q one-bits, a zero, then k = fp_bits - 1
+ * remainder bits (k <= 38): gap = q << k | remainder. Nearly always the
+ * whole gap lies in one 57-bit window (q averages ~1.5); the first gap of
+ * a sparse bucket may have q up to 2^(MP_LIST_BUCKET_BITS + 1) - 1, and
+ * with a long remainder (the small sets: k = 29) the window is refilled. */
 bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
 {
     if (set->count == 0)
         return false;
-    uint32_t bucket = set->bucket_bits ? (uint32_t)(h >> (64 - set->bucket_bits)) : 0;
-    unsigned width = set->fp_bytes;
-    uint32_t want = width == 4 ? (uint32_t)h : (uint32_t)h & ((UINT32_C(1) << (8 * width)) - 1);
-    for (uint32_t i = set->index[bucket]; i < set->index[bucket + 1]; i++) {
-        const unsigned char *p = set->fp + (size_t)i * width;
-        uint32_t fp = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-        if (width == 4)
-            fp |= (uint32_t)p[3] << 24;
-        if (fp >= want) /* sorted within the bucket */
-            return fp == want;
+    uint64_t want = mp_list_value(set, h);
+    unsigned k = set->fp_bits - 1;
+    uint64_t mask = (UINT64_C(1) << k) - 1;
+    uint64_t bucket = want >> (set->fp_bits + MP_LIST_BUCKET_BITS);
+    uint64_t value = bucket << (set->fp_bits + MP_LIST_BUCKET_BITS);
+    uint32_t pos = mp_name_set_bucket_start(set, bucket);
+    uint32_t end = mp_name_set_bucket_start(set, bucket + 1);
+    while (pos < end) {
+        uint64_t w = bits_at(set->bits, pos);
+        uint64_t q = 0;
+        unsigned ones;
+        while ((ones = trailing_ones(w)) >= 57 - 1 - k) { /* a long quotient: refill */
+            q += 57 - 1 - k;
+            pos += 57 - 1 - k;
+            w = bits_at(set->bits, pos);
+        }
+        q += ones;
+        value += q << k | ((w >> (ones + 1)) & mask);
+        pos += ones + 1 + k;
+        if (value >= want) /* sorted: nothing further can match */
+            return value == want;
     }
     return false;
 }
@@ -29,6 +78,17 @@ bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
 bool mp_name_set_contains(const mp_name_set *set, const char *name, size_t len)
 {
     return mp_name_set_contains_hash(set, mp_list_hash(name, len));
+}
+
+/* The verdict after one more specific level (`hash` is its name): allowed
+ * there clears it, listed there (and not allowed) sets it, else it stands.
+ * Asks only what can change it, so the common case is one lookup. */
+static bool level_verdict(bool verdict, uint64_t hash, const mp_name_set *listed,
+                          const mp_name_set *allowed)
+{
+    if (verdict)
+        return !mp_name_set_contains_hash(allowed, hash);
+    return mp_name_set_contains_hash(listed, hash) && !mp_name_set_contains_hash(allowed, hash);
 }
 
 /* Disposable when the domain or a parent is listed, unless the allowlist
@@ -48,23 +108,13 @@ bool mp_domain_listed(const char *ascii_domain, size_t len,
     uint64_t h = mp_list_hash_start();
     size_t dots = 0;
     for (size_t i = len; i-- > 0;) {
-        if (ascii_domain[i] == '.' && i + 1 < len && dots++ > 0) {
-            uint64_t parent = mp_list_hash_finish(h); /* ascii_domain[i + 1 ..] */
-            if (mp_name_set_contains_hash(allowed, parent))
-                verdict = false;
-            else if (mp_name_set_contains_hash(listed, parent))
-                verdict = true;
-        }
+        if (ascii_domain[i] == '.' && i + 1 < len && dots++ > 0)
+            verdict = level_verdict(verdict, mp_list_hash_finish(h), listed, allowed);
         h = mp_list_hash_step(h, (unsigned char)ascii_domain[i]);
     }
     if (dots == 0)
         return false; /* a bare TLD is never listed */
-    uint64_t whole = mp_list_hash_finish(h);
-    if (mp_name_set_contains_hash(allowed, whole))
-        return false;
-    if (mp_name_set_contains_hash(listed, whole))
-        return true;
-    return verdict;
+    return level_verdict(verdict, mp_list_hash_finish(h), listed, allowed);
 }
 
 bool mp_is_disposable_domain(const char *ascii_domain, size_t len)

@@ -4,17 +4,29 @@
  * core/tools/gen_lists.py turns the lists in core/data into these constant tables
  * at build time, so nothing is parsed or allocated at run time.
  *
- * A set is a table of fingerprints (the low 32 bits of a 64-bit hash of the
- * name, mp_list_hash), bucketed by the top bits of the same hash and sorted
- * within a bucket: entries index[b] .. index[b + 1] are bucket b's. About
- * eight a bucket; a lookup hashes once and scans a few words, and there is
- * no string pool at all. Storing fingerprints instead of names is what
- * keeps the 8,900-domain disposable list at ~37 KB (the names compress to
- * ~57 KB gzipped). The price is a false-positive chance per lookup of
- * count / 2^(8 * fp_bytes + bucket_bits): about 2e-9 for the disposable
- * list with 4-byte fingerprints (5e-7 with 3, MP_LIST_FP_BYTES=3). The
- * generator proves that no domain on our free, popular or allow lists
- * collides.
+ * A set holds no names, only a value per name: the name's 64-bit hash
+ * (mp_list_hash) scaled onto [0, count << fp_bits) (mp_list_value). The
+ * sorted values are stored as Golomb-Rice coded gaps (quotient in unary,
+ * then fp_bits - 1 remainder bits), cut into buckets of 2^(fp_bits +
+ * MP_LIST_BUCKET_BITS) values, about 16 names each, with the bit offset of
+ * every bucket in an index (16 bits a bucket: the offset's difference from
+ * a straight line through them all): a lookup hashes once and decodes one
+ * bucket (at most 29 gaps in our lists, ~8 on average before it stops).
+ * That is ~21.3 bits a name with the index, within 2 bits of the
+ * information-theoretic floor, and keeps the 8,900-domain disposable list
+ * at 23.8 KB (the names compress to ~57 KB gzipped; 4-octet fingerprints
+ * took 37 KB). A lookup costs ~1.5x the fingerprint table's; buckets of
+ * 32 were 40 % slower still, buckets of 8 took 5 KB more for 20 % less
+ * time (measured in core/data/README.md).
+ *
+ * The price is a false positive: a name that is not in a set hits it with
+ * probability count / (count << fp_bits) = 2^-fp_bits per lookup, i.e.
+ * 2^-15 ~ 3.1e-5 for the disposable list, 2^-12 ~ 2.4e-4 for the free list
+ * (chosen for the WebAssembly size budget: gen_lists.py, docs/wasm.md#size)
+ * and 2^-30 ~ 9e-10 for the small ones (allowlist, role, typo-squats), which cost nothing
+ * extra. The generator proves that no domain on our free, popular or allow
+ * lists hits the disposable set, no disposable domain hits the allowlist,
+ * and no free or popular domain hits the typo-squat set.
  */
 #ifndef MP_LISTS_H
 #define MP_LISTS_H
@@ -23,14 +35,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum {
+    MP_LIST_BUCKET_BITS = 4, /* ~16 names a bucket; gen_lists.py BUCKET_BITS */
+};
+
 typedef struct mp_name_set {
-    const uint16_t *index;   /* 2^bucket_bits + 1 bucket starts into fp */
-    const unsigned char *fp; /* low fp_bytes octets of each name's hash,
-                                little-endian, sorted per bucket */
-    unsigned fp_bytes;       /* 4, or 3 for a smaller WebAssembly module */
-    unsigned bucket_bits;  /* bucket = top bucket_bits of the hash (0..16) */
-    uint32_t count;        /* names in the set */
+    const int16_t *index;       /* see mp_name_set_bucket_start() */
+    const unsigned char *bits;  /* the gaps, least significant bit first, with
+                                   8 zero octets after the last (see lists.c) */
+    uint32_t count;             /* names in the set (<= 65535) */
+    uint32_t fp_bits;           /* false positive 2^-fp_bits a lookup (1..39) */
+    uint32_t slope;             /* bits a bucket on average, times 256 */
 } mp_name_set;
+
+/* The first bit of bucket b (b = bucket count gives the end of the bits):
+ * the straight line b * slope / 256 plus the stored difference. */
+static inline uint32_t mp_name_set_bucket_start(const mp_name_set *set, uint64_t b)
+{
+    return (uint32_t)((int64_t)((b * set->slope) >> 8) + set->index[b]);
+}
 
 /* One popular mail domain; `name_len` octets of `domain` come before the
  * public suffix ("hotmail" in hotmail.co.uk). */
@@ -77,12 +100,12 @@ extern const size_t mp_popular_suffix_count;
 extern const char mp_list_disposable_version[];
 extern const char mp_list_free_version[];
 
-/* The 64-bit hash behind the fingerprints: FNV-1a over the octets taken
- * from the LAST to the first, then the murmur3 finaliser so the top bits
- * (the bucket) are well mixed. Hashing right to left means one pass over a
- * domain yields the hash of every parent domain on the way (the state at
- * each '.'), which is what the disposable parent walk needs. Must match
- * list_hash() in core/tools/gen_lists.py. */
+/* The 64-bit hash behind the sets: FNV-1a over the octets taken from the
+ * LAST to the first, then the murmur3 finaliser so the top bits (which
+ * mp_list_value keeps) are well mixed. Hashing right to left means one pass
+ * over a domain yields the hash of every parent domain on the way (the
+ * state at each '.'), which is what the disposable parent walk needs. Must
+ * match list_hash() in core/tools/gen_lists.py. */
 static inline uint64_t mp_list_hash_start(void) { return 0xcbf29ce484222325u; }
 static inline uint64_t mp_list_hash_step(uint64_t h, unsigned char c)
 {
@@ -103,6 +126,14 @@ static inline uint64_t mp_list_hash(const char *s, size_t len)
     while (len > 0)
         h = mp_list_hash_step(h, (unsigned char)s[--len]);
     return mp_list_hash_finish(h);
+}
+
+/* A name's value in `set`: the top 40 bits of its hash scaled onto
+ * [0, count << fp_bits) by a multiply and a shift (count < 2^16, so the
+ * product fits 64 bits). Must match list_value() in gen_lists.py. */
+static inline uint64_t mp_list_value(const mp_name_set *set, uint64_t hash)
+{
+    return ((hash >> 24) * set->count) >> (40 - set->fp_bits);
 }
 
 /* True when a name whose mp_list_hash() is `hash` is in `set`. */

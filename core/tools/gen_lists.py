@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Compile the text lists in core/data into static C lookup tables.
 
-    gen_lists.py [--fp-bytes=3|4] [--squats] DATA_DIR OUT.c
+    gen_lists.py [--squats] DATA_DIR OUT.c
 
 Reads disposable.txt, disposable-allowlist.txt, free.txt, role.txt and
 popular.txt (one entry a line, '#' comments) and writes one C file with the
 tables declared in core/src/lists.h. Nothing is parsed at start-up: each set
-is a hash table whose buckets are runs in a packed string pool (see
-lists.h for the layout). Python 3 standard library only; the output is
+is its names' hash values, sorted and Golomb-Rice coded in buckets (see
+lists.h for the layout and its false-positive rate). Python 3 standard library only; the output is
 deterministic, so rebuilding from the same lists gives the same bytes.
 
 The generator refuses bad data (upper case, invalid characters, overlong
@@ -80,32 +80,100 @@ def list_hash(s):
     return h
 
 
-def bucket_bits_for(n):
-    # About eight fingerprints a bucket: a short scan, a small index.
-    bits = 0
-    while (1 << (bits + 1)) * 8 <= n:
-        bits += 1
-    return bits
+# ---- the set encoding (mirrors core/src/lists.h) --------------------------
+# A name's hash becomes a value in [0, count << fp_bits); a set is its
+# sorted values, Golomb-Rice coded as gaps (parameter fp_bits - 1, the
+# measured best for gaps of mean 2^fp_bits), cut into buckets of
+# 2^(fp_bits + BUCKET_BITS) values (about 2^BUCKET_BITS names) with a
+# bit-offset index, so a lookup decodes one bucket only. The index stores
+# each offset's difference from the line bucket * slope / 256 (int16).
+FP_BITS = 19        # big lists: a false positive 2^-19 ~ 1.9e-6 per lookup
+FP_BITS_SMALL = 30  # lists under SMALL names: ~1e-9 for a few hundred octets
+SMALL = 1024
+# Each big list's rate is a policy choice (docs/wasm.md#size: each bit less
+# is ~1.1 KB less for disposable, ~0.65 KB for free); keep them here.
+# Chosen so the WebAssembly module fits its 64 KiB budget with the whole
+# disposable list (docs/wasm.md#size): disposable 2^-15 ~ 3.1e-5 a lookup
+# (a wrong "disposable" makes an address risky, so it keeps more bits),
+# free 2^-12 ~ 2.4e-4 (informational unless --risky-free). Below, the
+# generator proves that no free, popular or allow-listed domain -- most of
+# real traffic -- hits the disposable set at these rates.
+FP_BITS_DISPOSABLE = 15
+FP_BITS_FREE = 12
+BUCKET_BITS = 4     # MP_LIST_BUCKET_BITS: ~16 names a bucket
+PAD_OCTETS = 8      # the C reader loads 8 octets at any bit offset
 
 
-FP_BYTES = 4  # --fp-bytes: 4 (default) or 3, the stored fingerprint width
+def fp_bits_for(n):
+    return FP_BITS if n >= SMALL else FP_BITS_SMALL
 
 
-def fingerprint(s, bits):
-    h = list_hash(s)
-    return (h >> (64 - bits) if bits else 0), h & ((1 << (8 * FP_BYTES)) - 1)
+def list_value(h, count, fp_bits):
+    """mp_list_value(): the top 40 bits of the hash scaled onto
+    [0, count << fp_bits) (multiply-shift, no division)."""
+    return ((h >> 24) * count) >> (40 - fp_bits)
 
 
 class NameSet:
-    """Python twin of mp_name_set, to check the tables before emitting them."""
+    """Python twin of mp_name_set: encodes the set and answers lookups the
+    way lists.c does, so the tables can be checked before they are emitted."""
 
-    def __init__(self, names):
+    def __init__(self, names, fp_bits=None):
         self.names = sorted(set(names))
-        self.bits = bucket_bits_for(len(self.names))
-        self.fps = {fingerprint(s, self.bits) for s in self.names}
+        n = len(self.names)
+        if n > 0xFFFF:
+            fail("a list of %d names: mp_list_value() needs count < 2^16" % n)
+        self.fp_bits = fp_bits or fp_bits_for(n)
+        k = self.fp_bits - 1
+        self.values = sorted({list_value(list_hash(s), n, self.fp_bits) for s in self.names})
+        shift = self.fp_bits + BUCKET_BITS
+        nbuckets = ((n << self.fp_bits) >> shift) + 1
+        bits, self.index = [], []
+        vi = 0
+        for b in range(nbuckets):
+            self.index.append(len(bits))
+            prev = b << shift
+            while vi < len(self.values) and self.values[vi] >> shift == b:
+                gap = self.values[vi] - prev
+                prev = self.values[vi]
+                bits.extend([1] * (gap >> k))       # quotient, unary
+                bits.append(0)
+                bits.extend((gap >> i) & 1 for i in range(k))  # remainder, LSB first
+                vi += 1
+        self.index.append(len(bits))
+        self.bit_count = len(bits)
+        nb = len(self.index) - 1
+        self.slope = (len(bits) * 256) // nb
+        self.deltas = [at - ((b * self.slope) >> 8) for b, at in enumerate(self.index)]
+        if any(not -32768 <= d <= 32767 for d in self.deltas):
+            fail("a bucket offset is too far from the line for int16 (generator limits)")
+        raw = bytearray((len(bits) + 7) // 8 + PAD_OCTETS)
+        for i, bit in enumerate(bits):
+            raw[i >> 3] |= bit << (i & 7)
+        self.bits = bytes(raw)
+        self.value_set = set(self.values)
 
     def __contains__(self, s):
-        return fingerprint(s, self.bits) in self.fps
+        return list_value(list_hash(s), len(self.names), self.fp_bits) in self.value_set
+
+    def decode_bucket(self, b):
+        """The values of bucket b, decoded from the bits (the C reader's walk)."""
+        k = self.fp_bits - 1
+        start = lambda x: ((x * self.slope) >> 8) + self.deltas[x]  # mp_name_set_bucket_start
+        out, pos, cur = [], start(b), b << (self.fp_bits + BUCKET_BITS)
+        while pos < start(b + 1):
+            q = 0
+            while (self.bits[pos >> 3] >> (pos & 7)) & 1:
+                q += 1
+                pos += 1
+            pos += 1
+            r = 0
+            for i in range(k):
+                r |= ((self.bits[(pos + i) >> 3] >> ((pos + i) & 7)) & 1) << i
+            pos += k
+            cur += (q << k) | r
+            out.append(cur)
+        return out
 
 
 # ---- the typo distance, mirrored from core/src/typo.c ---------------------
@@ -277,35 +345,27 @@ def c_bytes(data, indent="    ", per_line=16):
     return "\n".join(out)
 
 
+def c_array(ctype, name, values, fmt="%d"):
+    body = "\n".join("    " + ",".join(fmt % v for v in values[i:i + 16]) + ","
+                     for i in range(0, len(values), 16))
+    return "static const %s %s[%d] = {\n%s\n};" % (ctype, name, len(values), body)
+
+
 def emit_set(out, cname, nameset, comment):
-    """A set as a bucket index over sorted fingerprints (FP_BYTES octets
-    each, little-endian)."""
-    if len(nameset.names) > 0xFFFF:
-        fail("%s: too many entries for a 16-bit index" % cname)
-    nb = 1 << nameset.bits
-    buckets = [[] for _ in range(nb)]
-    for b, r in sorted(nameset.fps):
-        buckets[b].append(r)
-    index, fps = [], []
-    for b in buckets:
-        index.append(len(fps))
-        fps.extend(b)
-    index.append(len(fps))
-    if not fps:
-        fps.append(0)  # C forbids empty arrays; count stays 0
-    out.append("/* %s: %d entries, %d buckets. */" % (comment, len(nameset.names), nb))
-    out.append("static const uint16_t %s_index[%d] = {\n%s\n};" % (
-        cname, len(index),
-        "\n".join("    " + ",".join(str(v) for v in index[i:i + 16]) + "," for i in range(0, len(index), 16))))
-    raw = bytearray()
-    for v in fps:
-        raw += v.to_bytes(FP_BYTES, "little")
-    out.append("static const unsigned char %s_fp[%d] = {\n%s\n};" % (
-        cname, len(raw),
-        "\n".join("    " + ",".join("0x%02x" % v for v in raw[i:i + 16]) + "," for i in range(0, len(raw), 16))))
-    out.append("const mp_name_set %s = { %s_index, %s_fp, %du, %du, %du };\n" % (
-        cname, cname, cname, FP_BYTES, nameset.bits, len(nameset.names)))
-    return len(index) * 2 + len(raw)
+    """A set as Rice-coded bits plus a bucket index (lists.h). Checks the
+    encoding by decoding it all back before writing it."""
+    decoded = [v for b in range(len(nameset.index) - 1) for v in nameset.decode_bucket(b)]
+    if decoded != nameset.values:
+        fail("%s: the Rice coding does not decode back (generator bug)" % cname)
+    n = len(nameset.names)
+    out.append("/* %s: %d names, %d buckets, %d bits (%.1f a name), false positive 2^-%d. */" % (
+        comment, n, len(nameset.index) - 1, nameset.bit_count, nameset.bit_count / max(n, 1),
+        nameset.fp_bits))
+    out.append(c_array("int16_t", cname + "_index", nameset.deltas))
+    out.append(c_array("unsigned char", cname + "_bits", list(nameset.bits), "0x%02x"))
+    out.append("const mp_name_set %s = { %s_index, %s_bits, %du, %du, %du };\n" % (
+        cname, cname, cname, n, nameset.fp_bits, nameset.slope))
+    return len(nameset.index) * 2 + len(nameset.bits)
 
 
 def c_string(s):
@@ -313,15 +373,12 @@ def c_string(s):
 
 
 def main():
-    global FP_BYTES
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     for a in sys.argv[1:]:
-        if a.startswith("--fp-bytes="):
-            FP_BYTES = int(a.split("=", 1)[1])
-            if FP_BYTES not in (3, 4):
-                fail("--fp-bytes must be 3 or 4")
+        if a.startswith("--") and a != "--squats":
+            fail("unknown option %s" % a)
     if len(args) != 2:
-        fail("usage: gen_lists.py [--fp-bytes=3|4] [--squats] DATA_DIR OUT.c")
+        fail("usage: gen_lists.py [--squats] DATA_DIR OUT.c")
     data_dir, out_path = args
 
     disposable, dversion = read_list(data_dir + "/disposable.txt")
@@ -352,20 +409,28 @@ def main():
     squats = sorted(f for f in free if f not in pset and is_typo_squat(f, popular))
 
     sets = {
-        "disposable": NameSet(disposable),
+        "disposable": NameSet(disposable, FP_BITS_DISPOSABLE),
         "allow": NameSet(allow),
-        "free": NameSet(free),
+        "free": NameSet(free, FP_BITS_FREE),
         "squat": NameSet(squats),
         "role": NameSet(role),
     }
-    # Fingerprints can collide: prove that no real mail domain we know of
-    # hits the disposable set by accident, and no list collides in itself.
-    for name, ns in sets.items():
-        if len(ns.fps) != len(ns.names):
-            fail("%s: fingerprint collision inside the list; change the hash seed" % name)
+    # Hash values can collide (2^-FP_BITS per lookup): prove that no real
+    # mail domain we know of is flagged disposable by accident, that no
+    # disposable domain is allow-listed by accident, and that no free domain
+    # is taken for a typo-squat (or the reverse). Two names of one list on
+    # the same value are harmless: both are members.
     for f in free + popular + allow:
         if f in sets["disposable"] and f not in dset:
-            fail("%s: false disposable hit (fingerprint collision)" % f)
+            fail("%s: false disposable hit (hash collision)" % f)
+    aset = set(allow)
+    for d in disposable:
+        if d in sets["allow"] and d not in aset:
+            fail("%s: false allowlist hit (hash collision)" % d)
+    sqset = set(squats)
+    for f in free + popular:
+        if f in sets["squat"] and f not in sqset:
+            fail("%s: false typo-squat hit (hash collision)" % f)
 
     out = ["/* GENERATED by core/tools/gen_lists.py from the lists in core/data; do not edit. */",
            '#include "lists.h"', "#include <stddef.h>", ""]
@@ -404,9 +469,9 @@ def main():
         f.write("\n".join(out) + "\n")
     total = sum(sizes.values())
     sys.stdout.write("gen_lists.py: disposable %d, allow %d, free %d (typo-squats %d), role %d, "
-                     "popular %d; %d-byte fingerprints, %d table bytes\n" % (
+                     "popular %d; Rice-coded, false positive 2^-%d a lookup, %d table bytes\n" % (
                          len(disposable), len(allow), len(free), len(squats), len(role),
-                         len(popular), FP_BYTES, total))
+                         len(popular), FP_BITS, total))
     if "--squats" in sys.argv:
         sys.stdout.write("typo-squats: %s\n" % " ".join(squats))
 

@@ -44,37 +44,141 @@ TEST(real_providers_are_not_disposable)
     CHECK(!disposable("mail.gmail.com"));
 }
 
-/* A one-bucket set of 4-octet fingerprints built at run time, the way the
- * generator builds them. `fp` holds 4 * n octets. */
-static mp_name_set make_set(const char *const *names, size_t n, unsigned char *fp, uint16_t *index)
+/* ---- The set encoding (lists.h), rebuilt here the way gen_lists.py does:
+ * sorted values, Rice-coded gaps (k = fp_bits - 1), a bucket index. ---- */
+
+typedef struct test_set {
+    mp_name_set set;
+    uint32_t offset[64];
+    int16_t index[64];
+    unsigned char bits[4096];
+    size_t nbits;
+} test_set;
+
+static void put_bit(test_set *t, unsigned bit)
 {
-    uint32_t v[8];
-    for (size_t i = 0; i < n && i < 8; i++)
-        v[i] = (uint32_t)mp_list_hash(names[i], strlen(names[i]));
-    for (size_t i = 1; i < n; i++) /* insertion sort: sorted within the bucket */
+    if (bit)
+        t->bits[t->nbits >> 3] |= (unsigned char)(1u << (t->nbits & 7));
+    t->nbits++;
+}
+
+/* Encodes the sorted `values` (each < count << fp_bits) as gen_lists.py does. */
+static void encode_values(test_set *t, const uint64_t *values, size_t n, uint32_t count, uint32_t fp_bits)
+{
+    memset(t, 0, sizeof *t);
+    unsigned k = fp_bits - 1, shift = fp_bits + MP_LIST_BUCKET_BITS;
+    size_t buckets = (size_t)(((uint64_t)count << fp_bits) >> shift) + 1, vi = 0;
+    for (size_t b = 0; b < buckets; b++) {
+        t->offset[b] = (uint32_t)t->nbits;
+        uint64_t prev = (uint64_t)b << shift;
+        for (; vi < n && values[vi] >> shift == b; vi++) {
+            uint64_t gap = values[vi] - prev;
+            prev = values[vi];
+            for (uint64_t q = gap >> k; q > 0; q--)
+                put_bit(t, 1);
+            put_bit(t, 0);
+            for (unsigned i = 0; i < k; i++)
+                put_bit(t, (unsigned)(gap >> i) & 1);
+        }
+    }
+    t->offset[buckets] = (uint32_t)t->nbits;
+    t->set.slope = (uint32_t)(t->nbits * 256 / buckets);
+    for (size_t b = 0; b <= buckets; b++) /* the difference from the line */
+        t->index[b] = (int16_t)((int64_t)t->offset[b] - (int64_t)((b * t->set.slope) >> 8));
+    t->set.index = t->index;
+    t->set.bits = t->bits;
+    t->set.count = count;
+    t->set.fp_bits = fp_bits;
+}
+
+static void sort_values(uint64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) /* insertion sort */
         for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint32_t t = v[j];
+            uint64_t t = v[j];
             v[j] = v[j - 1];
             v[j - 1] = t;
         }
-    for (size_t i = 0; i < n; i++)
-        for (int b = 0; b < 4; b++)
-            fp[4 * i + (size_t)b] = (unsigned char)(v[i] >> (8 * b));
-    index[0] = 0;
-    index[1] = (uint16_t)n;
-    mp_name_set set = {index, fp, 4, 0, (uint32_t)n};
-    return set;
+}
+
+/* A set of names with false positive 2^-fp_bits, as the generator makes it. */
+static void make_set(test_set *t, const char *const *names, size_t n, uint32_t fp_bits)
+{
+    uint64_t v[8];
+    mp_name_set shape = {NULL, NULL, (uint32_t)n, fp_bits, 0};
+    for (size_t i = 0; i < n && i < 8; i++)
+        v[i] = mp_list_value(&shape, mp_list_hash(names[i], strlen(names[i])));
+    sort_values(v, n);
+    encode_values(t, v, n, (uint32_t)n, fp_bits);
+}
+
+TEST(set_holds_exactly_its_values_across_buckets)
+{
+    /* count 64, fp_bits 30: values < 2^36 in buckets of B = 2^34, and the
+     * value of hash h is h >> 28. Bucket 0 holds one value near its end: a
+     * gap whose unary quotient (31) does not fit one window with a 29-bit
+     * remainder, so the reader refills. */
+    const uint64_t B = UINT64_C(1) << 34;
+    const uint64_t values[] = {(UINT64_C(31) << 29) + 5, B, B + 1, 2 * B + 12345, 4 * B - 1};
+    test_set t;
+    encode_values(&t, values, 5, 64, 30);
+    for (size_t i = 0; i < 5; i++)
+        CHECK(mp_name_set_contains_hash(&t.set, values[i] << 28));
+    const uint64_t absent[] = {0, 1, (UINT64_C(31) << 29) + 4, (UINT64_C(31) << 29) + 6,
+                               B - 1, B + 2, 2 * B + 12344, 4 * B - 2};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        CHECK(!mp_name_set_contains_hash(&t.set, absent[i] << 28));
+}
+
+TEST(false_positive_rate_is_two_to_the_minus_fp_bits)
+{
+    /* 200 names at fp_bits 6: a stranger hits with probability 1/64. Over
+     * 64,000 strangers expect 1,000; a wrong scaling would miss by far. */
+    enum { N = 200, STRANGERS = 64000 };
+    static uint64_t v[N];
+    static test_set t;
+    mp_name_set shape = {NULL, NULL, N, 6, 0};
+    char name[32];
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(name, sizeof name, "member%d.example", i);
+        v[i] = mp_list_value(&shape, mp_list_hash(name, (size_t)len));
+    }
+    sort_values(v, N);
+    encode_values(&t, v, N, N, 6);
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(name, sizeof name, "member%d.example", i);
+        if (!mp_name_set_contains(&t.set, name, (size_t)len))
+            TEST_FAIL_("member %s not found", name);
+    }
+    int hits = 0;
+    for (int i = 0; i < STRANGERS; i++) {
+        int len = snprintf(name, sizeof name, "stranger%d.example", i);
+        hits += mp_name_set_contains(&t.set, name, (size_t)len);
+    }
+    CHECK(hits > 850 && hits < 1150);
+}
+
+TEST(compiled_sets_have_their_documented_false_positive_rates)
+{
+    CHECK_EQ_INT((int)mp_list_disposable.fp_bits, 15);
+    CHECK_EQ_INT((int)mp_list_free.fp_bits, 12);
+    CHECK_EQ_INT((int)mp_list_disposable_allow.fp_bits, 30);
+    CHECK_EQ_INT((int)mp_list_role.fp_bits, 30);
+    /* ~fp_bits + 1.5 bits a name: the index ends where the bits do. */
+    uint32_t buckets = (uint32_t)(((uint64_t)mp_list_disposable.count << 15) >> (15 + MP_LIST_BUCKET_BITS)) + 1;
+    uint32_t bits = mp_name_set_bucket_start(&mp_list_disposable, buckets);
+    printf("# disposable: %.2f bits a name\n", (double)bits / mp_list_disposable.count);
+    CHECK(bits > 16 * mp_list_disposable.count && bits < 17 * mp_list_disposable.count);
 }
 
 TEST(allowlist_wins_at_the_same_or_a_more_specific_level)
 {
     static const char *const listed_names[] = {"example.net", "throwaway.example"};
     static const char *const allowed_names[] = {"good.example.net", "throwaway.example"};
-    unsigned char fp1[8], fp2[8];
-    uint16_t ix1[2], ix2[2];
-    mp_name_set listed = make_set(listed_names, 2, fp1, ix1);
-    mp_name_set allowed = make_set(allowed_names, 2, fp2, ix2);
-#define LISTED(d) mp_domain_listed(d, strlen(d), &listed, &allowed)
+    static test_set listed, allowed;
+    make_set(&listed, listed_names, 2, 30);
+    make_set(&allowed, allowed_names, 2, 30);
+#define LISTED(d) mp_domain_listed(d, strlen(d), &listed.set, &allowed.set)
     CHECK(LISTED("example.net"));
     CHECK(LISTED("x.example.net"));
     CHECK(!LISTED("good.example.net"));   /* allowlisted exactly */
@@ -193,6 +297,9 @@ int main(void)
     RUN(disposable_exact_domains);
     RUN(disposable_covers_subdomains_of_a_listed_domain);
     RUN(real_providers_are_not_disposable);
+    RUN(set_holds_exactly_its_values_across_buckets);
+    RUN(false_positive_rate_is_two_to_the_minus_fp_bits);
+    RUN(compiled_sets_have_their_documented_false_positive_rates);
     RUN(allowlist_wins_at_the_same_or_a_more_specific_level);
     RUN(lookups_are_exact_and_lower_case_only);
     RUN(free_providers_spot_checks);

@@ -563,6 +563,22 @@ TEST(internationalized_domains_get_a_label_and_u_label_forms)
     CHECK_EQ_STR(s->ascii_domain, "x.org");
 }
 
+TEST(ascii_a_labels_are_decoded_and_validated)
+{
+    /* An all-ASCII domain still goes through IDNA when a label starts with
+     * xn-- (any case, any label): bad punycode and disallowed code points
+     * behind the A-label are errors, a good one gets its U-label. */
+    EXPECT("a@xn--zz.com", 0, MP_SYNTAX_IDNA_INVALID, 2);
+    EXPECT("a@XN--ZZ.com", 0, MP_SYNTAX_IDNA_INVALID, 2);
+    EXPECT("a@mail.xn--zz.com", 0, MP_SYNTAX_IDNA_INVALID, 7);
+    EXPECT("a@xn--ls8h.com", 0, MP_SYNTAX_IDNA_INVALID, 2); /* U+1F4A9 */
+    EXPECT("a@xn--abc-.com", 0, MP_SYNTAX_LABEL_HYPHEN, 9);
+    const mp_syntax *s = parse_flags("a@XN--BCHER-KVA.DE", 18, 0);
+    CHECK(s->valid);
+    CHECK_EQ_STR(s->ascii_domain, "xn--bcher-kva.de");
+    CHECK_EQ_STR(s->unicode_domain, "b\xC3\xBC" "cher.de");
+}
+
 TEST(invalid_idna_is_idna_invalid)
 {
     const mp_syntax *s = parse_flags("ann@xn--a.de", 12, 0); /* bad punycode */
@@ -703,6 +719,7 @@ int main(void)
     RUN(allow_domain_literal_accepts_valid_ipv4_and_ipv6);
     RUN(malformed_domain_literals_are_domain_literal_invalid);
     RUN(internationalized_domains_get_a_label_and_u_label_forms);
+    RUN(ascii_a_labels_are_decoded_and_validated);
     RUN(invalid_idna_is_idna_invalid);
     RUN(special_use_domains_are_rejected_unless_allowed);
     RUN(names_that_only_look_special_are_ordinary);

@@ -55,6 +55,32 @@ t('load() rejects a non-object options argument and broken bytes', async () => {
   await assert.rejects(load({ wasmBinary: new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]) }));
 });
 
+t('the module needs no glue: it imports nothing and exports the exports.txt functions', async () => {
+  const module = await WebAssembly.compile(await readFile(wasmPath));
+  assert.deepEqual(WebAssembly.Module.imports(module), [], 'mailcheck.mjs instantiates it with {}');
+  const exported = WebAssembly.Module.exports(module).map((e) => e.name);
+  const listed = (await readFile(new URL('../../wasm/exports.txt', import.meta.url), 'utf8'))
+    .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  for (const name of listed) assert.ok(exported.includes(name), `${name} is not exported`);
+  assert.ok(exported.includes('memory') && exported.includes('_initialize'));
+});
+
+t('the shipped mailcheck.mjs evaluates no code (works under a strict CSP)', async () => {
+  const source = await readFile(new URL('mailcheck.mjs', `file://${wasmPath}`), 'utf8');
+  assert.doesNotMatch(source, /\beval\(|new Function\(|\bFunction\(/);
+});
+
+t('memory grows inside the module (its own allocator) and results stay right', async () => {
+  const fresh = await load();
+  const one = fresh.check('ann@gmail.com');
+  // 2.8 MB of text and 17.6 MB of records (22 words a line): several memory.grow.
+  const many = fresh.checkMany(Array(200000).fill('ann@gmail.com').join('\n'));
+  assert.equal(many.length, 200000);
+  assert.deepEqual(many[199999], one);
+  assert.deepEqual(fresh.check('ann@gmail.com'), one, 'check() after growth still reads the right memory');
+  fresh.close();
+});
+
 // ---- check() ----------------------------------------------------------------
 
 t('check() returns exactly the keys of the result schema, in order', () => {
