@@ -74,29 +74,6 @@ static int bad(char *err, size_t errlen, const char *name, const char *value, co
     return -1;
 }
 
-/* Whole-string integer in [lo, hi]. */
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static int parse_flag(const char *v)
-{
-    if (!v || !strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
-        return 1;
-    if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off"))
-        return 0;
-    return -1;
-}
-
 static int copy_text(char *dst, size_t cap, const char *name, const char *value, char *err, size_t errlen)
 {
     if (strlen(value) >= cap)
@@ -139,7 +116,7 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
         return 1;
     }
     if (!strcmp(name, "insecure-no-auth") || !strcmp(name, "no-access-log")) {
-        int b = parse_flag(value);
+        int b = mp_option_parse_bool(value);
         if (b < 0)
             return bad(err, errlen, name, value, "expected true or false");
         if (name[0] == 'i')
@@ -164,7 +141,7 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(name, ints[i].name))
             continue;
-        if (!parse_long(value, ints[i].lo, ints[i].hi, &n)) {
+        if (!mp_option_parse_long(value, ints[i].lo, ints[i].hi, &n)) {
             char why[96];
             snprintf(why, sizeof why, "expected an integer from %ld to %ld", ints[i].lo, ints[i].hi);
             return bad(err, errlen, name, value, why);

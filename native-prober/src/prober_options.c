@@ -104,8 +104,7 @@ static int fail(char *err, size_t errlen, const option_spec *s, const char *arg,
     return -1;
 }
 
-/* Strict integer parse: the whole string, within [lo, hi]. */
-static bool parse_long(const char *s, long lo, long hi, long *out)
+bool mp_option_parse_long(const char *s, long lo, long hi, long *out)
 {
     if (!s || !*s)
         return false;
@@ -146,12 +145,12 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
             return fail(err, errlen, s, arg, "too long");
         return 1;
     case MP_OPT_DNS_TIMEOUT:
-        if (!parse_long(arg, 1, 600000, &v))
+        if (!mp_option_parse_long(arg, 1, 600000, &v))
             return fail(err, errlen, s, arg, "expected milliseconds 1..600000");
         cfg->dns_timeout_ms = (int)v;
         return 1;
     case MP_OPT_SMTP_PORT:
-        if (!parse_long(arg, 1, 65535, &v))
+        if (!mp_option_parse_long(arg, 1, 65535, &v))
             return fail(err, errlen, s, arg, "expected a port 1..65535");
         cfg->smtp_port = (int)v;
         return 1;
@@ -175,7 +174,7 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
     case MP_OPT_TIMEOUT:
     case MP_OPT_CONNECT_TIMEOUT:
     case MP_OPT_COMMAND_TIMEOUT:
-        if (!parse_long(arg, 1, 3600000, &v))
+        if (!mp_option_parse_long(arg, 1, 3600000, &v))
             return fail(err, errlen, s, arg, "expected milliseconds 1..3600000");
         if (s->code == MP_OPT_TIMEOUT)
             cfg->timeout_ms = (int)v;
@@ -185,12 +184,12 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
             cfg->command_timeout_ms = (int)v;
         return 1;
     case MP_OPT_CONCURRENCY:
-        if (!parse_long(arg, 1, 100000, &v))
+        if (!mp_option_parse_long(arg, 1, 100000, &v))
             return fail(err, errlen, s, arg, "expected 1..100000");
         cfg->concurrency = (int)v;
         return 1;
     case MP_OPT_PER_HOST_CONNECTIONS:
-        if (!parse_long(arg, 1, 10000, &v))
+        if (!mp_option_parse_long(arg, 1, 10000, &v))
             return fail(err, errlen, s, arg, "expected 1..10000");
         cfg->per_host_connections = (int)v;
         return 1;
@@ -204,12 +203,12 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
         return 1;
     }
     case MP_OPT_MAX_RCPT_PER_SESSION:
-        if (!parse_long(arg, 1, 1000, &v))
+        if (!mp_option_parse_long(arg, 1, 1000, &v))
             return fail(err, errlen, s, arg, "expected 1..1000");
         cfg->max_rcpt_per_session = (int)v;
         return 1;
     case MP_OPT_MAX_REJECTIONS:
-        if (!parse_long(arg, 1, 1000, &v))
+        if (!mp_option_parse_long(arg, 1, 1000, &v))
             return fail(err, errlen, s, arg, "expected 1..1000");
         cfg->max_rejections_per_session = (int)v;
         return 1;
@@ -217,7 +216,7 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
         cfg->max_rcpt_per_session = 1;
         return 1;
     case MP_OPT_GREYLIST_WAIT:
-        if (!parse_long(arg, 0, 3600, &v))
+        if (!mp_option_parse_long(arg, 0, 3600, &v))
             return fail(err, errlen, s, arg, "expected seconds 0..3600");
         cfg->greylist_wait_s = (int)v;
         return 1;
@@ -264,7 +263,7 @@ int mp_prober_option_apply(mp_prober_config *cfg, int code, const char *arg, cha
     return apply_spec(cfg, s, arg, err, errlen);
 }
 
-static int parse_bool(const char *v)
+int mp_option_parse_bool(const char *v)
 {
     if (!v || !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
         return 1;
@@ -282,7 +281,7 @@ int mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const 
             continue;
         if (s->kind != ARG_NONE)
             return mp_prober_option_apply(cfg, s->code, value, err, errlen);
-        int b = parse_bool(value);
+        int b = mp_option_parse_bool(value);
         if (b < 0)
             return fail(err, errlen, s, value, "expected true or false");
         return b ? apply_spec(cfg, s, NULL, err, errlen) : 1;

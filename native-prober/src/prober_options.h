@@ -78,4 +78,10 @@ int mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const 
  * default) for a command's --help. */
 void mp_prober_options_help(FILE *out);
 
+/* Value parsers shared with serve's config (config.c). A whole-string
+ * decimal integer within [lo, hi]; false otherwise. */
+bool mp_option_parse_long(const char *s, long lo, long hi, long *out);
+/* 1 for NULL (a bare flag), 1/true/yes/on; 0 for 0/false/no/off; -1 else. */
+int mp_option_parse_bool(const char *v);
+
 #endif
