@@ -467,6 +467,51 @@ def cr_lf_and_nul_in_input_never_reach_the_server():
             check(marker not in f.read(), "the marker reached the server")
 
 
+# --- the progress line on a terminal ---------------------------------------------------
+
+def verify_with_stderr_on_tty(args):
+    """Runs mailprobe verify with stderr on a pseudo-terminal (stdout a pipe);
+    returns (stdout, what the terminal showed)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([mptest.MAILPROBE, "verify"] + mptest.FIXTURE_FLAGS + list(args),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out = p.stdout.read()
+    p.wait(timeout=60)
+    os.close(master)
+    return out.decode(), shown.decode("utf-8", "replace")
+
+
+@test
+def progress_line_on_a_terminal_counts_by_status():
+    args = ["--connect-timeout", "3000", "--command-timeout", "3000", "--timeout", "12000",
+            "alice@known.mptest", "zed@known.mptest", "x@catchall.mptest", "not an address"]
+    out, shown = verify_with_stderr_on_tty(args)
+    check_eq(len(mptest.parse_ndjson(out)), 4, "results still go to stdout, one each")
+    final = shown.replace("\r", "\n").strip().splitlines()[-1]
+    check_in("4 done / 4 read", final, "the last progress line")
+    for counted in ("deliverable 1", "undeliverable 2", "risky 1", "unknown 0"):
+        check_in(counted, final, "counts by status")
+    # Not on a terminal, or with --no-progress: nothing but results and errors.
+    check("done /" not in mptest.run("verify", *FAST, "alice@known.mptest").stderr, "no progress off a terminal")
+    out, shown = verify_with_stderr_on_tty(["--no-progress", "alice@known.mptest"])
+    check("done /" not in shown, "--no-progress")
+
+
 # --- STARTTLS (Postfix on 127.0.0.13 offers it, self-signed) ----------------------
 
 def tls_sessions_logged():
