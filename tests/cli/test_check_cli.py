@@ -7,11 +7,12 @@ usage: test_check_cli.py PATH/TO/mailprobe
 """
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import ptyrun  # noqa: E402  (tests/lib/ptyrun.py)
 
 MAILPROBE = None
 
@@ -280,25 +281,8 @@ def run_on_tty(args, env_extra=None):
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
     env.update(env_extra or {})
-    master, slave = pty.openpty()
-    p = subprocess.Popen([MAILPROBE, "check"] + args, stdin=subprocess.DEVNULL,
-                         stdout=slave, stderr=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    out = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 30)
-        if not ready:
-            break
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    p.wait(timeout=30)
-    os.close(master)
-    return p.returncode, out.decode("utf-8").replace("\r\n", "\n")
+    code, _, shown = ptyrun.run_on_tty([MAILPROBE, "check"] + args, "stdout", env, timeout=30)
+    return code, shown
 
 
 class Terminal(unittest.TestCase):

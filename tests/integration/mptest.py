@@ -33,7 +33,9 @@ import traceback
 SOURCE_DIR = os.environ.get("MP_SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "fixture"))
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "lib"))
 import dnsquery  # noqa: E402  (tests/fixture/dnsquery.py)
+from ptyrun import run_on_tty  # noqa: E402,F401  (tests/lib/ptyrun.py)
 
 MAILPROBE = os.environ.get("MAILPROBE", "mailprobe")
 FIXTURE_DNS = os.environ.get("MP_FIXTURE_DNS", "127.0.0.1:5354")

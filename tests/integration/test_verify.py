@@ -472,28 +472,8 @@ def cr_lf_and_nul_in_input_never_reach_the_server():
 def verify_with_stderr_on_tty(args):
     """Runs mailprobe verify with stderr on a pseudo-terminal (stdout a pipe);
     returns (stdout, what the terminal showed)."""
-    import pty
-    import select
-    master, slave = pty.openpty()
-    p = subprocess.Popen([mptest.MAILPROBE, "verify"] + mptest.FIXTURE_FLAGS + list(args),
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    shown = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        shown += chunk
-    out = p.stdout.read()
-    p.wait(timeout=60)
-    os.close(master)
-    return out.decode(), shown.decode("utf-8", "replace")
+    _, out, shown = mptest.run_on_tty([mptest.MAILPROBE, "verify"] + mptest.FIXTURE_FLAGS + list(args), "stderr")
+    return out.decode(), shown
 
 
 @test
