@@ -23,25 +23,41 @@ enum {
     REC_ACTION,
     REC_SCORE,
     REC_SMTP_RESULT,
-    REC_EMAIL,        /* 2 words: UTF-16 start and length in the *input* */
-    REC_NORMALIZED = REC_EMAIL + 2, /* 2 words each from here on: UTF-16   */
-    REC_LOCAL = REC_NORMALIZED + 2, /* start and length in the output text, */
-    REC_DOMAIN = REC_LOCAL + 2,     /* or a REF_* start (see below)         */
-    REC_ASCII_DOMAIN = REC_DOMAIN + 2,
-    REC_UNICODE_DOMAIN = REC_ASCII_DOMAIN + 2,
-    REC_SUGGESTION = REC_UNICODE_DOMAIN + 2,
-    REC_WORDS = REC_SUGGESTION + 2
+    REC_EMAIL,        /* 2 words: array mode, the element index and its UTF-16
+                         length; lines mode, UTF-16 start and length in the input */
+    REC_LOCAL = REC_EMAIL + 2,      /* 2 words each: a string (below) */
+    REC_NORMALIZED = REC_LOCAL + 2,
+    REC_SUGGESTION = REC_NORMALIZED + 2,
+    REC_DOMAIN = REC_SUGGESTION + 2, /* 1 word: index in the domain table, or -1 */
+    REC_WORDS
 };
 
-/* A string start below 0 is not an offset: null, or "the same string as"
- * an earlier field. Most addresses are lower-case ASCII, where normalized
- * is the input and the three domains are one string: JS then makes one
- * string instead of four (building objects is what a batch spends most on). */
+/* A string is two words: its UTF-16 start and length in the batch text, or
+ * a start below 0 that says how JS builds it from strings it already has.
+ * Real lists repeat a few domains and write addresses as given, so JS makes
+ * one string per address (its local part) and one per distinct domain:
+ * building strings and objects is what a batch spends most on. */
 enum {
-    REF_NULL = -1,         /* empty: null in the JSON */
-    REF_EMAIL = -2,        /* same as the input address */
-    REF_DOMAIN = -3,       /* same as syntax.domain */
-    REF_ASCII_DOMAIN = -4, /* same as syntax.ascii_domain */
+    REF_NULL = -1,          /* empty: null in the JSON */
+    REF_EMAIL = -2,         /* the input address itself */
+    REF_EMAIL_PREFIX = -3,  /* the first `length` UTF-16 units of the input */
+    REF_JOIN_ASCII = -4,    /* local + "@" + the domain's ascii form */
+    REF_JOIN_SUGGESTED = -5, /* local + "@" + the domain's suggested domain */
+    REF_DOMAIN = -6,        /* (domain table) the domain as given */
+    REF_ASCII = -7,         /* (domain table) the ascii form */
+};
+
+/* The domain table: one entry per distinct domain (as given) of a batch,
+ * each four strings. The ascii and unicode forms are filled the first time
+ * an address examines the domain, the suggestion the first time it is
+ * suggested; an address whose parse stopped earlier has no ascii form
+ * (REC_FLAG_ASCII clear), whatever its domain's entry says. */
+enum {
+    DOM_NAME = 0,         /* as given */
+    DOM_ASCII = 2,        /* REF_DOMAIN when the same */
+    DOM_UNICODE = 4,      /* REF_DOMAIN or REF_ASCII when the same */
+    DOM_SUGGESTED = 6,    /* the suggested domain alone */
+    DOM_WORDS = 8
 };
 
 enum {
@@ -50,6 +66,9 @@ enum {
     REC_FLAG_DISPOSABLE = 1 << 2,
     REC_FLAG_ROLE = 1 << 3,
     REC_FLAG_FREE = 1 << 4,
+    REC_FLAG_ASCII = 1 << 5,   /* syntax.ascii_domain is the entry's ascii form */
+    REC_FLAG_UNICODE = 1 << 6, /* syntax.unicode_domain is the entry's unicode form */
+    REC_FLAG_NUL = 1 << 7,     /* the input holds NUL (JSON shows it as U+FFFD) */
 };
 
 /* Bits of the `policy_bits` argument: the JS options riskyRole/riskyFree. */
@@ -73,6 +92,14 @@ enum {
                            sizeof(((mp_result *)0)->suggestion)),
 };
 
+/* Where a domain table entry's name is, for finding it again. */
+typedef struct domain_key {
+    uint32_t batch; /* the batch that filled it: others are empty buckets */
+    uint32_t hash;
+    uint32_t entry; /* index in the domain table */
+    uint32_t at, len; /* octets of the name in `names` */
+} domain_key;
+
 /* One batch context per JS instance: buffers grow as needed and are reused,
  * so a steady stream of check() calls allocates nothing. */
 typedef struct mp_batch {
@@ -86,6 +113,15 @@ typedef struct mp_batch {
     char *text;
     size_t text_cap, text_len;
     size_t text_utf16_len; /* UTF-16 length of text[0..text_len) */
+    int32_t *domains;      /* DOM_WORDS per entry */
+    size_t domains_cap, domain_count;
+    domain_key *buckets;   /* open addressing, a power of two */
+    size_t bucket_count;
+    uint32_t batch;        /* counts batches, so emptying the buckets is free */
+    char *names;           /* the domain names, back to back */
+    size_t names_cap, names_len;
+    mp_domain_memo memo;   /* kept across calls: the flags are in its key */
+    mp_result result;
 } mp_batch;
 
 /* Grows *buf to hold at least `need` elements of `size` octets (doubling,
@@ -132,23 +168,23 @@ static size_t utf8_sequence(const unsigned char *s, size_t len)
     return n;
 }
 
-static void put_ref(int32_t *rec, int32_t ref)
+static void put_ref(int32_t *rec, int32_t ref, size_t length)
 {
     rec[0] = ref;
-    rec[1] = 0;
+    rec[1] = (int32_t)length;
 }
 
 /* Appends the string s (NUL-terminated) to the batch text and stores its
  * UTF-16 start and length in rec[0..1]; an empty string is null (-1, 0).
  * Ill-formed octets become U+FFFD so that the offsets JS uses are exact
  * (the core only ever copies well-formed input, so this never fires for
- * strings from JS). Room was reserved by the caller. */
+ * strings from JS). The caller made room (RESULT_TEXT_MAX). */
 static void put_string(mp_batch *b, const char *s, int32_t *rec)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t len = strlen(s);
     if (len == 0) {
-        put_ref(rec, REF_NULL);
+        put_ref(rec, REF_NULL, 0);
         return;
     }
     size_t start16 = b->text_utf16_len;
@@ -197,6 +233,95 @@ static size_t utf16_prefix_octets(const unsigned char *s, size_t len, size_t uni
     return i < len ? i : len;
 }
 
+/* ---- The domain table ------------------------------------------------- */
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* Puts a key into a bucket array of `count` (a power of two). */
+static void bucket_put(domain_key *buckets, size_t count, domain_key key)
+{
+    size_t i = key.hash & (count - 1);
+    while (buckets[i].batch == key.batch)
+        i = (i + 1) & (count - 1);
+    buckets[i] = key;
+}
+
+/* Keeps the buckets at most half full. */
+static bool buckets_room(mp_batch *b)
+{
+    if ((b->domain_count + 1) * 2 <= b->bucket_count)
+        return true;
+    size_t count = b->bucket_count ? b->bucket_count * 2 : 1024;
+    domain_key *fresh = calloc(count, sizeof *fresh);
+    if (!fresh)
+        return false;
+    for (size_t i = 0; i < b->bucket_count; i++)
+        if (b->buckets[i].batch == b->batch)
+            bucket_put(fresh, count, b->buckets[i]);
+    free(b->buckets);
+    b->buckets = fresh;
+    b->bucket_count = count;
+    return true;
+}
+
+/* The entry of domain name s[0..n) (n > 0), added when new; -1 when memory
+ * is out. The caller reserved text room for the name. */
+static int32_t domain_entry(mp_batch *b, const char *s, size_t n)
+{
+    uint32_t h = name_hash(s, n);
+    if (b->bucket_count) {
+        for (size_t i = h & (b->bucket_count - 1); b->buckets[i].batch == b->batch;
+             i = (i + 1) & (b->bucket_count - 1)) {
+            const domain_key *k = &b->buckets[i];
+            if (k->hash == h && k->len == n && memcmp(b->names + k->at, s, n) == 0)
+                return (int32_t)k->entry;
+        }
+    }
+    if (!buckets_room(b) ||
+        !grow((void **)&b->domains, &b->domains_cap, b->domain_count + 1,
+              DOM_WORDS * sizeof(int32_t)) ||
+        !grow((void **)&b->names, &b->names_cap, b->names_len + n, 1))
+        return -1;
+    domain_key key = {b->batch, h, (uint32_t)b->domain_count, (uint32_t)b->names_len, (uint32_t)n};
+    memcpy(b->names + b->names_len, s, n);
+    b->names_len += n;
+    bucket_put(b->buckets, b->bucket_count, key);
+    int32_t *e = b->domains + b->domain_count * DOM_WORDS;
+    put_string(b, s, e + DOM_NAME);
+    put_ref(e + DOM_ASCII, REF_NULL, 0);
+    put_ref(e + DOM_UNICODE, REF_NULL, 0);
+    put_ref(e + DOM_SUGGESTED, REF_NULL, 0);
+    return (int32_t)b->domain_count++;
+}
+
+/* Fills the entry's ascii and unicode forms from the first address that has
+ * them (they depend only on the name and the batch's flags). */
+static void domain_forms(mp_batch *b, int32_t *e, const mp_syntax *s)
+{
+    if (e[DOM_ASCII] != REF_NULL)
+        return;
+    if (strcmp(s->ascii_domain, s->domain) == 0)
+        put_ref(e + DOM_ASCII, REF_DOMAIN, 0);
+    else
+        put_string(b, s->ascii_domain, e + DOM_ASCII);
+    if (!s->unicode_domain[0])
+        put_ref(e + DOM_UNICODE, REF_NULL, 0);
+    else if (strcmp(s->unicode_domain, s->domain) == 0)
+        put_ref(e + DOM_UNICODE, REF_DOMAIN, 0);
+    else if (strcmp(s->unicode_domain, s->ascii_domain) == 0)
+        put_ref(e + DOM_UNICODE, REF_ASCII, 0);
+    else
+        put_string(b, s->unicode_domain, e + DOM_UNICODE);
+}
+
+/* ---- One address -------------------------------------------------------- */
+
 /* Checks one address and appends its record and strings. */
 static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
                       size_t email_start16, size_t email_units,
@@ -208,43 +333,67 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
     if (!grow((void **)&b->text, &b->text_cap, b->text_len + RESULT_TEXT_MAX, 1))
         return false;
 
-    mp_result r;
-    mp_check((const char *)addr, len, opts, policy, &r);
+    mp_result *r = &b->result;
+    mp_check_memo((const char *)addr, len, opts, policy, &b->memo, r);
+    const mp_syntax *s = &r->syntax;
 
     int32_t *rec = b->records + b->record_count * REC_WORDS;
-    b->record_count++;
-    rec[REC_FLAGS] = (r.syntax.valid ? REC_FLAG_VALID : 0) |
-                     (r.syntax.smtputf8 ? REC_FLAG_SMTPUTF8 : 0) |
-                     (r.disposable ? REC_FLAG_DISPOSABLE : 0) |
-                     (r.role ? REC_FLAG_ROLE : 0) |
-                     (r.free ? REC_FLAG_FREE : 0);
-    rec[REC_SYNTAX_CODE] = (int32_t)r.syntax.code;
-    rec[REC_POSITION] = r.syntax.position;
-    rec[REC_STATUS] = (int32_t)r.status;
-    rec[REC_REASON] = (int32_t)r.reason;
-    rec[REC_ACTION] = (int32_t)r.action;
-    rec[REC_SCORE] = r.score;
-    rec[REC_SMTP_RESULT] = (int32_t)r.evidence.smtp;
+    int32_t flags = (s->valid ? REC_FLAG_VALID : 0) |
+                    (s->smtputf8 ? REC_FLAG_SMTPUTF8 : 0) |
+                    (r->disposable ? REC_FLAG_DISPOSABLE : 0) |
+                    (r->role ? REC_FLAG_ROLE : 0) |
+                    (r->free ? REC_FLAG_FREE : 0) |
+                    (memchr(addr, '\0', len) ? REC_FLAG_NUL : 0);
+    rec[REC_SYNTAX_CODE] = (int32_t)s->code;
+    rec[REC_POSITION] = s->position;
+    rec[REC_STATUS] = (int32_t)r->status;
+    rec[REC_REASON] = (int32_t)r->reason;
+    rec[REC_ACTION] = (int32_t)r->action;
+    rec[REC_SCORE] = r->score;
+    rec[REC_SMTP_RESULT] = (int32_t)r->evidence.smtp;
     rec[REC_EMAIL] = (int32_t)email_start16;
     rec[REC_EMAIL + 1] = (int32_t)email_units;
-    const mp_syntax *s = &r.syntax;
-    if (s->valid && strlen(r.normalized) == len && memcmp(r.normalized, addr, len) == 0)
-        put_ref(rec + REC_NORMALIZED, REF_EMAIL);
+
+    /* The local part is a prefix of the input (cut short only when too
+     * long to be valid); the domain, as given, is interned. */
+    size_t llen = strlen(s->local);
+    if (llen == 0)
+        put_ref(rec + REC_LOCAL, REF_NULL, 0);
+    else if (llen <= len && memcmp(s->local, addr, llen) == 0)
+        put_ref(rec + REC_LOCAL, REF_EMAIL_PREFIX, utf16_units(addr, llen));
     else
-        put_string(b, s->valid ? r.normalized : "", rec + REC_NORMALIZED);
-    put_string(b, s->local, rec + REC_LOCAL);
-    put_string(b, s->domain, rec + REC_DOMAIN);
-    if (s->ascii_domain[0] && strcmp(s->ascii_domain, s->domain) == 0)
-        put_ref(rec + REC_ASCII_DOMAIN, REF_DOMAIN);
+        put_string(b, s->local, rec + REC_LOCAL);
+
+    int32_t *entry = NULL;
+    rec[REC_DOMAIN] = -1;
+    if (s->domain[0]) {
+        rec[REC_DOMAIN] = domain_entry(b, s->domain, strlen(s->domain));
+        if (rec[REC_DOMAIN] < 0)
+            return false;
+        entry = b->domains + (size_t)rec[REC_DOMAIN] * DOM_WORDS;
+        if (s->ascii_domain[0]) {
+            domain_forms(b, entry, s);
+            flags |= REC_FLAG_ASCII | (s->unicode_domain[0] ? REC_FLAG_UNICODE : 0);
+        }
+    }
+    rec[REC_FLAGS] = flags;
+
+    /* Valid: local@ascii, which is very often the input itself. */
+    if (!s->valid)
+        put_ref(rec + REC_NORMALIZED, REF_NULL, 0);
+    else if (strlen(r->normalized) == len && memcmp(r->normalized, addr, len) == 0)
+        put_ref(rec + REC_NORMALIZED, REF_EMAIL, 0);
     else
-        put_string(b, s->ascii_domain, rec + REC_ASCII_DOMAIN);
-    if (s->unicode_domain[0] && strcmp(s->unicode_domain, s->domain) == 0)
-        put_ref(rec + REC_UNICODE_DOMAIN, REF_DOMAIN);
-    else if (s->unicode_domain[0] && strcmp(s->unicode_domain, s->ascii_domain) == 0)
-        put_ref(rec + REC_UNICODE_DOMAIN, REF_ASCII_DOMAIN);
-    else
-        put_string(b, s->unicode_domain, rec + REC_UNICODE_DOMAIN);
-    put_string(b, r.has_suggestion ? r.suggestion : "", rec + REC_SUGGESTION);
+        put_ref(rec + REC_NORMALIZED, REF_JOIN_ASCII, 0);
+
+    put_ref(rec + REC_SUGGESTION, REF_NULL, 0);
+    if (r->has_suggestion) {
+        const char *suggested = r->suggestion + llen + 1; /* local + "@" + domain */
+        if (entry && entry[DOM_SUGGESTED] == REF_NULL)
+            put_string(b, suggested, entry + DOM_SUGGESTED);
+        put_ref(rec + REC_SUGGESTION, REF_JOIN_SUGGESTED, 0);
+    }
+    b->record_count++;
     return true;
 }
 
@@ -253,7 +402,10 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
 /* A new, empty batch context, or NULL when memory is out. */
 mp_batch *mp_batch_new_wasm(void)
 {
-    return calloc(1, sizeof(mp_batch));
+    mp_batch *b = calloc(1, sizeof(mp_batch));
+    if (b)
+        mp_domain_memo_init(&b->memo);
+    return b;
 }
 
 void mp_batch_free_wasm(mp_batch *b)
@@ -264,6 +416,9 @@ void mp_batch_free_wasm(mp_batch *b)
     free(b->lengths);
     free(b->records);
     free(b->text);
+    free(b->domains);
+    free(b->buckets);
+    free(b->names);
     free(b);
 }
 
@@ -281,6 +436,22 @@ uint32_t *mp_batch_lengths_wasm(mp_batch *b, size_t count)
         ? b->lengths : NULL;
 }
 
+static void batch_reset(mp_batch *b)
+{
+    b->record_count = 0;
+    b->text_len = 0;
+    b->text_utf16_len = 0;
+    b->domain_count = 0;
+    b->names_len = 0;
+    /* calloc'ed buckets belong to batch 0, which never runs; on the
+     * (theoretical) wrap they are emptied for real. */
+    if (++b->batch == 0) {
+        if (b->bucket_count)
+            memset(b->buckets, 0, b->bucket_count * sizeof *b->buckets);
+        b->batch = 1;
+    }
+}
+
 /* Checks every address in input[0..input_len) (cut as `mode` says; `count`
  * is the number of lengths for INPUT_ARRAY) with the MP_ALLOW_* `flags` and
  * the POLICY_* bits. Returns the number of records, or -1 when memory ran
@@ -296,9 +467,7 @@ int32_t mp_batch_check_wasm(mp_batch *b, size_t input_len, size_t count,
     policy.role_is_risky = (policy_bits & POLICY_RISKY_ROLE) != 0;
     policy.free_is_risky = (policy_bits & POLICY_RISKY_FREE) != 0;
 
-    b->record_count = 0;
-    b->text_len = 0;
-    b->text_utf16_len = 0;
+    batch_reset(b);
     const unsigned char *in = b->input;
     size_t pos = 0, pos16 = 0;
 
@@ -328,108 +497,75 @@ int32_t mp_batch_check_wasm(mp_batch *b, size_t input_len, size_t count,
     return (int32_t)b->record_count;
 
 out_of_memory:
-    b->record_count = 0;
-    b->text_len = 0;
-    b->text_utf16_len = 0;
+    batch_reset(b);
     return -1;
 }
 
 int32_t *mp_batch_records_wasm(mp_batch *b) { return b->records; }
 const char *mp_batch_text_wasm(mp_batch *b) { return b->text; }
 size_t mp_batch_text_length_wasm(mp_batch *b) { return b->text_len; }
+int32_t *mp_batch_domains_wasm(mp_batch *b) { return b->domains; }
+size_t mp_batch_domain_count_wasm(mp_batch *b) { return b->domain_count; }
 
-/* ---- Names: the vocabulary, passed to JS once as one JSON text ---------- */
+/* ---- Names: the vocabulary, read by JS once at load ----------------- */
 
-static bool json_raw(mp_batch *b, const char *s)
+/* Which list mp_vocabulary_wasm reads. */
+enum {
+    VOCAB_STATUS = 0,
+    VOCAB_ACTION,
+    VOCAB_REASON,
+    VOCAB_SMTP_RESULT,
+    VOCAB_SYNTAX_CODE,
+    VOCAB_SYNTAX_MESSAGE,
+    VOCAB_ABOUT, /* the core version, then the disposable list's version */
+};
+
+/* Name `index` of vocabulary `kind` (VOCAB_*), NUL-terminated, or NULL past
+ * its end: JS reads each list until NULL. */
+const char *mp_vocabulary_wasm(int32_t kind, int32_t index)
 {
-    size_t n = strlen(s);
-    if (!grow((void **)&b->text, &b->text_cap, b->text_len + n + 1, 1))
-        return false;
-    memcpy(b->text + b->text_len, s, n + 1);
-    b->text_len += n;
-    return true;
-}
-
-static bool json_string(mp_batch *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    if (!grow((void **)&b->text, &b->text_cap, b->text_len + 6 * strlen(s) + 3, 1))
-        return false;
-    char *o = b->text + b->text_len;
-    *o++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            *o++ = '\\';
-            *o++ = (char)*p;
-        } else if (*p < 0x20) {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[*p >> 4];
-            o[5] = hex[*p & 15];
-            o += 6;
-        } else {
-            *o++ = (char)*p;
-        }
+    static const int32_t counts[] = {MP_STATUS_COUNT, MP_ACTION_COUNT, MP_REASON_COUNT,
+                                     MP_SMTP_RESULT_COUNT, MP_SYNTAX_CODE_COUNT,
+                                     MP_SYNTAX_CODE_COUNT, 2};
+    if (kind < 0 || kind > VOCAB_ABOUT || index < 0 || index >= counts[kind])
+        return NULL;
+    mp_list_info lists;
+    switch (kind) {
+    case VOCAB_STATUS: return mp_status_name((mp_status)index);
+    case VOCAB_ACTION: return mp_action_name((mp_action)index);
+    case VOCAB_REASON: return mp_reason_name((mp_reason)index);
+    case VOCAB_SMTP_RESULT: return mp_smtp_result_name((mp_smtp_result)index);
+    case VOCAB_SYNTAX_CODE: return mp_syntax_code_name((mp_syntax_code)index);
+    case VOCAB_SYNTAX_MESSAGE: return mp_syntax_code_message((mp_syntax_code)index);
+    default:
+        mp_list_info_get(&lists);
+        return index == 0 ? MP_CORE_VERSION
+             : lists.disposable_version ? lists.disposable_version : "";
     }
-    *o++ = '"';
-    *o = '\0';
-    b->text_len = (size_t)(o - b->text);
-    return true;
 }
 
-static bool json_uint(mp_batch *b, size_t v)
-{
-    char buf[24], *p = buf + sizeof buf;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return json_raw(b, p);
-}
+/* Numbers JS checks or shows (LAYOUT_*; mailcheck.mjs calls them by
+ * number): the record and domain entry sizes, so a mismatched
+ * mailcheck.mjs and .wasm fail loudly at load instead of answering wrong,
+ * then the list sizes. -1 past the end. */
+enum {
+    LAYOUT_RECORD_WORDS = 0,
+    LAYOUT_DOMAIN_WORDS,
+    LAYOUT_DISPOSABLE_COUNT,
+    LAYOUT_FREE_COUNT,
+    LAYOUT_ROLE_COUNT,
+};
 
-static bool json_names(mp_batch *b, const char *key, int count, const char *(*name)(int))
-{
-    bool ok = json_raw(b, ",") && json_string(b, key) && json_raw(b, ":[");
-    for (int i = 0; ok && i < count; i++)
-        ok = (i == 0 || json_raw(b, ",")) && json_string(b, name(i));
-    return ok && json_raw(b, "]");
-}
-
-/* Adapters so one loop serves every enum. */
-static const char *status_name(int i) { return mp_status_name((mp_status)i); }
-static const char *action_name(int i) { return mp_action_name((mp_action)i); }
-static const char *reason_name(int i) { return mp_reason_name((mp_reason)i); }
-static const char *smtp_result_name(int i) { return mp_smtp_result_name((mp_smtp_result)i); }
-static const char *syntax_name(int i) { return mp_syntax_code_name((mp_syntax_code)i); }
-static const char *syntax_message(int i) { return mp_syntax_code_message((mp_syntax_code)i); }
-
-/* Writes the names JSON into the batch text (read it with
- * mp_batch_text_wasm / mp_batch_text_length_wasm). Returns its length, or
- * -1 when memory is out. Also carries the record layout, so a mismatched
- * mailcheck.mjs and .wasm fail loudly at load instead of answering wrong. */
-int32_t mp_names_json_wasm(mp_batch *b)
+int32_t mp_layout_wasm(int32_t what)
 {
     mp_list_info lists;
     mp_list_info_get(&lists);
-    b->text_len = 0;
-    bool ok = json_raw(b, "{\"version\":") && json_string(b, MP_CORE_VERSION) &&
-              json_raw(b, ",\"record_words\":") && json_uint(b, REC_WORDS) &&
-              json_raw(b, ",\"lists\":{\"disposable_version\":") &&
-              json_string(b, lists.disposable_version ? lists.disposable_version : "") &&
-              json_raw(b, ",\"disposable_count\":") && json_uint(b, lists.disposable_count) &&
-              json_raw(b, ",\"free_count\":") && json_uint(b, lists.free_count) &&
-              json_raw(b, ",\"role_count\":") && json_uint(b, lists.role_count) &&
-              json_raw(b, "}") &&
-              json_names(b, "status", MP_STATUS_COUNT, status_name) &&
-              json_names(b, "action", MP_ACTION_COUNT, action_name) &&
-              json_names(b, "reason", MP_REASON_COUNT, reason_name) &&
-              json_names(b, "smtp_result", MP_SMTP_RESULT_COUNT, smtp_result_name) &&
-              json_names(b, "syntax_code", MP_SYNTAX_CODE_COUNT, syntax_name) &&
-              json_names(b, "syntax_message", MP_SYNTAX_CODE_COUNT, syntax_message) &&
-              json_raw(b, "}");
-    if (!ok) {
-        b->text_len = 0;
-        return -1;
+    switch (what) {
+    case LAYOUT_RECORD_WORDS: return REC_WORDS;
+    case LAYOUT_DOMAIN_WORDS: return DOM_WORDS;
+    case LAYOUT_DISPOSABLE_COUNT: return (int32_t)lists.disposable_count;
+    case LAYOUT_FREE_COUNT: return (int32_t)lists.free_count;
+    case LAYOUT_ROLE_COUNT: return (int32_t)lists.role_count;
+    default: return -1;
     }
-    return (int32_t)b->text_len;
 }

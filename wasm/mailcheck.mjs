@@ -23,24 +23,36 @@ const REC_ACTION = 5;
 const REC_SCORE = 6;
 const REC_SMTP_RESULT = 7;
 const REC_EMAIL = 8;
-const REC_NORMALIZED = 10;
-const REC_LOCAL = 12;
-const REC_DOMAIN = 14;
-const REC_ASCII_DOMAIN = 16;
-const REC_UNICODE_DOMAIN = 18;
-const REC_SUGGESTION = 20;
-const REC_WORDS = 22;
+const REC_LOCAL = 10;
+const REC_NORMALIZED = 12;
+const REC_SUGGESTION = 14;
+const REC_DOMAIN = 16;
+const REC_WORDS = 17;
 
-// String starts below 0 (binding.c REF_*): null, or an earlier string again.
+// The domain table: one entry of four strings per distinct domain.
+const DOM_NAME = 0;
+const DOM_ASCII = 2;
+const DOM_UNICODE = 4;
+const DOM_SUGGESTED = 6;
+const DOM_WORDS = 8;
+
+// A string is [start, length] in the batch text, or a start below 0 that
+// says how to build it (binding.c REF_*).
 const REF_EMAIL = -2;
-const REF_DOMAIN = -3;
-const REF_ASCII_DOMAIN = -4;
+const REF_EMAIL_PREFIX = -3;
+const REF_JOIN_ASCII = -4;
+const REF_JOIN_SUGGESTED = -5;
+const REF_DOMAIN = -6;
+const REF_ASCII = -7;
 
 const FLAG_VALID = 1;
 const FLAG_SMTPUTF8 = 2;
 const FLAG_DISPOSABLE = 4;
 const FLAG_ROLE = 8;
 const FLAG_FREE = 16;
+const FLAG_ASCII = 32;
+const FLAG_UNICODE = 64;
+const FLAG_NUL = 128;
 
 // Bits of core.h's mp_options.flags and of binding.c's policy bits.
 const ALLOW_QUOTED_LOCAL = 1;
@@ -48,6 +60,15 @@ const ALLOW_DOMAIN_LITERAL = 2;
 const ALLOW_SPECIAL_USE = 4;
 const POLICY_RISKY_ROLE = 1;
 const POLICY_RISKY_FREE = 2;
+
+// binding.c's VOCAB_* lists.
+const VOCAB_STATUS = 0;
+const VOCAB_ACTION = 1;
+const VOCAB_REASON = 2;
+const VOCAB_SMTP_RESULT = 3;
+const VOCAB_SYNTAX_CODE = 4;
+const VOCAB_SYNTAX_MESSAGE = 5;
+const VOCAB_ABOUT = 6;
 
 const INPUT_ARRAY = 0;
 const INPUT_LINES = 1;
@@ -114,19 +135,38 @@ class MailCheck {
 
   constructor(mod) {
     this.#mod = mod;
+    // binding.c's LAYOUT_* numbers: record words, domain words, list sizes.
+    const words = mod.mp_layout_wasm(0), domainWords = mod.mp_layout_wasm(1);
+    if (words !== REC_WORDS || domainWords !== DOM_WORDS) {
+      throw new Error(`mailcheck: mailcheck.mjs and mailcheck.wasm do not match (records of ${words}/${domainWords} words, expected ${REC_WORDS}/${DOM_WORDS})`);
+    }
     this.#batch = mod.mp_batch_new_wasm();
     if (!this.#batch) throw new RangeError('mailcheck: out of WebAssembly memory');
-    const len = mod.mp_names_json_wasm(this.#batch);
-    if (len < 0) {
-      mod.mp_batch_free_wasm(this.#batch);
-      throw new RangeError('mailcheck: out of WebAssembly memory');
-    }
-    const at = mod.mp_batch_text_wasm(this.#batch);
-    const names = JSON.parse(decoder.decode(mod.HEAPU8.subarray(at, at + len)));
-    if (names.record_words !== REC_WORDS) {
-      mod.mp_batch_free_wasm(this.#batch);
-      throw new Error(`mailcheck: mailcheck.mjs and mailcheck.wasm do not match (record of ${names.record_words} words, expected ${REC_WORDS})`);
-    }
+    // Each vocabulary is read once, string by string, until NULL.
+    const vocabulary = (kind) => {
+      const list = [];
+      for (let ptr; (ptr = mod.mp_vocabulary_wasm(kind, list.length)) !== 0;) {
+        const heap = mod.HEAPU8;
+        list.push(decoder.decode(heap.subarray(ptr, heap.indexOf(0, ptr))));
+      }
+      return list;
+    };
+    const [version, disposableVersion] = vocabulary(VOCAB_ABOUT);
+    const names = {
+      version,
+      lists: {
+        disposable_version: disposableVersion,
+        disposable_count: mod.mp_layout_wasm(2),
+        free_count: mod.mp_layout_wasm(3),
+        role_count: mod.mp_layout_wasm(4),
+      },
+      status: vocabulary(VOCAB_STATUS),
+      action: vocabulary(VOCAB_ACTION),
+      reason: vocabulary(VOCAB_REASON),
+      smtp_result: vocabulary(VOCAB_SMTP_RESULT),
+      syntax_code: vocabulary(VOCAB_SYNTAX_CODE),
+      syntax_message: vocabulary(VOCAB_SYNTAX_MESSAGE),
+    };
     this.#names = names;
     /** The core version, e.g. "0.1.0". */
     this.version = names.version;
@@ -149,7 +189,7 @@ class MailCheck {
    */
   check(address, options) {
     if (typeof address !== 'string') throw new TypeError('mailcheck: check() wants a string');
-    return this.#run([address], INPUT_ARRAY, options)[0];
+    return resultAt(this.#run([address], INPUT_ARRAY, options), 0);
   }
 
   /**
@@ -157,18 +197,35 @@ class MailCheck {
    * An array gives one result per element; a string gives one result per
    * line, exactly as `mailprobe check -` reads standard input: lines end
    * with "\n" or "\r\n", and every line, even an empty one, gets a result.
+   * With `{as: 'table'}` the answer is a ResultTable: the same results kept
+   * in columns, each object built only when asked for (fastest for big lists).
    * @param {string[]|string} addresses
-   * @param {object} [options]
+   * @param {object} [options] the options of check(), plus as: 'objects' (default) | 'table'
    */
   checkMany(addresses, options) {
-    if (typeof addresses === 'string') return this.#run(addresses, INPUT_LINES, options);
-    if (!Array.isArray(addresses)) throw new TypeError('mailcheck: checkMany() wants an array of strings or a string');
-    for (let i = 0; i < addresses.length; i++) {
-      if (typeof addresses[i] !== 'string') {
-        throw new TypeError(`mailcheck: checkMany() element ${i} is ${addresses[i] === null ? 'null' : typeof addresses[i]}, not a string`);
-      }
+    let table = false;
+    if (options !== null && typeof options === 'object' && 'as' in options) {
+      const { as, ...rest } = options;
+      if (as !== 'objects' && as !== 'table') throw new TypeError("mailcheck: option 'as' must be 'objects' or 'table'");
+      table = as === 'table';
+      options = rest;
     }
-    return this.#run(addresses, INPUT_ARRAY, options);
+    let batch;
+    if (typeof addresses === 'string') {
+      batch = this.#run(addresses, INPUT_LINES, options, table);
+    } else {
+      if (!Array.isArray(addresses)) throw new TypeError('mailcheck: checkMany() wants an array of strings or a string');
+      for (let i = 0; i < addresses.length; i++) {
+        if (typeof addresses[i] !== 'string') {
+          throw new TypeError(`mailcheck: checkMany() element ${i} is ${addresses[i] === null ? 'null' : typeof addresses[i]}, not a string`);
+        }
+      }
+      batch = this.#run(addresses, INPUT_ARRAY, options, table);
+    }
+    if (table) return new ResultTable(batch, this.names);
+    const out = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) out[i] = resultAt(batch, i);
+    return out;
   }
 
   /** Releases the WebAssembly memory of this instance; it is unusable after. */
@@ -179,113 +236,232 @@ class MailCheck {
 
   // Validation happened before: from here on nothing throws except out of
   // memory, and the batch buffers belong to the C side (nothing to free).
-  #run(input, mode, options) {
+  // Returns a Batch (see resultAt) whose records are views of WebAssembly
+  // memory: valid until the next call, unless `copy` is set.
+  #run(input, mode, options, copy = false) {
     const [flags, policy] = optionBits(options);
     const mod = this.#mod;
     const batch = this.#batch;
     if (!batch) throw new Error('mailcheck: instance is closed');
 
-    let text; // the input as one well-formed string
+    let text = null; // lines mode: the input, well-formed
     let count = 0;
+    let written = 0;
     if (mode === INPUT_ARRAY) {
+      // Each element straight into WebAssembly memory, a separator after
+      // each: joining 100,000 strings first costs more than the checks.
       count = input.length;
-      // One separator between elements keeps a high surrogate at the end of
-      // one from pairing with a low one at the start of the next, so the
-      // joined text is well-formed exactly when every element is.
-      text = count === 1 ? input[0] : input.join('\n');
-      if (!isWellFormed(text)) {
-        input = input.map(wellFormed);
-        text = input.join('\n');
+      let units = 0;
+      for (let i = 0; i < count; i++) units += input[i].length;
+      // UTF-8 takes at most 3 octets per UTF-16 code unit.
+      const inPtr = mod.mp_batch_input_wasm(batch, units * 3 + count);
+      const lenPtr = inPtr ? mod.mp_batch_lengths_wasm(batch, count) : 0;
+      if (!lenPtr) throw new RangeError('mailcheck: out of WebAssembly memory');
+      // Views are taken after every call that may grow memory (which detaches them).
+      const heap = mod.HEAPU8;
+      const lengths = new Uint32Array(heap.buffer, lenPtr, count);
+      let fixed = null; // a copy of input with lone surrogates replaced
+      let at = inPtr;
+      for (let i = 0; i < count; i++) {
+        let s = input[i];
+        const n = s.length;
+        let k = 0;
+        for (; k < n; k++) {
+          const c = s.charCodeAt(k);
+          if (c >= 0x80) break;
+          heap[at + k] = c;
+        }
+        if (k < n) {
+          if (!isWellFormed(s)) (fixed ??= input.slice())[i] = s = wellFormed(s);
+          at += encoder.encodeInto(s, heap.subarray(at, at + 3 * n)).written;
+        } else {
+          at += n;
+        }
+        heap[at++] = 10;
+        lengths[i] = n;
       }
+      written = at - inPtr;
+      if (fixed) input = fixed;
     } else {
       text = isWellFormed(input) ? input : wellFormed(input);
-    }
-
-    // UTF-8 takes at most 3 octets per UTF-16 code unit.
-    const cap = text.length * 3;
-    const inPtr = mod.mp_batch_input_wasm(batch, cap);
-    let lenPtr = 0;
-    if (inPtr && mode === INPUT_ARRAY) lenPtr = mod.mp_batch_lengths_wasm(batch, count);
-    if (!inPtr || (mode === INPUT_ARRAY && !lenPtr)) throw new RangeError('mailcheck: out of WebAssembly memory');
-    // Views are taken after every call that may grow memory (which detaches them).
-    const { written } = encoder.encodeInto(text, mod.HEAPU8.subarray(inPtr, inPtr + cap));
-    if (mode === INPUT_ARRAY) {
-      const lengths = new Uint32Array(mod.HEAPU8.buffer, lenPtr, count);
-      for (let i = 0; i < count; i++) lengths[i] = input[i].length;
+      const cap = text.length * 3;
+      const inPtr = mod.mp_batch_input_wasm(batch, cap);
+      if (!inPtr) throw new RangeError('mailcheck: out of WebAssembly memory');
+      written = encoder.encodeInto(text, mod.HEAPU8.subarray(inPtr, inPtr + cap)).written;
     }
 
     const n = mod.mp_batch_check_wasm(batch, written, count, mode, flags, policy);
     if (n < 0) throw new RangeError('mailcheck: out of WebAssembly memory');
-    const recPtr = mod.mp_batch_records_wasm(batch);
-    const textPtr = mod.mp_batch_text_wasm(batch);
-    const textLen = mod.mp_batch_text_length_wasm(batch);
     const heap = mod.HEAPU8;
+    const recPtr = mod.mp_batch_records_wasm(batch);
     const rec = new Int32Array(heap.buffer, recPtr, n * REC_WORDS);
-    const strings = decoder.decode(heap.subarray(textPtr, textPtr + textLen));
-    return this.#results(rec, n, strings, mode === INPUT_ARRAY ? input : null, text);
+    const textPtr = mod.mp_batch_text_wasm(batch);
+    const strings = decoder.decode(heap.subarray(textPtr, textPtr + mod.mp_batch_text_length_wasm(batch)));
+    const domainCount = mod.mp_batch_domain_count_wasm(batch);
+    const dom = new Int32Array(heap.buffer, mod.mp_batch_domains_wasm(batch), domainCount * DOM_WORDS);
+    return {
+      length: n,
+      rec: copy ? rec.slice() : rec,
+      array: mode === INPUT_ARRAY ? input : null,
+      text,
+      domains: domainTable(dom, domainCount, strings),
+      strings,
+      names: this.#names,
+    };
   }
+}
 
-  #results(rec, n, strings, array, text) {
-    const names = this.#names;
-    const statusNames = names.status, reasonNames = names.reason, actionNames = names.action;
-    const codeNames = names.syntax_code, codeMessages = names.syntax_message, smtpNames = names.smtp_result;
-    const out = new Array(n);
+/** String [start, length] at rec[at]: from the batch text, or null. */
+function textAt(rec, at, strings) {
+  const start = rec[at];
+  return start >= 0 ? strings.substring(start, start + rec[at + 1]) : null;
+}
+
+/** The four strings of every distinct domain of a batch, made once. */
+function domainTable(dom, count, strings) {
+  const name = new Array(count), ascii = new Array(count), unicode = new Array(count), suggested = new Array(count);
+  for (let j = 0, b = 0; j < count; j++, b += DOM_WORDS) {
+    name[j] = textAt(dom, b + DOM_NAME, strings);
+    ascii[j] = dom[b + DOM_ASCII] === REF_DOMAIN ? name[j] : textAt(dom, b + DOM_ASCII, strings);
+    const u = dom[b + DOM_UNICODE];
+    unicode[j] = u === REF_DOMAIN ? name[j] : u === REF_ASCII ? ascii[j] : textAt(dom, b + DOM_UNICODE, strings);
+    suggested[j] = textAt(dom, b + DOM_SUGGESTED, strings);
+  }
+  return { name, ascii, unicode, suggested };
+}
+
+/** The input address of record i, as the JSON shows it. */
+function emailAt(batch, i) {
+  const rec = batch.rec, b = i * REC_WORDS;
+  const email = batch.array ? batch.array[rec[b + REC_EMAIL]]
+    : batch.text.substring(rec[b + REC_EMAIL], rec[b + REC_EMAIL] + rec[b + REC_EMAIL + 1]);
+  // The native JSON writer turns NUL into U+FFFD (it cannot hold NUL).
+  return (rec[b + REC_FLAGS] & FLAG_NUL) !== 0 ? email.replaceAll('\0', '\uFFFD') : email;
+}
+
+/** The result object of record i of a batch (docs/result-schema.md). */
+function resultAt(batch, i) {
+  const rec = batch.rec, b = i * REC_WORDS, names = batch.names;
+  const flags = rec[b + REC_FLAGS];
+  const valid = (flags & FLAG_VALID) !== 0;
+  const code = rec[b + REC_SYNTAX_CODE];
+  const position = rec[b + REC_POSITION];
+  const email = emailAt(batch, i);
+  let at = rec[b + REC_LOCAL];
+  const local = at === REF_EMAIL_PREFIX ? email.substring(0, rec[b + REC_LOCAL + 1])
+    : textAt(rec, b + REC_LOCAL, batch.strings);
+  const d = rec[b + REC_DOMAIN];
+  const domains = batch.domains;
+  const domain = d >= 0 ? domains.name[d] : null;
+  const ascii = (flags & FLAG_ASCII) !== 0 ? domains.ascii[d] : null;
+  at = rec[b + REC_NORMALIZED];
+  const normalized = at === REF_EMAIL ? email : at === REF_JOIN_ASCII ? `${local}@${ascii}` : null;
+  const suggestion = rec[b + REC_SUGGESTION] === REF_JOIN_SUGGESTED ? `${local}@${domains.suggested[d]}` : null;
+  // Keys in the order of docs/result-schema.md.
+  return {
+    email,
+    normalized,
+    status: names.status[rec[b + REC_STATUS]],
+    reason: names.reason[rec[b + REC_REASON]],
+    action: names.action[rec[b + REC_ACTION]],
+    score: rec[b + REC_SCORE],
+    syntax: {
+      valid,
+      reason: valid ? null : names.syntax_code[code],
+      message: valid ? null : names.syntax_message[code],
+      position: position < 0 ? null : position,
+      local,
+      domain,
+      ascii_domain: ascii,
+      unicode_domain: (flags & FLAG_UNICODE) !== 0 ? domains.unicode[d] : null,
+      smtputf8: (flags & FLAG_SMTPUTF8) !== 0,
+    },
+    disposable: (flags & FLAG_DISPOSABLE) !== 0,
+    role: (flags & FLAG_ROLE) !== 0,
+    free: (flags & FLAG_FREE) !== 0,
+    suggestion,
+    mx: null,
+    smtp: {
+      result: names.smtp_result[rec[b + REC_SMTP_RESULT]],
+      code: null, enhanced_code: null, message: null, host: null, catch_all: null,
+    },
+  };
+}
+
+/**
+ * The results of one checkMany(…, {as: 'table'}), kept in columns: counting,
+ * filtering and sorting 100,000 results reads typed arrays instead of
+ * walking objects, and an object is built only for the rows you look at.
+ * get(i) is exactly checkMany(…)[i]. Columns hold codes: the name of
+ * status[i] is names.status[status[i]] (likewise reason and action); the
+ * boolean columns hold 0 or 1.
+ */
+export class ResultTable {
+  #batch;
+
+  constructor(batch, names) {
+    this.#batch = batch;
+    const n = batch.length, rec = batch.rec;
+    /** How many results. */
+    this.length = n;
+    /** The closed vocabularies, as MailCheck.names. */
+    this.names = names;
+    this.status = new Uint8Array(n);
+    this.reason = new Uint8Array(n);
+    this.action = new Uint8Array(n);
+    this.score = new Uint8Array(n);
+    this.valid = new Uint8Array(n);
+    this.disposable = new Uint8Array(n);
+    this.role = new Uint8Array(n);
+    this.free = new Uint8Array(n);
+    this.suggested = new Uint8Array(n);
     for (let i = 0, b = 0; i < n; i++, b += REC_WORDS) {
       const flags = rec[b + REC_FLAGS];
-      const valid = (flags & FLAG_VALID) !== 0;
-      const code = rec[b + REC_SYNTAX_CODE];
-      const position = rec[b + REC_POSITION];
-      let email = array ? array[rec[b + REC_EMAIL]]
-        : text.substring(rec[b + REC_EMAIL], rec[b + REC_EMAIL] + rec[b + REC_EMAIL + 1]);
-      // The native JSON writer turns NUL into U+FFFD (it cannot hold NUL).
-      if (email.includes('\0')) email = email.replaceAll('\0', '\uFFFD');
-      // Strings: an offset into `strings`, or a REF_* (see binding.c).
-      let at = rec[b + REC_NORMALIZED];
-      const normalized = at >= 0 ? strings.substring(at, at + rec[b + REC_NORMALIZED + 1])
-        : at === REF_EMAIL ? email : null;
-      at = rec[b + REC_LOCAL];
-      const local = at >= 0 ? strings.substring(at, at + rec[b + REC_LOCAL + 1]) : null;
-      at = rec[b + REC_DOMAIN];
-      const domain = at >= 0 ? strings.substring(at, at + rec[b + REC_DOMAIN + 1]) : null;
-      at = rec[b + REC_ASCII_DOMAIN];
-      const ascii = at >= 0 ? strings.substring(at, at + rec[b + REC_ASCII_DOMAIN + 1])
-        : at === REF_DOMAIN ? domain : null;
-      at = rec[b + REC_UNICODE_DOMAIN];
-      const unicode = at >= 0 ? strings.substring(at, at + rec[b + REC_UNICODE_DOMAIN + 1])
-        : at === REF_DOMAIN ? domain : at === REF_ASCII_DOMAIN ? ascii : null;
-      at = rec[b + REC_SUGGESTION];
-      const suggestion = at >= 0 ? strings.substring(at, at + rec[b + REC_SUGGESTION + 1]) : null;
-      // Keys in the order of docs/result-schema.md.
-      out[i] = {
-        email,
-        normalized,
-        status: statusNames[rec[b + REC_STATUS]],
-        reason: reasonNames[rec[b + REC_REASON]],
-        action: actionNames[rec[b + REC_ACTION]],
-        score: rec[b + REC_SCORE],
-        syntax: {
-          valid,
-          reason: valid ? null : codeNames[code],
-          message: valid ? null : codeMessages[code],
-          position: position < 0 ? null : position,
-          local,
-          domain,
-          ascii_domain: ascii,
-          unicode_domain: unicode,
-          smtputf8: (flags & FLAG_SMTPUTF8) !== 0,
-        },
-        disposable: (flags & FLAG_DISPOSABLE) !== 0,
-        role: (flags & FLAG_ROLE) !== 0,
-        free: (flags & FLAG_FREE) !== 0,
-        suggestion,
-        mx: null,
-        smtp: {
-          result: smtpNames[rec[b + REC_SMTP_RESULT]],
-          code: null, enhanced_code: null, message: null, host: null, catch_all: null,
-        },
-      };
+      this.status[i] = rec[b + REC_STATUS];
+      this.reason[i] = rec[b + REC_REASON];
+      this.action[i] = rec[b + REC_ACTION];
+      this.score[i] = rec[b + REC_SCORE];
+      this.valid[i] = flags & FLAG_VALID;
+      this.disposable[i] = (flags & FLAG_DISPOSABLE) >> 2;
+      this.role[i] = (flags & FLAG_ROLE) >> 3;
+      this.free[i] = (flags & FLAG_FREE) >> 4;
+      this.suggested[i] = rec[b + REC_SUGGESTION] === REF_JOIN_SUGGESTED ? 1 : 0;
     }
+    Object.freeze(this);
+  }
+
+  /** The full result object of row i (a new plain object each call). */
+  get(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`mailcheck: no row ${i} in a table of ${this.length}`);
+    return resultAt(this.#batch, i);
+  }
+
+  /** The input address of row i, as the result's `email`. */
+  email(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`mailcheck: no row ${i} in a table of ${this.length}`);
+    return emailAt(this.#batch, i);
+  }
+
+  /** How many rows have each status: {deliverable, undeliverable, risky, unknown}. */
+  counts() {
+    const tally = new Array(this.names.status.length).fill(0);
+    for (let i = 0; i < this.length; i++) tally[this.status[i]]++;
+    return Object.fromEntries(this.names.status.map((name, code) => [name, tally[code]]));
+  }
+
+  /** Every row as a result object: what checkMany() returns without the option. */
+  toArray() {
+    const out = new Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = resultAt(this.#batch, i);
     return out;
+  }
+
+  toJSON() {
+    return this.toArray();
+  }
+
+  *[Symbol.iterator]() {
+    for (let i = 0; i < this.length; i++) yield resultAt(this.#batch, i);
   }
 }
 

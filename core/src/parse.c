@@ -19,6 +19,7 @@
 
 #include "mailprobe/core.h"
 #include "idna.h"
+#include "memo.h"
 #include "utf8.h"
 
 /* ---- Character classes ----------------------------------------------- */
@@ -801,7 +802,8 @@ void mp_options_default(mp_options *opts)
 /* Steps 2 to 7 on input already known to be 1..MP_INPUT_MAX octets.
  * Returns the first error (and its position in *pos) or MP_SYNTAX_OK. */
 static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned flags,
-                                    mp_syntax *out, int *pos)
+                                    mp_syntax *out, int *pos,
+                                    mp_domain_memo *memo, mp_memo_slot **slot)
 {
     /* Step 2. Nothing is split out of input that is not UTF-8, so every
      * string in the result is always valid UTF-8. */
@@ -854,8 +856,24 @@ static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned
         : check_dot_atom(s, local_len, flags, &local_pos, &out->smtputf8);
     out->quoted_local = quoted && local_code == MP_SYNTAX_OK;
     size_t ascii_len = 0;
-    mp_syntax_code domain_code = check_domain(s + at + 1, len - local_len - 1, local_len + 1,
-                                              flags, out, &domain_pos, &ascii_len);
+    const unsigned char *d = s + at + 1;
+    size_t dlen = len - local_len - 1;
+    bool hit = false;
+    mp_memo_slot *m = memo ? mp_memo_find(memo, d, dlen, flags, &hit) : NULL;
+    mp_syntax_code domain_code;
+    if (hit) {
+        domain_code = mp_memo_recall(m, out, &domain_pos);
+        if (domain_pos >= 0) domain_pos += (int)local_len + 1;
+        ascii_len = m->ascii_len;
+    } else {
+        domain_code = check_domain(d, dlen, local_len + 1, flags, out, &domain_pos, &ascii_len);
+        bool special = domain_code == MP_SYNTAX_OK && !out->domain_literal &&
+                       is_special_use(out->ascii_domain, ascii_len);
+        if (m && !mp_memo_store(m, domain_code, domain_pos < 0 ? -1 : domain_pos - (int)local_len - 1,
+                                out, special))
+            m = NULL;
+    }
+    *slot = m;
     *pos = local_pos;
     if (local_code != MP_SYNTAX_OK) return local_code;
     *pos = domain_pos;
@@ -865,14 +883,17 @@ static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned
      * angle brackets, so the address is at most 254. */
     *pos = -1;
     if (local_len + 1 + ascii_len > MP_ADDRESS_MAX) return MP_SYNTAX_TOO_LONG;
-    if (!out->domain_literal && !(flags & MP_ALLOW_SPECIAL_USE) &&
-        is_special_use(out->ascii_domain, ascii_len))
+    bool special = m ? (m->facts & MEMO_SPECIAL_USE) != 0
+                     : !out->domain_literal && is_special_use(out->ascii_domain, ascii_len);
+    if (special && !(flags & MP_ALLOW_SPECIAL_USE))
         return MP_SYNTAX_SPECIAL_USE_DOMAIN;
     return MP_SYNTAX_OK;
 }
 
-void mp_parse(const char *input, size_t len, const mp_options *opts, mp_syntax *out)
+mp_memo_slot *mp_parse_memo(const char *input, size_t len, const mp_options *opts,
+                           mp_domain_memo *memo, mp_syntax *out)
 {
+    mp_memo_slot *slot = NULL;
     out->smtputf8 = out->quoted_local = out->domain_literal = false;
     out->local[0] = out->domain[0] = out->ascii_domain[0] = out->unicode_domain[0] = '\0';
 
@@ -880,9 +901,16 @@ void mp_parse(const char *input, size_t len, const mp_options *opts, mp_syntax *
     mp_syntax_code code;
     if (len == 0 || input == NULL) code = MP_SYNTAX_EMPTY;
     else if (len > MP_INPUT_MAX) code = MP_SYNTAX_TOO_LONG; /* not even scanned */
-    else code = parse_address((const unsigned char *)input, len, opts ? opts->flags : 0, out, &pos);
+    else code = parse_address((const unsigned char *)input, len, opts ? opts->flags : 0, out, &pos,
+                              memo, &slot);
 
     out->valid = code == MP_SYNTAX_OK;
     out->code = code;
     out->position = out->valid ? -1 : pos;
+    return slot;
+}
+
+void mp_parse(const char *input, size_t len, const mp_options *opts, mp_syntax *out)
+{
+    mp_parse_memo(input, len, opts, NULL, out);
 }

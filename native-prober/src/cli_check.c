@@ -131,6 +131,7 @@ typedef struct check_run {
     bool any_invalid;
     bool out_of_memory;
     mp_result *result; /* ~3 KiB, reused for every address */
+    mp_domain_memo *memo; /* per-domain work, shared by every line */
 } check_run;
 
 static void emit_json(check_run *run, const char *input, size_t len)
@@ -207,7 +208,7 @@ static void emit_human(check_run *run, const char *input, size_t len)
 
 static void check_one(check_run *run, const char *input, size_t len)
 {
-    mp_check(input, len, &run->opts, &run->policy, run->result);
+    mp_check_memo(input, len, &run->opts, &run->policy, run->memo, run->result);
     if (!run->result->syntax.valid)
         run->any_invalid = true;
     if (run->json)
@@ -295,10 +296,12 @@ int mp_cmd_check(int argc, char **argv)
     int status = EXIT_ALL_VALID;
     line_reader lr = {STDIN_FILENO, NULL, CHECK_LINE_MAX, 0, 0, false, false, false};
     run.result = malloc(sizeof *run.result);
-    if (!run.result) {
+    run.memo = malloc(sizeof *run.memo);
+    if (!run.result || !run.memo) {
         status = EXIT_IO_ERROR;
         goto done;
     }
+    mp_domain_memo_init(run.memo);
 
     for (int i = optind; i < argc && !run.out_of_memory; i++) {
         if (strcmp(argv[i], "-") != 0) {
@@ -331,5 +334,6 @@ int mp_cmd_check(int argc, char **argv)
 done:
     free(lr.buf);
     free(run.result);
+    free(run.memo);
     return status;
 }

@@ -42,6 +42,49 @@ static int mismatches[COL_COUNT];
 static int lines_checked;
 static mp_result result; /* ~3 KiB: kept off the stack */
 
+/* mp_check_memo() must answer exactly as mp_check(): every corpus line is
+ * also checked under each of the 8 option sets through a memo per set,
+ * which the whole corpus shares (so most domains are recalled, and the
+ * positions of domain errors are recalled behind local parts of other
+ * lengths), twice. */
+enum { OPTION_SETS = 8, MEMO_PASSES = 2 };
+static mp_domain_memo memos[OPTION_SETS];
+static mp_result plain, memoized;
+static int memo_mismatches;
+
+static const char *shown(const char *s, size_t n);
+
+static bool same_result(const mp_result *a, const mp_result *b)
+{
+    const mp_syntax *x = &a->syntax, *y = &b->syntax;
+    return x->valid == y->valid && x->code == y->code && x->position == y->position &&
+           x->smtputf8 == y->smtputf8 && x->quoted_local == y->quoted_local &&
+           x->domain_literal == y->domain_literal && strcmp(x->local, y->local) == 0 &&
+           strcmp(x->domain, y->domain) == 0 && strcmp(x->ascii_domain, y->ascii_domain) == 0 &&
+           strcmp(x->unicode_domain, y->unicode_domain) == 0 &&
+           a->disposable == b->disposable && a->role == b->role && a->free == b->free &&
+           a->has_suggestion == b->has_suggestion && strcmp(a->suggestion, b->suggestion) == 0 &&
+           strcmp(a->normalized, b->normalized) == 0 && a->status == b->status &&
+           a->reason == b->reason && a->action == b->action && a->score == b->score;
+}
+
+static void check_memo(const char *file, int line, const char *email, size_t len)
+{
+    for (unsigned flags = 0; flags < OPTION_SETS; flags++) {
+        mp_options opts = { .flags = flags };
+        mp_check(email, len, &opts, NULL, &plain);
+        for (int pass = 0; pass < MEMO_PASSES; pass++) {
+            mp_check_memo(email, len, &opts, NULL, &memos[flags], &memoized);
+            if (!same_result(&plain, &memoized)) {
+                memo_mismatches++;
+                test_current_failed = 1;
+                fprintf(stderr, "  %s:%d: \"%s\": mp_check_memo (flags %u, pass %d) differs from mp_check\n",
+                        file, line, shown(email, len), flags, pass + 1);
+            }
+        }
+    }
+}
+
 /* Decodes the escapes of the email column in place; returns the length. */
 static size_t unescape(char *s)
 {
@@ -107,6 +150,7 @@ static void check_line(const char *file, int line, char **col)
     compare(file, line, email, len, COL_FREE, col[COL_FREE], result.free ? "1" : "0");
     compare(file, line, email, len, COL_SUGGESTION, col[COL_SUGGESTION],
             result.has_suggestion ? result.suggestion : "-");
+    check_memo(file, line, email, len);
 }
 
 /* Reads one corpus file; returns the number of data lines, -1 on a
@@ -181,6 +225,7 @@ TEST(every_corpus_line_matches_mp_check)
     qsort(names, count, sizeof names[0], by_name);
     CHECK(count >= 1);
 
+    for (int i = 0; i < OPTION_SETS; i++) mp_domain_memo_init(&memos[i]);
     int total = 0;
     for (size_t i = 0; i < count; i++) {
         char path[sizeof MP_TEST_DATA_DIR + 256];
@@ -190,6 +235,13 @@ TEST(every_corpus_line_matches_mp_check)
         printf("%s: %d lines\n", names[i], n);
     }
     CHECK(total >= 300);
+    size_t hits = 0, misses = 0;
+    for (int i = 0; i < OPTION_SETS; i++) {
+        hits += memos[i].hits;
+        misses += memos[i].misses;
+    }
+    printf("mp_check_memo: %d mismatches; memo hits %zu, misses %zu\n", memo_mismatches, hits, misses);
+    CHECK(hits > misses); /* the comparison really exercised recall */
     printf("%d lines checked; mismatches by column:", lines_checked);
     for (int c = COL_VALID; c < COL_COUNT; c++) printf(" %s=%d", column_names[c], mismatches[c]);
     printf("\n");

@@ -261,6 +261,77 @@ t('checkMany() with a 1 MB element between small ones keeps every boundary', () 
   assert.equal(rs[2].syntax.valid, true);
 });
 
+// ---- checkMany(…, {as: 'table'}) ------------------------------------------------
+
+const MIXED = ['ann@gmail.com', 'Ann@GMail.COM', 'info@gmial.com', 'x@bücher.de', 'a b@gmail.com',
+  '', 'no-at', '\u0000@x.de', 'x\uD800@gmail.com', '日本@例え.jp', 'bob@mailinator.com', 'ann@foo.test',
+  '.ann@gmial.com', 'ann@gmail.con', 'x'.repeat(300) + '@gmail.com'];
+
+t("checkMany(…, {as: 'table'}) holds exactly checkMany's results, for arrays and text", () => {
+  for (const input of [MIXED, MIXED.filter((a) => !a.includes('\u0000')).join('\n')]) {
+    const objects = mc.checkMany(input);
+    const table = mc.checkMany(input, { as: 'table' });
+    assert.equal(table.length, objects.length);
+    for (let i = 0; i < table.length; i++) {
+      assert.deepEqual(table.get(i), objects[i], `row ${i}`);
+      assert.equal(table.email(i), objects[i].email);
+      assert.equal(table.names.status[table.status[i]], objects[i].status);
+      assert.equal(table.names.reason[table.reason[i]], objects[i].reason);
+      assert.equal(table.names.action[table.action[i]], objects[i].action);
+      assert.equal(table.score[i], objects[i].score);
+      assert.equal(table.valid[i], objects[i].syntax.valid ? 1 : 0);
+      assert.equal(table.disposable[i], objects[i].disposable ? 1 : 0);
+      assert.equal(table.role[i], objects[i].role ? 1 : 0);
+      assert.equal(table.free[i], objects[i].free ? 1 : 0);
+      assert.equal(table.suggested[i], objects[i].suggestion === null ? 0 : 1);
+    }
+    assert.deepEqual(table.toArray(), objects);
+    assert.deepEqual([...table], objects);
+    assert.equal(JSON.stringify(table), JSON.stringify(objects));
+    const counts = Object.fromEntries(mc.names.status.map((s) => [s, objects.filter((r) => r.status === s).length]));
+    assert.deepEqual(table.counts(), counts);
+  }
+});
+
+t('a table outlives later calls, and its rows are fresh objects', () => {
+  const table = mc.checkMany(['ann@gmial.com', 'bob@yahoo.com'], { as: 'table' });
+  mc.checkMany(Array.from({ length: 5000 }, (_, i) => `user${i}@example${i}.org`));
+  mc.check('zed@outlook.com');
+  assert.equal(table.get(0).suggestion, 'ann@gmail.com');
+  assert.equal(table.get(1).email, 'bob@yahoo.com');
+  const row = table.get(0);
+  row.syntax.local = 'changed';
+  assert.equal(table.get(0).syntax.local, 'ann');
+  assert.ok(Object.isFrozen(table));
+});
+
+t("a table refuses rows outside it; 'as' takes only 'objects' or 'table'", () => {
+  const table = mc.checkMany('a@b.de\nc@d.de', { as: 'table' });
+  for (const bad of [-1, 2, 1.5, '0', NaN]) assert.throws(() => table.get(bad), RangeError, String(bad));
+  assert.throws(() => table.email(2), RangeError);
+  assert.throws(() => mc.checkMany(['a@b.de'], { as: 'rows' }), TypeError);
+  assert.throws(() => mc.checkMany(['a@b.de'], { as: undefined }), TypeError);
+  assert.deepEqual(mc.checkMany(['a@b.de'], { as: 'objects' }), mc.checkMany(['a@b.de']));
+  assert.throws(() => mc.check('a@b.de', { as: 'table' }), TypeError, 'check() has no as option');
+  const empty = mc.checkMany([], { as: 'table' });
+  assert.equal(empty.length, 0);
+  assert.deepEqual(empty.toArray(), []);
+  assert.deepEqual(empty.counts(), { deliverable: 0, undeliverable: 0, risky: 0, unknown: 0 });
+});
+
+t('answers stay exact when one domain recurs under other options and local parts', () => {
+  // The core remembers per-domain work between calls (mp_check_memo); a
+  // remembered domain must still answer for this address and these options.
+  const before = mc.check('ann@example.com');
+  assert.equal(before.syntax.reason, 'special_use_domain');
+  assert.equal(mc.check('ann@example.com', { allowSpecialUse: true }).syntax.valid, true);
+  assert.deepEqual(mc.check('ann@example.com'), before);
+  assert.equal(mc.check('a@exa..mple.org').syntax.position, 6);
+  assert.equal(mc.check('a.longer.local@exa..mple.org').syntax.position, 19);
+  const many = mc.checkMany(Array.from({ length: 3000 }, (_, i) => `u${i}@d${i % 700}.gmial-${i % 7}.com`));
+  for (const i of [0, 699, 700, 1401, 2999]) assert.deepEqual(many[i], mc.check(many[i].email));
+});
+
 // ---- options ------------------------------------------------------------------
 
 t('each option opens exactly its rule', () => {

@@ -5,19 +5,32 @@
 #include "test.h"
 #include "../../wasm/binding.c"
 
-/* The UTF-8 of string field `at` of record `rec`, copied into buf (the
- * batch text is all-ASCII in these tests, so UTF-16 offsets = octets). */
+/* The UTF-8 of string `at` of record `rec` (or of a domain entry), copied
+ * into buf (the batch text is all-ASCII in these tests, so UTF-16 offsets
+ * = octets), or the name of its reference. */
 static const char *field(mp_batch *b, const int32_t *rec, int at, char *buf, size_t cap)
 {
     int32_t start = rec[at], len = rec[at + 1];
-    if (start < 0)
-        return start == REF_NULL ? "(null)" : start == REF_EMAIL ? "(email)"
-             : start == REF_DOMAIN ? "(domain)" : "(ascii)";
+    if (start < 0) {
+        static const char *const refs[] = {"?", "(null)", "(email)", "(prefix)", "(local@ascii)",
+                                           "(local@suggested)", "(domain)", "(ascii)"};
+        if (start == REF_EMAIL_PREFIX) {
+            snprintf(buf, cap, "(prefix %d)", len);
+            return buf;
+        }
+        return -start < 8 ? refs[-start] : "?";
+    }
     if ((size_t)len >= cap)
         return "(too long)";
     memcpy(buf, b->text + start, (size_t)len);
     buf[len] = '\0';
     return buf;
+}
+
+/* Domain entry `index` of the batch. */
+static const int32_t *entry(mp_batch *b, int32_t index)
+{
+    return mp_batch_domains_wasm(b) + (size_t)index * DOM_WORDS;
 }
 
 static int32_t run_array(mp_batch *b, const char *const *addrs, const uint32_t *units, size_t count)
@@ -71,23 +84,51 @@ TEST(strings_are_offsets_or_references)
 {
     mp_batch *b = mp_batch_new_wasm();
     char buf[64];
-    const char *addrs[] = {"ann@gmail.com", "Ann@GMail.com"};
-    const uint32_t units[] = {13, 13};
-    CHECK_EQ_INT(run_array(b, addrs, units, 2), 2);
+    const char *addrs[] = {"ann@gmail.com", "Ann@GMail.com", "bob@gmail.com", "x y@gmail.com",
+                           "cy@gmial.com", "dee@gmial.com"};
+    const uint32_t units[] = {13, 13, 13, 13, 12, 13};
+    CHECK_EQ_INT(run_array(b, addrs, units, 6), 6);
     const int32_t *r = mp_batch_records_wasm(b);
-    /* Lower-case: normalized is the input, the three domains one string. */
+    /* Lower-case: normalized is the input, the local part its prefix, the
+     * domain entry 0 whose three forms are one string. */
     CHECK_EQ_STR(field(b, r, REC_NORMALIZED, buf, sizeof buf), "(email)");
-    CHECK_EQ_STR(field(b, r, REC_LOCAL, buf, sizeof buf), "ann");
-    CHECK_EQ_STR(field(b, r, REC_DOMAIN, buf, sizeof buf), "gmail.com");
-    CHECK_EQ_STR(field(b, r, REC_ASCII_DOMAIN, buf, sizeof buf), "(domain)");
-    CHECK_EQ_STR(field(b, r, REC_UNICODE_DOMAIN, buf, sizeof buf), "(domain)");
+    CHECK_EQ_STR(field(b, r, REC_LOCAL, buf, sizeof buf), "(prefix 3)");
     CHECK_EQ_STR(field(b, r, REC_SUGGESTION, buf, sizeof buf), "(null)");
-    /* Mixed case: the domain as given, then the lower-case forms. */
+    CHECK_EQ_INT(r[REC_DOMAIN], 0);
+    CHECK(r[REC_FLAGS] & REC_FLAG_ASCII);
+    CHECK(r[REC_FLAGS] & REC_FLAG_UNICODE);
+    CHECK_EQ_STR(field(b, entry(b, 0), DOM_NAME, buf, sizeof buf), "gmail.com");
+    CHECK_EQ_STR(field(b, entry(b, 0), DOM_ASCII, buf, sizeof buf), "(domain)");
+    CHECK_EQ_STR(field(b, entry(b, 0), DOM_UNICODE, buf, sizeof buf), "(domain)");
+    /* Mixed case: its own entry, with the lower-case forms; normalized is
+     * built from the local part and the ascii form. */
     r += REC_WORDS;
-    CHECK_EQ_STR(field(b, r, REC_NORMALIZED, buf, sizeof buf), "Ann@gmail.com");
-    CHECK_EQ_STR(field(b, r, REC_DOMAIN, buf, sizeof buf), "GMail.com");
-    CHECK_EQ_STR(field(b, r, REC_ASCII_DOMAIN, buf, sizeof buf), "gmail.com");
-    CHECK_EQ_STR(field(b, r, REC_UNICODE_DOMAIN, buf, sizeof buf), "(ascii)");
+    CHECK_EQ_STR(field(b, r, REC_NORMALIZED, buf, sizeof buf), "(local@ascii)");
+    CHECK_EQ_INT(r[REC_DOMAIN], 1);
+    CHECK_EQ_STR(field(b, entry(b, 1), DOM_NAME, buf, sizeof buf), "GMail.com");
+    CHECK_EQ_STR(field(b, entry(b, 1), DOM_ASCII, buf, sizeof buf), "gmail.com");
+    CHECK_EQ_STR(field(b, entry(b, 1), DOM_UNICODE, buf, sizeof buf), "(ascii)");
+    /* The same domain again: the same entry, no new text. */
+    r += REC_WORDS;
+    CHECK_EQ_INT(r[REC_DOMAIN], 0);
+    /* A parse that stops before the domain: the entry, but no ascii form. */
+    r += REC_WORDS;
+    CHECK_EQ_INT(r[REC_DOMAIN], 0);
+    CHECK(!(r[REC_FLAGS] & (REC_FLAG_ASCII | REC_FLAG_UNICODE)));
+    CHECK_EQ_STR(field(b, r, REC_NORMALIZED, buf, sizeof buf), "(null)");
+    /* A typo: the suggested domain lives in the entry, once. */
+    r += REC_WORDS;
+    CHECK_EQ_STR(field(b, r, REC_SUGGESTION, buf, sizeof buf), "(local@suggested)");
+    CHECK_EQ_INT(r[REC_DOMAIN], 2);
+    CHECK_EQ_STR(field(b, entry(b, 2), DOM_SUGGESTED, buf, sizeof buf), "gmail.com");
+    r += REC_WORDS;
+    CHECK_EQ_INT(r[REC_DOMAIN], 2);
+    CHECK_EQ_INT(mp_batch_domain_count_wasm(b), 3);
+    /* A second batch starts a fresh table. */
+    CHECK_EQ_INT(run_array(b, addrs + 4, units + 4, 1), 1);
+    CHECK_EQ_INT(mp_batch_domain_count_wasm(b), 1);
+    CHECK_EQ_INT(mp_batch_records_wasm(b)[REC_DOMAIN], 0);
+    CHECK_EQ_STR(field(b, entry(b, 0), DOM_NAME, buf, sizeof buf), "gmial.com");
     mp_batch_free_wasm(b);
 }
 
@@ -159,26 +200,51 @@ TEST(a_big_batch_grows_every_buffer_and_stays_exact)
     const int32_t *r = mp_batch_records_wasm(b) + (N - 1) * REC_WORDS;
     char buf[64];
     CHECK(r[REC_FLAGS] & REC_FLAG_VALID);
-    CHECK_EQ_STR(field(b, r, REC_LOCAL, buf, sizeof buf), "user19999");
-    CHECK_EQ_STR(field(b, r, REC_DOMAIN, buf, sizeof buf), "Example17.org");
-    CHECK_EQ_STR(field(b, r, REC_ASCII_DOMAIN, buf, sizeof buf), "example17.org");
+    CHECK_EQ_STR(field(b, r, REC_LOCAL, buf, sizeof buf), "(prefix 9)");
+    CHECK_EQ_STR(field(b, entry(b, r[REC_DOMAIN]), DOM_NAME, buf, sizeof buf), "Example17.org");
+    CHECK_EQ_STR(field(b, entry(b, r[REC_DOMAIN]), DOM_ASCII, buf, sizeof buf), "example17.org");
+    CHECK_EQ_INT(mp_batch_domain_count_wasm(b), 97);
     CHECK(b->records_cap >= N);
     mp_batch_free_wasm(b);
 }
 
-TEST(names_json_carries_the_layout_and_every_vocabulary)
+TEST(the_vocabulary_and_layout_reach_js)
 {
+    CHECK_EQ_STR(mp_vocabulary_wasm(VOCAB_STATUS, 0), "deliverable");
+    CHECK_EQ_STR(mp_vocabulary_wasm(VOCAB_REASON, 1), "invalid_syntax");
+    CHECK_EQ_STR(mp_vocabulary_wasm(VOCAB_SYNTAX_CODE, 1), "empty");
+    CHECK_EQ_STR(mp_vocabulary_wasm(VOCAB_SMTP_RESULT, 0), "not_checked");
+    CHECK_EQ_STR(mp_vocabulary_wasm(VOCAB_ABOUT, 0), MP_CORE_VERSION);
+    CHECK(mp_vocabulary_wasm(VOCAB_STATUS, MP_STATUS_COUNT) == NULL); /* the end */
+    CHECK(mp_vocabulary_wasm(VOCAB_SYNTAX_MESSAGE, MP_SYNTAX_CODE_COUNT - 1) != NULL);
+    CHECK(mp_vocabulary_wasm(VOCAB_SYNTAX_MESSAGE, MP_SYNTAX_CODE_COUNT) == NULL);
+    CHECK(mp_vocabulary_wasm(VOCAB_ABOUT + 1, 0) == NULL);
+    CHECK(mp_vocabulary_wasm(-1, 0) == NULL);
+    CHECK_EQ_INT(mp_layout_wasm(0), REC_WORDS);
+    CHECK_EQ_INT(mp_layout_wasm(1), DOM_WORDS);
+    CHECK(mp_layout_wasm(2) > 8000); /* the disposable list */
+    CHECK_EQ_INT(mp_layout_wasm(5), -1);
+}
+
+TEST(many_distinct_domains_grow_the_table_and_stay_exact)
+{
+    enum { N = 5000 };
     mp_batch *b = mp_batch_new_wasm();
-    int32_t n = mp_names_json_wasm(b);
-    CHECK(n > 0);
-    const char *j = mp_batch_text_wasm(b);
-    CHECK_EQ_INT((int32_t)strlen(j), n);
-    const char *head = "{\"version\":\"" MP_CORE_VERSION "\",\"record_words\":22,";
-    CHECK(strncmp(j, head, strlen(head)) == 0);
-    CHECK(strstr(j, "\"reason\":[\"accepted\",\"invalid_syntax\",") != NULL);
-    CHECK(strstr(j, "\"syntax_code\":[\"ok\",\"empty\",") != NULL);
-    CHECK(strstr(j, "\"smtp_result\":[\"not_checked\",") != NULL);
-    CHECK(j[n - 1] == '}');
+    static char text[N * 32];
+    size_t len = 0;
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "u@d%d.org\nv@d%d.org\n", i, i);
+    CHECK_EQ_INT(run_lines(b, text, len), 2 * N);
+    CHECK_EQ_INT(mp_batch_domain_count_wasm(b), N);
+    CHECK(b->bucket_count >= 2 * N);
+    char buf[64], want[64];
+    const int32_t *r = mp_batch_records_wasm(b);
+    for (int i = 0; i < N; i += 997) {
+        snprintf(want, sizeof want, "d%d.org", i);
+        CHECK_EQ_INT(r[(2 * i) * REC_WORDS + REC_DOMAIN], i);
+        CHECK_EQ_INT(r[(2 * i + 1) * REC_WORDS + REC_DOMAIN], i);
+        CHECK_EQ_STR(field(b, entry(b, i), DOM_NAME, buf, sizeof buf), want);
+    }
     mp_batch_free_wasm(b);
 }
 
@@ -210,7 +276,8 @@ int main(void)
     RUN(ill_formed_utf8_in_a_string_becomes_one_replacement_per_octet);
     RUN(lines_mode_reads_like_the_cli);
     RUN(a_big_batch_grows_every_buffer_and_stays_exact);
-    RUN(names_json_carries_the_layout_and_every_vocabulary);
+    RUN(the_vocabulary_and_layout_reach_js);
+    RUN(many_distinct_domains_grow_the_table_and_stay_exact);
     RUN(options_and_policy_bits_reach_the_core);
     return test_report();
 }

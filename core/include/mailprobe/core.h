@@ -234,6 +234,41 @@ void mp_parse(const char *input, size_t len, const mp_options *opts, mp_syntax *
 void mp_check(const char *input, size_t len, const mp_options *opts,
               const mp_policy *policy, mp_result *out);
 
+/* ---- Checking many addresses -------------------------------------------- */
+
+/* A memo of the work that depends only on the domain: IDNA, the hostname
+ * rules, the list lookups and the typo suggestion, which are most of a
+ * check. In real lists a few hundred domains hold most addresses, so bulk
+ * checkers (`mailprobe check -`, the WebAssembly checkMany) keep one and
+ * call mp_check_memo(). Caller-owned, fixed size (about 70 KiB), never
+ * allocates; not thread-safe: one per thread. The fields are private to
+ * core/src/memo.c.
+ *
+ * The answers are exactly mp_check()'s (tests/unit/test_memo.c runs the
+ * corpus both ways): a slot holds one domain, keyed by its octets as given
+ * and the MP_ALLOW_* flags; a colliding domain simply replaces it. */
+enum { MP_MEMO_SLOTS = 256, MP_MEMO_NAME = 64 };
+typedef struct mp_memo_slot {
+    uint32_t hash;              /* of key and flags; 0 = empty */
+    uint8_t key_len, flags, ascii_len, unicode_len, suggestion_len;
+    uint8_t code;               /* the domain's mp_syntax_code */
+    uint8_t facts;              /* MEMO_* bits of memo.h */
+    int16_t position;           /* offending octet from the domain start, or -1 */
+    char key[MP_MEMO_NAME], ascii[MP_MEMO_NAME], unicode[MP_MEMO_NAME],
+        suggestion[MP_MEMO_NAME];
+} mp_memo_slot;
+typedef struct mp_domain_memo {
+    mp_memo_slot slot[MP_MEMO_SLOTS];
+    size_t hits, misses;        /* for benchmarks and tests */
+} mp_domain_memo;
+
+/* Empties `memo`. Call once before first use. */
+void mp_domain_memo_init(mp_domain_memo *memo);
+
+/* mp_check() that remembers per-domain work in `memo` (NULL: plain mp_check). */
+void mp_check_memo(const char *input, size_t len, const mp_options *opts,
+                   const mp_policy *policy, mp_domain_memo *memo, mp_result *out);
+
 /* Decides status, reason, action and score from the local flags already in
  * `r` plus `evidence` (NULL = nothing checked). Copies `evidence` into
  * r->evidence. Calling it again with more evidence refines the verdict. */

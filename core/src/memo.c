@@ -1,0 +1,78 @@
+/* The per-domain memo: a direct-mapped table of MP_MEMO_SLOTS slots, keyed
+ * by an FNV-1a hash of the domain octets and the flags. Direct mapping keeps
+ * the lookup one hash and one compare; a collision just replaces the older
+ * domain, which costs one recomputation, never a wrong answer (the key is
+ * compared in full). */
+#include <string.h>
+#include "memo.h"
+
+void mp_domain_memo_init(mp_domain_memo *memo)
+{
+    memset(memo, 0, sizeof *memo);
+}
+
+static uint32_t memo_hash(const unsigned char *d, size_t n, unsigned flags)
+{
+    uint32_t h = 2166136261u ^ flags;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ d[i]) * 16777619u;
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+mp_memo_slot *mp_memo_find(mp_domain_memo *memo, const unsigned char *d, size_t n,
+                           unsigned flags, bool *hit)
+{
+    *hit = false;
+    if (n >= MP_MEMO_NAME)
+        return NULL;
+    uint32_t h = memo_hash(d, n, flags);
+    mp_memo_slot *slot = &memo->slot[h % MP_MEMO_SLOTS];
+    if (slot->hash == h && slot->key_len == n && slot->flags == flags &&
+        memcmp(slot->key, d, n) == 0) {
+        *hit = true;
+        memo->hits++;
+        return slot;
+    }
+    memo->misses++;
+    slot->hash = h;
+    slot->key_len = (uint8_t)n;
+    slot->flags = (uint8_t)flags;
+    slot->facts = 0;
+    memcpy(slot->key, d, n);
+    return slot;
+}
+
+/* Copies a NUL-terminated form into a slot field; false when too long. */
+static bool keep(char *field, uint8_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= MP_MEMO_NAME)
+        return false;
+    memcpy(field, s, n + 1);
+    *len = (uint8_t)n;
+    return true;
+}
+
+bool mp_memo_store(mp_memo_slot *slot, mp_syntax_code code, int position,
+                   const mp_syntax *syntax, bool special_use)
+{
+    if (!keep(slot->ascii, &slot->ascii_len, syntax->ascii_domain) ||
+        !keep(slot->unicode, &slot->unicode_len, syntax->unicode_domain)) {
+        slot->hash = 0;
+        return false;
+    }
+    slot->code = (uint8_t)code;
+    slot->position = (int16_t)position;
+    slot->facts = (uint8_t)((special_use ? MEMO_SPECIAL_USE : 0) |
+                            (syntax->domain_literal ? MEMO_LITERAL : 0));
+    return true;
+}
+
+mp_syntax_code mp_memo_recall(const mp_memo_slot *slot, mp_syntax *syntax, int *position)
+{
+    memcpy(syntax->ascii_domain, slot->ascii, (size_t)slot->ascii_len + 1);
+    memcpy(syntax->unicode_domain, slot->unicode, (size_t)slot->unicode_len + 1);
+    syntax->domain_literal = (slot->facts & MEMO_LITERAL) != 0;
+    *position = slot->position;
+    return (mp_syntax_code)slot->code;
+}
