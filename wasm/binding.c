@@ -2,8 +2,11 @@
  * The WebAssembly face of the core: the only C file that exists only in the
  * wasm build. JavaScript never sees a struct. A batch of addresses crosses
  * into WebAssembly once, as one UTF-8 buffer, and the results come back as
- * fixed-size records of int32 words plus one UTF-8 text of all their strings
- * (cf. tree-sitter's transfer buffer). mailcheck.mjs turns them into objects.
+ * fixed-size records of int32 words, a table of the batch's distinct domains
+ * and one UTF-8 text of the strings JS cannot take from the input (cf.
+ * tree-sitter's transfer buffer). mailcheck.mjs turns them into objects or
+ * into a ResultTable. The per-domain work is remembered across calls in the
+ * batch's mp_domain_memo.
  *
  * Every exported function ends in _wasm and is listed in exports.txt.
  */

@@ -10,8 +10,10 @@
 // this file, the only public surface. There is no Emscripten glue: the
 // module is built STANDALONE_WASM with its own allocator (wasm/alloc.c),
 // so it imports nothing and this file instantiates it itself, with no eval
-// (a strict CSP is fine). Results cross from WebAssembly as int32 records plus one UTF-8
-// text holding every string of the batch; see binding.c for the layout.
+// (a strict CSP is fine). Results cross from WebAssembly as int32 records, a
+// table of the batch's distinct domains and one UTF-8 text holding the strings
+// JavaScript cannot take from the input; see binding.c for the layout. The
+// shipped copies of this file have no comments (strip.mjs).
 
 // ---- The record layout of binding.c (record_words is checked at load) ----
 const REC_FLAGS = 0;
