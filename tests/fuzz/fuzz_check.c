@@ -17,6 +17,7 @@
 
 #include "mailprobe/core.h"
 #include "utf8.h"
+#include "../unit/same_result.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -119,23 +120,6 @@ static void check_one(const uint8_t *data, size_t size, unsigned flags, mp_resul
     if (r->has_suggestion) REQUIRE(strchr(r->suggestion, '@') != NULL);
 }
 
-/* Every field a caller reads, equal in a and b. */
-static void require_same(const mp_result *a, const mp_result *b)
-{
-    const mp_syntax *x = &a->syntax, *y = &b->syntax;
-    REQUIRE(x->valid == y->valid && x->code == y->code && x->position == y->position);
-    REQUIRE(x->smtputf8 == y->smtputf8 && x->quoted_local == y->quoted_local &&
-            x->domain_literal == y->domain_literal);
-    REQUIRE(strcmp(x->local, y->local) == 0 && strcmp(x->domain, y->domain) == 0);
-    REQUIRE(strcmp(x->ascii_domain, y->ascii_domain) == 0 &&
-            strcmp(x->unicode_domain, y->unicode_domain) == 0);
-    REQUIRE(a->disposable == b->disposable && a->role == b->role && a->free == b->free);
-    REQUIRE(a->has_suggestion == b->has_suggestion && strcmp(a->suggestion, b->suggestion) == 0);
-    REQUIRE(strcmp(a->normalized, b->normalized) == 0);
-    REQUIRE(a->status == b->status && a->reason == b->reason && a->action == b->action &&
-            a->score == b->score);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static mp_result results[FLAG_COMBINATIONS]; /* ~3 KiB each: not on the stack */
@@ -146,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mp_options opts = {flags};
         for (int pass = 0; pass < 2; pass++) { /* a miss, then a hit */
             mp_check_memo((const char *)data, size, &opts, NULL, &memo, &memoized);
-            require_same(&results[flags], &memoized);
+            REQUIRE(same_result(&results[flags], &memoized));
         }
     }
 

@@ -19,6 +19,7 @@
 
 #include "mailprobe/core.h"
 #include "test.h"
+#include "same_result.h"
 
 #ifndef MP_TEST_DATA_DIR
 #define MP_TEST_DATA_DIR "tests/data"
@@ -53,20 +54,6 @@ static mp_result plain, memoized;
 static int memo_mismatches;
 
 static const char *shown(const char *s, size_t n);
-
-static bool same_result(const mp_result *a, const mp_result *b)
-{
-    const mp_syntax *x = &a->syntax, *y = &b->syntax;
-    return x->valid == y->valid && x->code == y->code && x->position == y->position &&
-           x->smtputf8 == y->smtputf8 && x->quoted_local == y->quoted_local &&
-           x->domain_literal == y->domain_literal && strcmp(x->local, y->local) == 0 &&
-           strcmp(x->domain, y->domain) == 0 && strcmp(x->ascii_domain, y->ascii_domain) == 0 &&
-           strcmp(x->unicode_domain, y->unicode_domain) == 0 &&
-           a->disposable == b->disposable && a->role == b->role && a->free == b->free &&
-           a->has_suggestion == b->has_suggestion && strcmp(a->suggestion, b->suggestion) == 0 &&
-           strcmp(a->normalized, b->normalized) == 0 && a->status == b->status &&
-           a->reason == b->reason && a->action == b->action && a->score == b->score;
-}
 
 static void check_memo(const char *file, int line, const char *email, size_t len)
 {
