@@ -434,14 +434,18 @@ export class ResultTable {
 
   /** The full result object of row i (a new plain object each call). */
   get(i) {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`mailcheck: no row ${i} in a table of ${this.length}`);
-    return resultAt(this.#batch, i);
+    return resultAt(this.#batch, this.#row(i));
   }
 
   /** The input address of row i, as the result's `email`. */
   email(i) {
+    return emailAt(this.#batch, this.#row(i));
+  }
+
+  /** i itself when it names a row; RangeError otherwise. */
+  #row(i) {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`mailcheck: no row ${i} in a table of ${this.length}`);
-    return emailAt(this.#batch, i);
+    return i;
   }
 
   /** How many rows have each status: {deliverable, undeliverable, risky, unknown}. */
