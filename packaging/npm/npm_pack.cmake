@@ -1,5 +1,6 @@
 # Packs the npm package (cmake -P script): stages the module files that the
-# WebAssembly build left in NPM_DIR (mailcheck.mjs, .wasm, .d.ts), the widget
+# WebAssembly build left in NPM_DIR (mailcheck.mjs, .wasm, and .d.ts as
+# mailcheck.d.mts), the widget
 # from web/ (widget.js, its types, and api.js, which it imports for
 # verification), README, LICENSE and the data licences, writes package.json
 # with VERSION, and runs `npm pack` into OUT_DIR:
@@ -11,9 +12,12 @@ foreach(f mailcheck.mjs mailcheck.wasm mailcheck.d.ts)
   if(NOT EXISTS ${NPM_DIR}/${f})
     message(FATAL_ERROR "mailprobe: ${NPM_DIR}/${f} is missing: build the WebAssembly module first (make build)")
   endif()
-  file(COPY ${NPM_DIR}/${f} DESTINATION ${STAGE}
-    FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endforeach()
+file(COPY ${NPM_DIR}/mailcheck.mjs ${NPM_DIR}/mailcheck.wasm DESTINATION ${STAGE}
+  FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# The declarations of a .mjs file are a .d.mts for TypeScript: widget.d.ts's
+# `import type … from './mailcheck.mjs'` finds them only by that name.
+configure_file(${NPM_DIR}/mailcheck.d.ts ${STAGE}/mailcheck.d.mts COPYONLY)
 file(COPY ${WEB_SOURCE_DIR}/widget.js ${WEB_SOURCE_DIR}/widget.d.ts ${WEB_SOURCE_DIR}/api.js
   ${PACKAGING_DIR}/npm/README.md ${SOURCE_DIR}/LICENSE DESTINATION ${STAGE})
 file(GLOB licences ${PACKAGING_DIR}/licenses/*)

@@ -133,7 +133,8 @@ def append_env(line):
 
 
 def cleanup():
-    """Whatever happened: no server left running, no package left installed."""
+    """Whatever happened: no server left running, no package left installed,
+    and what a broken purge left (the test failed on it) removed."""
     proc = state.get("serve")
     if proc and proc.poll() is None:
         proc.kill()
@@ -141,6 +142,14 @@ def cleanup():
     if dpkg_status() not in (None, "un", "pn"):
         print("cleanup: purging mailprobe", flush=True)
         run(APT + ["purge", "mailprobe"])
+    for path in (STATE_DIR, "/etc/mailprobe"):
+        if os.path.lexists(path):
+            print("cleanup: removing " + path, flush=True)
+            shutil.rmtree(path)
+    for db, tool in (("passwd", "userdel"), ("group", "groupdel")):
+        if account_exists(db, "mailprobe"):
+            print("cleanup: %s mailprobe" % tool, flush=True)
+            run([tool, "mailprobe"])
 
 
 # --- the steps, in order ----------------------------------------------------
@@ -231,7 +240,8 @@ def service_answers_healthz_as_its_user_with_the_packaged_config():
     key = secrets.token_hex(16)
     append_env("MAILPROBE_API_KEYS=" + key)
     unit = Unit.load(f"{UNIT_DIR}/mailprobe.service")
-    log = open(os.path.join(tempfile.gettempdir(), "mp-deb-serve.log"), "w+")
+    # The service's stderr (JSON log lines) stays for a look after a failure.
+    log = open(os.path.join(os.environ.get("MP_LOG_DIR") or tempfile.gettempdir(), "deb-install-serve.log"), "w+")
     proc = state["serve"] = unit.spawn("ExecStart", stdout=log, stderr=subprocess.STDOUT)
     url = state["url"] = serve_url()
 
