@@ -13,12 +13,10 @@ import tarfile
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.environ.get("MP_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 sys.path.insert(0, HERE)
+from package_info import deb_control_file, deb_data, deb_path, project_version, tar_file  # noqa: E402  (first: it puts mptest on the path)
 import mptest  # noqa: E402
 from mptest import Skip, check, check_eq, check_in, test  # noqa: E402
-from package_info import deb_path, project_version  # noqa: E402
 
 VERSION = project_version()
 DEB = deb_path()
@@ -28,25 +26,18 @@ def run(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, **kw)
 
 
-def members():
-    """{path: TarInfo} of the package's data."""
-    p = subprocess.run(["dpkg-deb", "--fsys-tarfile", DEB], capture_output=True, check=True)
-    with tarfile.open(fileobj=io.BytesIO(p.stdout)) as t:
-        return {m.name[1:] if m.name.startswith("./") else m.name: m for m in t.getmembers()}, p.stdout
+DATA = deb_data()
+with tarfile.open(fileobj=io.BytesIO(DATA)) as _tar:
+    MEMBERS = {m.name[1:]: m for m in _tar.getmembers()}  # "/usr/bin/mailprobe": TarInfo
 
 
-def extract(data, path):
-    with tarfile.open(fileobj=io.BytesIO(data)) as t:
-        return t.extractfile("." + path).read()
 
-
-MEMBERS, DATA = members()
 # The packaged binary, for objdump/ldd/readelf.
 WORK = tempfile.mkdtemp(prefix="mp-deb-")
 atexit.register(shutil.rmtree, WORK, True)
 BINARY = os.path.join(WORK, "mailprobe")
 with open(BINARY, "wb") as f:
-    f.write(extract(DATA, "/usr/bin/mailprobe"))
+    f.write(tar_file(DATA, "/usr/bin/mailprobe"))
 
 
 def commands():
@@ -71,7 +62,7 @@ def lintian_finds_no_error_and_no_unjustified_warning():
     check("unused-override" not in p.stdout, "an override matches nothing: drop it")
     # Each group of overrides (lines up to a blank line) starts with its reason.
     justified = False
-    for line in extract(DATA, "/usr/share/lintian/overrides/mailprobe").decode().split("\n"):
+    for line in tar_file(DATA, "/usr/share/lintian/overrides/mailprobe").decode().split("\n"):
         if line.startswith("#"):
             justified = True
         elif not line.strip():
@@ -116,17 +107,13 @@ def contains_the_binary_page_units_configuration_and_docs():
     check_eq(stat.S_IMODE(MEMBERS["/usr/bin/mailprobe"].mode), 0o755, "mode of the binary")
     stray = [p for p in MEMBERS if re.search(r"CMakeFiles|cmake_install|Makefile|CTestTestfile|\.d\.ts$", p)]
     check_eq(stray, [], "build files in the package")
-    conffiles = subprocess.run(["dpkg-deb", "--ctrl-tarfile", DEB], capture_output=True, check=True)
-    with tarfile.open(fileobj=io.BytesIO(conffiles.stdout)) as t:
-        listed = t.extractfile("./conffiles").read().decode().split()
+    listed = deb_control_file("conffiles").split()
     check_eq(sorted(listed), ["/etc/mailprobe/mailprobe.env", "/etc/mailprobe/serve.conf"], "conffiles")
 
 
 @test
 def maintainer_scripts_enable_units_but_never_start_them():
-    p = subprocess.run(["dpkg-deb", "--ctrl-tarfile", DEB], capture_output=True, check=True)
-    with tarfile.open(fileobj=io.BytesIO(p.stdout)) as t:
-        scripts = {name: t.extractfile("./" + name).read().decode() for name in ("postinst", "prerm", "postrm")}
+    scripts = {name: deb_control_file(name) for name in ("postinst", "prerm", "postrm")}
     check_in("deb-systemd-helper enable", scripts["postinst"], "postinst enables the units")
     # Starting is the administrator's decision; an upgrade may only restart a
     # running server, removal stops it.
@@ -154,7 +141,7 @@ def every_command_has_a_readable_man_page():
     for page in pages:
         path = "/usr/share/man/man1/%s.1.gz" % page
         check_in(path, MEMBERS, "man pages")
-        roff = gzip.decompress(extract(DATA, path)).decode()
+        roff = gzip.decompress(tar_file(DATA, path)).decode()
         for section in (".SH NAME", ".SH SYNOPSIS", ".SH SEE ALSO"):
             check_in(section, roff, page)
         if page != "mailprobe":

@@ -35,13 +35,11 @@ import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.environ.get("MP_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 sys.path.insert(0, HERE)
+from package_info import deb_path, project_version  # noqa: E402  (first: it puts mptest on the path)
 import mptest  # noqa: E402
 from mptest import Skip, check, check_eq, check_in, test  # noqa: E402
 from systemd_unit import Unit  # noqa: E402
-from package_info import deb_path, project_version  # noqa: E402
 
 VERSION = project_version()
 DEB = deb_path()

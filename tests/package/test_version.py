@@ -6,7 +6,6 @@ page, OpenAPI), the npm package's package.json, and CHANGELOG.md's newest
 section. Starts `mailprobe serve` on a free loopback port (ctest runs this
 file inside `unshare -n`)."""
 import gzip
-import io
 import json
 import os
 import pathlib
@@ -20,12 +19,10 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.environ.get("MP_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 sys.path.insert(0, HERE)
+from package_info import SOURCE_DIR, deb_data, deb_path, npm_tarball, project_version, tar_file  # noqa: E402  (first: it puts mptest on the path)
 import mptest  # noqa: E402
 from mptest import check, check_eq, check_in, test  # noqa: E402
-from package_info import deb_path, npm_tarball, project_version  # noqa: E402
 
 VERSION = project_version()
 MAILPROBE = os.environ.get("MAILPROBE", "mailprobe")
@@ -43,10 +40,7 @@ def footer_version(html):
 
 
 def deb_file(path):
-    """The bytes of one file of the .deb's data."""
-    p = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb_path()], capture_output=True, check=True)
-    with tarfile.open(fileobj=io.BytesIO(p.stdout)) as t:
-        return t.extractfile("./" + path.lstrip("/")).read()
+    return tar_file(deb_data(), path)
 
 
 @test
