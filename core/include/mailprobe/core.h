@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mailprobe/version.h" /* generated: MP_VERSION */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -313,7 +315,9 @@ typedef struct mp_list_info {
 } mp_list_info;
 void mp_list_info_get(mp_list_info *out);
 
-#define MP_CORE_VERSION "0.1.0"
+/* The release (mailprobe --version, /healthz, the module's `version`): the
+ * top-level project(VERSION), through the generated mailprobe/version.h. */
+#define MP_CORE_VERSION MP_VERSION
 
 #ifdef __cplusplus
 }
