@@ -475,12 +475,12 @@ static mp_reason classify_permanent(int code, enhanced_code e, const char *text,
      * takes no mail. */
     if (is_code(e, 1, 1) || is_code(e, 1, 10) || is_code(e, 1, 6))
         return classified(result, rejected, MP_REASON_MAILBOX_NOT_FOUND);
+    /* x.2.1 and x.1.0 need words: Interia sends "550 5.2.1 Mailbox not
+     * available" for typos, full inboxes and suspended accounts alike. */
     if (HAS_ANY(text, disabled_words))
         return classified(result, rejected, MP_REASON_MAILBOX_DISABLED);
     if (HAS_ANY(text, not_found_words))
         return classified(result, rejected, MP_REASON_MAILBOX_NOT_FOUND);
-    /* x.2.1 alone proves nothing: Interia sends "550 5.2.1 Mailbox not
-     * available" for typos, full inboxes and suspended accounts alike. */
     if (code == 552)
         return classified(result, unavailable, MP_REASON_MAILBOX_FULL);
     /* A bare refusal says nothing about the mailbox. */
