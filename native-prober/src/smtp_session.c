@@ -489,7 +489,8 @@ static void on_reply(mp_smtp_session *s, const mp_smtp_reply *reply)
         /* "Too many recipients" for the first recipient of a transaction
          * cannot be cured by a new one (Gmail's "452 4.5.3 Domain policy
          * size per transaction exceeded"): it is this recipient's answer. */
-        if (too_many_recipients(reply) && s->tx_replies++ > 0) {
+        bool first_of_transaction = s->tx_replies++ == 0;
+        if (too_many_recipients(reply) && !first_of_transaction) {
             s->ops->give_back(s->owner, s, r, false, MP_SESSION_END_OK, reply);
             s->new_transaction = true;
         } else {

@@ -398,6 +398,20 @@ def adversarial_replies_sends_each_corpus_reply_line_for_line():
 
 
 @test
+def adversarial_txlimit_takes_two_recipients_per_transaction():
+    check_eq(mx("txlimit.mptest"), [(10, "mx.txlimit.mptest")], "MX")
+    with RawSmtp(ADVERSARIAL["replies"]) as s:
+        check_eq(s.reply()[0], 220, "greeting")
+        s.command("EHLO tester.mptest")
+        for _ in range(2):  # the limit holds per transaction, RSET starts anew
+            check_eq(s.command("MAIL FROM:<a@fixture-test.mptest>")[0], 250, "MAIL")
+            check_eq(s.command("RCPT TO:<a@txlimit.mptest>")[0], 250, "1st")
+            check_eq(s.command("RCPT TO:<no1@txlimit.mptest>")[0], 550, "2nd")
+            check_eq(s.command("RCPT TO:<b@txlimit.mptest>"), (452, ["4.5.3 Error: too many recipients"]), "3rd")
+            check_eq(s.command("RSET")[0], 250, "RSET")
+
+
+@test
 def nothing_listens_on_the_dead_and_private_addresses():
     check(refused(DEAD_MX), DEAD_MX)
     check(refused("127.0.0.99"), "127.0.0.99")

@@ -9,6 +9,7 @@ run checks them all: status, reason, smtp.result, provider, and that the
 reply arrives intact (code, enhanced code, text). The summary line gives the
 corpus size, the rows as expected and the false undeliverables (must be 0).
 tests/unit/test_prober_replies.c checks the same rows without the session."""
+import json
 import os
 import re
 import sys
@@ -126,6 +127,24 @@ def refusals_that_end_the_transaction_do_not_hang():
         r = run["records"][replies.address_of(row)]
         check_eq((r["reason"], r["action"]), ("temporary_failure", "retry"), "%s reason/action" % row["id"])
     check(run["seconds"] < 60, "the whole corpus took %.1fs (a loop or a wait?)" % run["seconds"])
+
+
+@test
+def too_many_recipients_after_the_first_opens_a_new_transaction():
+    """RFC 5321 §4.5.3.1.10: a 452 "too many recipients" after accepted
+    ones means "the rest in a new transaction", not an answer about them.
+    txlimit.mptest takes 2 per transaction: 7 addresses need 4 of them, and
+    every address gets its own verdict."""
+    addresses = ["a@txlimit.mptest", "no1@txlimit.mptest", "b@txlimit.mptest", "no2@txlimit.mptest",
+                 "c@txlimit.mptest", "no3@txlimit.mptest", "d@txlimit.mptest"]
+    run = mptest.run("verify", *(FLAGS + ["--stats"] + addresses))
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    got = [(r["email"].split("@")[0], r["reason"]) for r in run.records]
+    want = [(a.split("@")[0], "mailbox_not_found" if a.startswith("no") else "accepted") for a in addresses]
+    check_eq(got, want, "one verdict per address")
+    stats = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    check(stats, "no --stats line: %r" % run.stderr[-300:])
+    check_eq(stats[-1]["mail_sent"], 4, "transactions (MAIL FROM) for 7 recipients, 2 at a time")
 
 
 mptest.main()
