@@ -236,15 +236,20 @@ static bool has_any(const char *text, const keyword *list, size_t n)
 
 #define HAS_ANY(text, list) has_any((text), (list), sizeof(list) / sizeof((list)[0]))
 
-/* About our sender, our client or relaying: the recipient is not the topic
- * (Exim's "550-Verification failed for <sender> 550-No Such User Here" is
- * about OUR address). "relay" alone is not enough: Postfix says "User unknown
- * in relay recipient table" of a dead mailbox. */
+/* About our sender, our client, relaying or a whole domain: the recipient
+ * is not the topic (Exim's "550-Verification failed for <sender> 550-No Such
+ * User Here" is about OUR address; "Sender domain does not exist" about
+ * ours). "relay" alone is not enough: Postfix says "User unknown in relay
+ * recipient table" of a dead mailbox. */
 static const keyword about_us_words[] = {
     {"sender verify", false},         {"verification failed for", false}, {"sender address", false},
-    {"envelope sender", false},       {"client host", false},             {"relay access denied", false},
-    {"relaying denied", false},       {"unable to relay", false},         {"relay not permitted", false},
-    {"not configured to relay", false}, {"allowed rcpthosts", false},     {"open relay", false},
+    {"sender domain", false},         {"envelope sender", false},         {"mail from", false},
+    {"mailfrom", false},              {"helo", true},                     {"ehlo", true},
+    {"client host", false},           {"relay access denied", false},     {"relaying denied", false},
+    {"unable to relay", false},       {"relay not permitted", false},     {"not configured to relay", false},
+    {"allowed rcpthosts", false},     {"open relay", false},              {"domain does not exist", false},
+    {"domain not found", false},      {"no such domain", false},          {"host not found", false},
+    {"unknown domain", false},
 };
 
 /* Rate limits and other passing conditions, which some servers send with a

@@ -556,6 +556,10 @@ TEST(classify_sender_client_and_relay_wording_is_blocked)
                    MP_REASON_BLOCKED);
     CHECK_CLASSIFY(554, NULL, "5.7.1 <a@b.c>: Relay access denied", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
     CHECK_CLASSIFY(550, NULL, "relay not permitted", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    /* "does not exist" of a domain, ours or the recipient's, is no mailbox. */
+    CHECK_CLASSIFY(550, NULL, "Sender domain does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, NULL, "Domain does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, NULL, "HELO name does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
     /* "relay" alone is no refusal: Postfix's relay_recipient_maps answer. */
     CHECK_CLASSIFY(550, "5.1.1", "<a@b.c>: Recipient address rejected: User unknown in relay recipient table",
                    MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
