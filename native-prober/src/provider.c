@@ -2,7 +2,9 @@
  * the security gateways. Sources: the providers' own MX documentation
  * (e.g. Google "aspmx.l.google.com", Microsoft "*.mail.protection.outlook.com",
  * Proofpoint "*.pphosted.com", Mimecast "*.mimecast.com", Barracuda
- * "*.barracudanetworks.com", Cisco Secure Email "*.iphmx.com"). */
+ * "*.barracudanetworks.com", Cisco Secure Email "*.iphmx.com", Tencent QQ
+ * "mx1.qq.com"/"mxbiz1.qq.com", United Internet's mail.com "mx00.mail.com").
+ * tests/data/smtp-replies.tsv names an MX host for each provider it covers. */
 #include "provider.h"
 
 #include <string.h>
@@ -18,6 +20,7 @@ static const mp_provider proton = {"proton", false};
 static const mp_provider yandex = {"yandex", false};
 static const mp_provider mailru = {"mailru", false};
 static const mp_provider gmx = {"gmx", false};
+static const mp_provider qq = {"qq", false};
 static const mp_provider ovh = {"ovh", false};
 static const mp_provider godaddy = {"godaddy", false};
 static const mp_provider amazon = {"amazon", false};
@@ -56,6 +59,8 @@ static const struct {
     {"mail.ru", &mailru},
     {"gmx.net", &gmx},
     {"web.de", &gmx},
+    {"mail.com", &gmx},
+    {"qq.com", &qq},
     {"ovh.net", &ovh},
     {"secureserver.net", &godaddy},
     {"amazonaws.com", &amazon},

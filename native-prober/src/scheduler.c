@@ -190,6 +190,19 @@ static mp_tristate catch_all_tristate(const mp_domain *d)
     return MP_UNKNOWN;
 }
 
+/* The reason a refusal that closed the session gives: the greeting, EHLO or
+ * MAIL refused, or a 421 (RFC 5321 §3.8) at any point. It never says
+ * anything about a mailbox. */
+static mp_reason reason_for_refusal(const mp_smtp_reply *reply)
+{
+    mp_smtp_result r;
+    mp_reason why = mp_smtp_classify(reply->code, reply->enhanced, reply->text, &r);
+    if (why == MP_REASON_MAILBOX_NOT_FOUND || why == MP_REASON_MAILBOX_DISABLED ||
+        why == MP_REASON_MAILBOX_FULL || why == MP_REASON_ACCEPTED)
+        return reply->code >= 500 ? MP_REASON_BLOCKED : MP_REASON_TEMPORARY_FAILURE;
+    return why;
+}
+
 /* The reason for a session failure that left an address without answer. */
 static mp_reason reason_for_end(mp_session_end end, const mp_smtp_reply *reply)
 {
@@ -197,19 +210,12 @@ static mp_reason reason_for_end(mp_session_end end, const mp_smtp_reply *reply)
     case MP_SESSION_END_TIMEOUT: return MP_REASON_TIMEOUT;
     case MP_SESSION_END_PROTOCOL: return MP_REASON_PROTOCOL_ERROR;
     case MP_SESSION_END_REFUSED:
-        if (reply) {
-            mp_smtp_result r;
-            mp_reason why = mp_smtp_classify(reply->code, reply->enhanced, reply->text, &r);
-            /* A refusal of us (greeting, EHLO, MAIL) never says anything
-             * about a mailbox. */
-            if (why == MP_REASON_MAILBOX_NOT_FOUND || why == MP_REASON_MAILBOX_DISABLED ||
-                why == MP_REASON_MAILBOX_FULL || why == MP_REASON_ACCEPTED)
-                return reply->code >= 500 ? MP_REASON_BLOCKED : MP_REASON_TEMPORARY_FAILURE;
-            return why;
-        }
-        return MP_REASON_BLOCKED;
-    case MP_SESSION_END_CONNECT:
+        return reply ? reason_for_refusal(reply) : MP_REASON_BLOCKED;
     case MP_SESSION_END_DROPPED:
+        /* A 421 says why it closes ("421 4.7.0 [TSS04] ... deferred"); a
+         * connection that just went says nothing. */
+        return reply && reply->code ? reason_for_refusal(reply) : MP_REASON_CONNECTION_FAILED;
+    case MP_SESSION_END_CONNECT:
     case MP_SESSION_END_TLS:
     case MP_SESSION_END_CANCELLED:
     case MP_SESSION_END_OK:

@@ -97,6 +97,7 @@ struct mp_smtp_session {
     mp_rcpt *sent_head, *sent_tail;
     size_t awaiting;
     int rcpts, rejections;
+    int tx_replies;             /* RCPT replies in the current transaction */
     bool final_taken, new_transaction;
 
     /* how it ends */
@@ -405,6 +406,7 @@ static void enter_state(mp_smtp_session *s, mp_session_state next)
     char line[512];
     switch (next) {
     case MP_SESSION_MAIL:
+        s->tx_replies = 0;
         /* Take the first recipient before opening a transaction: no work, no MAIL. */
         s->pending = has_room(s) ? s->ops->take(s->owner, s, MP_TAKE_REAL) : NULL;
         if (!s->pending && !s->final_taken) {
@@ -484,7 +486,11 @@ static void on_reply(mp_smtp_session *s, const mp_smtp_reply *reply)
             fail(s, MP_SESSION_END_DROPPED, reply);
             return;
         }
-        if (too_many_recipients(reply)) {
+        /* "Too many recipients" for the first recipient of a transaction
+         * cannot be cured by a new one (Gmail's "452 4.5.3 Domain policy
+         * size per transaction exceeded"): it is this recipient's answer. */
+        bool first_of_transaction = s->tx_replies++ == 0;
+        if (too_many_recipients(reply) && !first_of_transaction) {
             s->ops->give_back(s->owner, s, r, false, MP_SESSION_END_OK, reply);
             s->new_transaction = true;
         } else {

@@ -14,6 +14,8 @@ TEST(big_providers_are_recognised_by_suffix)
     CHECK_EQ_STR(name_of("alt1.aspmx.l.google.com."), "google");
     CHECK_EQ_STR(name_of("contoso-com.mail.protection.outlook.com"), "microsoft");
     CHECK_EQ_STR(name_of("mta5.am0.yahoodns.net"), "yahoo");
+    CHECK_EQ_STR(name_of("mx3.qq.com"), "qq");
+    CHECK_EQ_STR(name_of("mx00.mail.com"), "gmx");
 }
 
 TEST(gateways_accept_all_at_the_edge)
@@ -35,6 +37,9 @@ TEST(suffix_matches_only_on_label_boundaries)
     CHECK_EQ_STR(name_of("evilpphosted.com"), "(none)");
     CHECK_EQ_STR(name_of("pphosted.com"), "proofpoint");
     CHECK_EQ_STR(name_of("google.com.attacker.example"), "(none)");
+    /* "gmail.com" ends in "mail.com" but not on a label boundary. */
+    CHECK_EQ_STR(name_of("gmail.com"), "(none)");
+    CHECK_EQ_STR(name_of("hotmail.com"), "microsoft");
 }
 
 TEST(matching_ignores_case)
