@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "domain_list.h"
 #include "metrics.h"
 #include "ratelimit.h"
 #include "static_files.h"

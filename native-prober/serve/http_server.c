@@ -5,7 +5,7 @@
  * → route → method → body checks → handler. Handlers either reply at once
  * (reply_*) or keep the request (verify waiting for its probe, SSE and
  * result streams) and watch the connection's close callback. */
-#include "http_api.h"
+#include "http_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +27,8 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "clock.h"
+#include "log.h"
 #include "result_json.h"
 #include "static_files.h"
 
@@ -37,13 +39,6 @@ enum {
     ID_PATH_MAX = 256,
     LISTEN_BACKLOG = 4096,    /* capped by net.core.somaxconn */
 };
-
-double mp_now_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* What a request is, for replies, metrics and the access log. */
 typedef struct req_info {

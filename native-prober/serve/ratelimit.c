@@ -1,5 +1,6 @@
 /* ratelimit.c — token buckets in an open-addressing table (ratelimit.h). */
 #include "ratelimit.h"
+#include "hash.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -30,14 +31,6 @@ mp_ratelimit *mp_ratelimit_new(double rate, int burst)
 
 void mp_ratelimit_free(mp_ratelimit *rl) { free(rl); }
 
-static uint32_t hash(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* Linear probing over a short window; the stalest slot in the window is
  * evicted when the key is not found and no slot is free. */
 enum { PROBE_WINDOW = 16 };
@@ -49,7 +42,7 @@ int mp_ratelimit_take(mp_ratelimit *rl, const char *key, double now)
     char k[MP_RATELIMIT_KEY_MAX + 1];
     strncpy(k, key, MP_RATELIMIT_KEY_MAX);
     k[MP_RATELIMIT_KEY_MAX] = 0;
-    uint32_t h = hash(k);
+    uint32_t h = mp_fnv1a32_str(k);
     bucket *b = NULL, *free_slot = NULL, *stalest = NULL;
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
         bucket *s = &rl->slots[(h + i) % MP_RATELIMIT_BUCKETS];

@@ -15,10 +15,12 @@
 
 #include <event2/event.h>
 
-#include "commands.h"
+#include "serve.h"
 #include "config.h"
-#include "http_api.h"
+#include "clock.h"
+#include "http_server.h"
 #include "jobs.h"
+#include "log.h"
 #include "ratelimit.h"
 #include "static_files.h"
 #include "store.h"
@@ -37,16 +39,6 @@ typedef struct serve_state {
     mp_webhook *webhook;
 } serve_state;
 
-static void log_event(const char *level, const char *msg, const char *detail)
-{
-    cJSON *f = NULL;
-    if (detail) {
-        f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "detail", detail);
-    }
-    mp_log(level, msg, f);
-}
-
 /* Loads the extra disposable list; a missing default file is fine. */
 static bool load_extra(serve_state *st, bool startup)
 {
@@ -61,14 +53,14 @@ static bool load_extra(serve_state *st, bool startup)
     if (!l) {
         /* On reload the old list stays in force: a bad download must not
          * switch the override off. */
-        log_event("error", startup ? "cannot load disposable list" : "reload failed; keeping the old list", err);
+        mp_log_detail("error", startup ? "cannot load disposable list" : "reload failed; keeping the old list", err);
         return false;
     }
     mp_domain_list_free(st->srv.extra);
     st->srv.extra = l;
     char n[64];
     snprintf(n, sizeof n, "%zu domains", mp_domain_list_count(l));
-    log_event("info", startup ? "disposable list loaded" : "disposable list reloaded", n);
+    mp_log_detail("info", startup ? "disposable list loaded" : "disposable list reloaded", n);
     return true;
 }
 
@@ -89,7 +81,7 @@ static void learn_catch_all(const char *domain, bool catch_all, void *arg)
 {
     serve_state *st = arg;
     if (!mp_store_domain_put(st->srv.store, domain, NULL, catch_all, NULL, (int64_t)time(NULL)))
-        log_event("error", "storing a catch-all verdict failed", mp_store_error(st->srv.store));
+        mp_log_detail("error", "storing a catch-all verdict failed", mp_store_error(st->srv.store));
 }
 
 static void on_drained(void *arg)
@@ -106,7 +98,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     serve_state *st = arg;
-    log_event("info", sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
+    mp_log_detail("info", sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
     if (st->srv.stopping)
         return; /* a second signal changes nothing: the deadline is set */
     mp_jobs_flush(st->srv.jobs);

@@ -2,12 +2,13 @@
  * (webhook.h). SHA-256 is the plain FIPS 180-4 algorithm, small enough to
  * carry rather than link a crypto library for one MAC. */
 #include "webhook.h"
-#include "metrics.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "log.h"
 
 /* ---- SHA-256 and HMAC ------------------------------------------------------- */
 

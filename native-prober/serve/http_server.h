@@ -65,7 +65,4 @@ void mp_http_api_drain(mp_server *s, void (*drained)(void *arg), void *arg);
  * written: use mp_http_api_drain first for that). */
 void mp_http_api_stop(mp_server *s);
 
-/* Monotonic clock in seconds. */
-double mp_now_monotonic(void);
-
 #endif

@@ -9,6 +9,7 @@
  * which sockets to watch, readiness calls ares_process_fd(), and a timer
  * honours ares_timeout(). */
 #include "dns.h"
+#include "hash.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -134,15 +135,7 @@ static void timer_reschedule(mp_dns *dns);
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static size_t hash_name(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return (size_t)h;
-}
+static size_t hash_name(const char *s) { return (size_t)mp_fnv1a64(s, strlen(s)); }
 
 static uint64_t rng_next(mp_dns *dns)
 {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "config.h"
+#include "domain_list.h"
 
 #define DEFAULT_URL \
     "https://raw.githubusercontent.com/disposable-email-domains/disposable-email-domains/main/disposable_email_blocklist.conf"

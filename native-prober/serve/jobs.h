@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 #include "config.h"
+#include "domain_list.h"
 #include "metrics.h"
 #include "prober.h"
 #include "store.h"

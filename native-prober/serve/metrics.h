@@ -2,11 +2,9 @@
  * behind GET /metrics (Prometheus text format, every name prefixed
  * mailprobe_): HTTP requests by route and status code with latency
  * histograms, probe outcomes, and gauges the caller samples (prober stats,
- * job queue depth) — fixed-size arrays, no allocation — and the structured
- * log lines (mp_log). */
+ * job queue depth) — fixed-size arrays, no allocation. */
 #ifndef MP_METRICS_H
 #define MP_METRICS_H
-#include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <stdint.h>
 #include "prober.h"
@@ -55,11 +53,5 @@ void mp_metrics_request(mp_metrics *m, mp_route route, int code, double seconds)
 
 /* Appends the whole exposition text to `out`. */
 void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct evbuffer *out);
-
-/* Writes one log line to stderr: a JSON object {"ts","level","msg",...}
- * followed by the members of `fields` (an object, may be NULL), which this
- * function frees. Every log line of the server goes through here (the
- * access log too), so each line is valid JSON whatever the strings hold. */
-void mp_log(const char *level, const char *msg, cJSON *fields);
 
 #endif

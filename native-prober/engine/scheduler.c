@@ -1,6 +1,7 @@
 /* scheduler.c — batching, politeness, MX failover, catch-all and retries.
  * See scheduler.h for the model and docs/design.md for the reasoning. */
 #include "scheduler.h"
+#include "hash.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -71,22 +72,12 @@ mp_probe *mp_probe_list_pop(mp_probe_list *l)
     return p;
 }
 
-/* ---- hashing ----------------------------------------------------------- */
-
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg);
 static void on_domain_idle(evutil_socket_t fd, short what, void *arg);
 
 static mp_domain *domain_get(mp_prober *p, const char *name)
 {
-    uint32_t b = hash_str(name) % MP_DOMAIN_BUCKETS;
+    uint32_t b = mp_fnv1a32_str(name) % MP_DOMAIN_BUCKETS;
     for (mp_domain *d = p->domains[b]; d; d = d->hash_next)
         if (!strcmp(d->name, name))
             return d;
@@ -131,7 +122,7 @@ static mp_host *host_get(mp_prober *p, const mp_endpoint *ep, int port)
                           : (const void *)&((const struct sockaddr_in *)&ep->addr)->sin_addr;
     inet_ntop(ep->addr.ss_family, raw, ip, sizeof ip);
     snprintf(key, sizeof key, "%s:%d", ip, port);
-    uint32_t b = hash_str(key) % MP_HOST_BUCKETS;
+    uint32_t b = mp_fnv1a32_str(key) % MP_HOST_BUCKETS;
     for (mp_host *h = p->hosts[b]; h; h = h->hash_next)
         if (!strcmp(h->key, key))
             return h;
@@ -651,7 +642,7 @@ static void on_domain_idle(evutil_socket_t fd, short what, void *arg)
     mp_prober *p = d->prober;
     if (!domain_idle(d))
         return;
-    uint32_t b = hash_str(d->name) % MP_DOMAIN_BUCKETS;
+    uint32_t b = mp_fnv1a32_str(d->name) % MP_DOMAIN_BUCKETS;
     for (mp_domain **pp = &p->domains[b]; *pp; pp = &(*pp)->hash_next)
         if (*pp == d) {
             *pp = d->hash_next;

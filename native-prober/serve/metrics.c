@@ -1,11 +1,9 @@
-/* metrics.c — Prometheus text exposition and JSON log lines for
- * `mailprobe serve` (metrics.h). */
+/* metrics.c — Prometheus text exposition for `mailprobe serve` (metrics.h). */
 #include "metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const double bucket_le[MP_METRICS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                      0.25,  0.5,    1,     2.5,  5,     10,   30};
@@ -110,34 +108,4 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", simple[i].name, simple[i].help,
                             simple[i].name, simple[i].type, simple[i].name, (unsigned long long)simple[i].v);
-}
-
-void mp_log(const char *level, const char *msg, cJSON *fields)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o) {
-        cJSON_Delete(fields);
-        return;
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    char ts[32];
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cJSON_AddStringToObject(o, "ts", ts);
-    cJSON_AddStringToObject(o, "level", level);
-    cJSON_AddStringToObject(o, "msg", msg);
-    if (fields) {
-        /* Move the members over rather than copy them. */
-        while (fields->child) {
-            cJSON *item = cJSON_DetachItemViaPointer(fields, fields->child);
-            cJSON_AddItemToObject(o, item->string, item);
-        }
-        cJSON_Delete(fields);
-    }
-    char *text = cJSON_PrintUnformatted(o);
-    if (text)
-        fprintf(stderr, "%s\n", text);
-    free(text);
-    cJSON_Delete(o);
 }

@@ -9,7 +9,6 @@ int mp_cmd_check(int argc, char **argv);
 int mp_cmd_verify(int argc, char **argv);
 int mp_cmd_doctor(int argc, char **argv);
 int mp_cmd_mx(int argc, char **argv);
-int mp_cmd_serve(int argc, char **argv);
 int mp_cmd_update_lists(int argc, char **argv);
 
 #endif
