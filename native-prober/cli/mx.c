@@ -1,4 +1,4 @@
-/* cli_mx.c — `mailprobe mx`: show how the prober resolves mail hosts.
+/* mx.c — `mailprobe mx`: show how the prober resolves mail hosts.
  *
  * Prints one JSON line per domain, in the order given, with exactly what the
  * verifier would use: the result, the hosts in the order they would be

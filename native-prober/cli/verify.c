@@ -1,4 +1,4 @@
-/* cli_verify.c — `mailprobe verify`: addresses in (arguments, stdin, a text or
+/* verify.c — `mailprobe verify`: addresses in (arguments, stdin, a text or
  * CSV file), one result each out, in input order, as NDJSON or CSV.
  *
  * Input is read as the output drains: at most `window` records are between

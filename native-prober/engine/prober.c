@@ -5,14 +5,13 @@
 #include "prober.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "scheduler.h"
 
 enum {
@@ -20,7 +19,21 @@ enum {
     DEADLINE_EXTENSIONS_MAX = 9,  /* queue waits extend --timeout at most 9 times */
 };
 
+struct mp_prober {
+    struct event_base *base;
+    mp_prober_config cfg;
+    mp_scheduler *sched;
+    bool shutting_down;
+    uint64_t next_id;
+    mp_probe_list admission;
+    mp_probe *all;                    /* every live probe */
+    struct event *admit_ev;
+    mp_prober_stats stats;
+};
+
 static void admit_some(mp_prober *p);
+static void probe_finish(void *owner, mp_probe *probe, const mp_evidence *ev, int retry_after);
+static void probe_release(void *owner, mp_probe *probe);
 
 /* ---- identity ------------------------------------------------------------ */
 
@@ -42,23 +55,6 @@ static void own_fqdn(char *out, size_t cap)
     }
 }
 
-static uint64_t os_random64(void)
-{
-    uint64_t v = 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
-            v = 0;
-        close(fd);
-    }
-    if (!v) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        v = ((uint64_t)tv.tv_sec << 20) ^ (uint64_t)tv.tv_usec ^ ((uint64_t)getpid() << 40);
-    }
-    return v | 1;
-}
-
 /* ---- lifetime ------------------------------------------------------------ */
 
 static void on_admit(evutil_socket_t fd, short what, void *arg)
@@ -66,13 +62,6 @@ static void on_admit(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     admit_some(arg);
-}
-
-static void on_reap(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    mp_sched_reap(arg);
 }
 
 mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, char *err, size_t errlen)
@@ -95,32 +84,28 @@ mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, c
         p->cfg = *cfg;
     else
         mp_prober_config_default(&p->cfg);
+    char helo[MP_HOST_MAX + 1], from[MP_HOST_MAX + 16];
     if (p->cfg.helo[0])
-        snprintf(p->helo, sizeof p->helo, "%s", p->cfg.helo);
+        snprintf(helo, sizeof helo, "%s", p->cfg.helo);
     else
-        own_fqdn(p->helo, sizeof p->helo);
+        own_fqdn(helo, sizeof helo);
     if (!strcmp(p->cfg.from, "<>"))
-        p->from[0] = '\0';
+        from[0] = '\0';
     else if (p->cfg.from[0])
-        snprintf(p->from, sizeof p->from, "%s", p->cfg.from);
+        snprintf(from, sizeof from, "%s", p->cfg.from);
     else
-        snprintf(p->from, sizeof p->from, "probe@%s", p->helo);
-    p->rng = os_random64();
+        snprintf(from, sizeof from, "probe@%s", helo);
     p->next_id = 1;
 
-    mp_dns_config dc = {
-        .server = p->cfg.dns_server[0] ? p->cfg.dns_server : NULL,
-        .timeout_ms = p->cfg.dns_timeout_ms,
-        .tries = 2,
-        .cache_max = 10000,
-        .targets = &p->cfg.targets,
-    };
-    p->dns = mp_dns_new(base, &dc, err, errlen);
+    static const mp_sched_hooks hooks = {probe_finish, probe_release};
+    mp_sched_identity who = {helo, from};
+    if (err && errlen)
+        err[0] = '\0';
+    p->sched = mp_sched_new(base, &p->cfg, &who, &hooks, p, err, errlen);
     p->admit_ev = event_new(base, -1, 0, on_admit, p);
-    p->reap_ev = event_new(base, -1, 0, on_reap, p);
-    if (!p->dns || !p->admit_ev || !p->reap_ev) {
-        if (p->dns == NULL && err && errlen && !err[0])
-            snprintf(err, errlen, "cannot create the DNS resolver");
+    if (!p->sched || !p->admit_ev) {
+        if (err && errlen && !err[0])
+            snprintf(err, errlen, "out of memory");
         mp_prober_free(p);
         return NULL;
     }
@@ -152,29 +137,39 @@ void mp_prober_free(mp_prober *p)
     if (!p)
         return;
     p->shutting_down = true;
-    /* DNS first: its cancelled callbacks still see live domains. */
-    if (p->dns)
-        mp_dns_free(p->dns);
-    p->dns = NULL;
     /* The lists probes sit in die with their domains: forget them first. */
     for (mp_probe *probe = p->all; probe; probe = probe->all_next)
         probe->list = NULL;
-    mp_sched_free_all(p);
+    mp_sched_free(p->sched);
     while (p->all)
         probe_free(p, p->all);
     if (p->admit_ev)
         event_free(p->admit_ev);
-    if (p->reap_ev)
-        event_free(p->reap_ev);
     free(p);
 }
 
 /* ---- finishing ------------------------------------------------------------ */
 
-void mp_probe_release(mp_prober *p, mp_probe *probe)
+void mp_probe_details_init(mp_probe_details *d)
+{
+    d->dns = MP_DNS_NOT_CHECKED;
+    d->mx_implicit = false;
+    d->mx_count = 0;
+    d->smtp_code = 0;
+    d->enhanced_code[0] = '\0';
+    d->message[0] = '\0';
+    d->host[0] = '\0';
+    d->provider = NULL;
+    d->retry_after = -1;
+    d->transcript = NULL;
+    d->transcript_count = 0;
+}
+
+/* mp_sched_hooks.release: the session that held a finished probe let go. */
+static void probe_release(void *owner, mp_probe *probe)
 {
     if (probe->where == MP_PROBE_FINISHED)
-        probe_free(p, probe);
+        probe_free(owner, probe);
 }
 
 /* Takes the probe out of wherever it is. Returns false when a session
@@ -203,22 +198,19 @@ static void count_done(mp_prober *p, const mp_probe *probe)
     event_active(p->admit_ev, EV_TIMEOUT, 0);
 }
 
-void mp_probe_finish(mp_prober *p, mp_probe *probe, const mp_evidence *ev, int retry_after)
+/* The single exit of a probe (also mp_sched_hooks.finish): the verdict is
+ * decided here, the details gathered, the callback run once. `ev` is the
+ * evidence; the probe's reply, host and transcript become the details. */
+static void probe_finish(void *owner, mp_probe *probe, const mp_evidence *ev, int retry_after)
 {
+    mp_prober *p = owner;
     count_done(p, probe);
     bool free_now = detach(probe);
 
     mp_verdict(&probe->result, ev, &p->cfg.policy);
     mp_probe_details d;
     mp_probe_details_init(&d);
-    mp_domain *dom = probe->domain;
-    if (dom && ev->dns != MP_DNS_NOT_CHECKED) {
-        d.dns = ev->dns;
-        d.mx_implicit = dom->mx_implicit;
-        d.mx_count = dom->mx_count;
-        memcpy(d.mx, dom->mx, dom->mx_count * sizeof d.mx[0]);
-        d.provider = dom->provider ? dom->provider->name : NULL;
-    }
+    mp_sched_domain_details(probe, ev, &d);
     if (probe->has_reply) {
         d.smtp_code = probe->reply.code;
         snprintf(d.enhanced_code, sizeof d.enhanced_code, "%s", probe->reply.enhanced);
@@ -250,36 +242,24 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     mp_probe *probe = arg;
-    mp_prober *p = probe->domain ? probe->domain->prober : NULL;
-    if (!p)
+    mp_prober *p = probe->prober;
+    if (!probe->domain)
         return;
-    mp_domain *d = probe->domain;
     /* Waiting in the queue while the domain's sessions are busy is the
      * politeness limits at work, not a server failing to answer: extend, a
      * bounded number of times, so big lists at one domain do not time out
      * in the queue. */
-    if (probe->where == MP_PROBE_DOMAIN_QUEUE && d->dns_state == MP_DOMAIN_READY &&
-        (d->sessions > 0 || evtimer_pending(d->pump_timer, NULL)) &&
-        probe->deadline_extensions < DEADLINE_EXTENSIONS_MAX) {
+    if (mp_sched_waiting_politely(probe) && probe->deadline_extensions < DEADLINE_EXTENSIONS_MAX) {
         probe->deadline_extensions++;
         struct timeval tv = {p->cfg.timeout_ms / 1000, (p->cfg.timeout_ms % 1000) * 1000};
         evtimer_add(probe->deadline, &tv);
         return;
     }
+    struct mp_sched_domain *d = probe->domain;
     mp_evidence ev;
-    memset(&ev, 0, sizeof ev);
-    if (d->dns_state == MP_DOMAIN_READY) {
-        ev.dns = MP_DNS_OK;
-        ev.smtp = MP_SMTP_UNAVAILABLE;
-        ev.smtp_reason = MP_REASON_TIMEOUT;
-        ev.catch_all = d->catch_all == MP_CATCH_ALL_YES ? MP_YES : d->catch_all == MP_CATCH_ALL_NO ? MP_NO : MP_UNKNOWN;
-        ev.accept_all_provider = d->provider && d->provider->accepts_all;
-    } else {
-        ev.dns = MP_DNS_ERROR;
-        ev.catch_all = MP_UNKNOWN;
-    }
-    mp_probe_finish(p, probe, &ev, 300);
-    mp_sched_domain_pump(p, d);
+    mp_sched_timeout_evidence(probe, &ev);
+    probe_finish(p, probe, &ev, 300);
+    mp_sched_domain_changed(p->sched, d);
 }
 
 /* ---- admission ------------------------------------------------------------ */
@@ -295,14 +275,14 @@ static void admit_one(mp_prober *p, mp_probe *probe)
         mp_evidence ev;
         memset(&ev, 0, sizeof ev);
         ev.catch_all = MP_UNKNOWN;
-        mp_probe_finish(p, probe, &ev, -1);
+        probe_finish(p, probe, &ev, -1);
         return;
     }
     /* The address on the RCPT line: local part as given + A-label domain. */
     int n = snprintf(probe->rcpt.address, sizeof probe->rcpt.address, "%s@%s", syn->local, syn->ascii_domain);
     if (n < 0 || (size_t)n >= sizeof probe->rcpt.address) {
         mp_evidence ev = {.catch_all = MP_UNKNOWN};
-        mp_probe_finish(p, probe, &ev, -1);
+        probe_finish(p, probe, &ev, -1);
         return;
     }
     probe->rcpt.smtputf8 = syn->smtputf8;
@@ -312,7 +292,7 @@ static void admit_one(mp_prober *p, mp_probe *probe)
         struct timeval tv = {p->cfg.timeout_ms / 1000, (p->cfg.timeout_ms % 1000) * 1000};
         evtimer_add(probe->deadline, &tv);
     }
-    mp_sched_attach(p, probe);
+    mp_sched_attach(p->sched, probe);
 }
 
 static void admit_some(mp_prober *p)
@@ -339,6 +319,7 @@ uint64_t mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_
     /* Over-long input keeps its verdict (too_long) although truncated. */
     probe->input_len = keep;
     probe->id = p->next_id++;
+    probe->prober = p;
     probe->cb = cb;
     probe->arg = arg;
     probe->where = MP_PROBE_ADMISSION;
@@ -396,28 +377,12 @@ size_t mp_prober_cancel_arg(mp_prober *p, void *arg)
 
 void mp_prober_set_catch_all_memory(mp_prober *p, const mp_catch_all_memory *memory)
 {
-    if (memory)
-        p->memory = *memory;
-    else
-        memset(&p->memory, 0, sizeof p->memory);
+    mp_sched_set_catch_all_memory(p->sched, memory);
 }
 
 void mp_prober_stats_get(const mp_prober *p, mp_prober_stats *out)
 {
     *out = p->stats;
     out->queued = p->admission.count;
-    out->sessions_opened = p->counters.sessions_opened;
-    out->sessions_failed = p->counters.sessions_failed;
-    out->sessions_active = p->counters.sessions_active;
-    out->mail_sent = p->counters.mail_sent;
-    out->rcpt_sent = p->counters.rcpt_sent;
-    out->rset_sent = p->counters.rset_sent;
-    out->round_trips = p->counters.round_trips;
-    if (p->dns) {
-        mp_dns_stats ds;
-        mp_dns_stats_get(p->dns, &ds);
-        out->dns_queries = ds.queries_sent;
-        out->dns_cache_hits = ds.cache_hits;
-        out->dns_errors = ds.errors;
-    }
+    mp_sched_stats(p->sched, out);
 }

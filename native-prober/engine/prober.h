@@ -9,7 +9,7 @@
  * can be retried, and every MX host is treated politely (connection and rate
  * limits). The core's mp_verdict() makes the final call.
  *
- * Used by `mailprobe verify` (cli_verify.c) and `mailprobe serve`.
+ * Used by `mailprobe verify` (cli/verify.c) and `mailprobe serve`.
  * Design notes: docs/design.md; user-facing behaviour: docs/verification.md. */
 #ifndef MP_PROBER_H
 #define MP_PROBER_H
@@ -18,20 +18,49 @@
 #include <stdint.h>
 #include <event2/event.h>
 #include "mailprobe/core.h"
+#include "smtp_session.h"
 #include "target.h"
 
-/* Defined in result_json.h (the JSON contract): SMTP code, enhanced code,
- * message, host, provider, retry_after, transcript and the MX hosts. */
-typedef struct mp_probe_details mp_probe_details;
+enum {
+    MP_PROBE_MX_MAX = 16,      /* MX hosts reported (the prober may know more) */
+    MP_ENHANCED_CODE_MAX = 15, /* "5.1.10" and up to 3+3 digits fit easily */
+};
 
-/* STARTTLS policy after EHLO. */
-typedef enum mp_starttls_mode {
-    MP_STARTTLS_TRY = 0,   /* opportunistic (RFC 7435): use it when offered, no
-                              certificate check; plain text otherwise (default) */
-    MP_STARTTLS_NEVER,     /* never upgrade */
-    MP_STARTTLS_REQUIRE,   /* upgrade or fail the host; certificates verified */
-    MP_STARTTLS_COUNT
-} mp_starttls_mode;
+/* One mail host as DNS listed it. */
+typedef struct mp_probe_mx {
+    char host[MP_HOST_MAX + 1]; /* lower-case, no trailing dot */
+    int preference;             /* MX preference; 0 for an implicit MX */
+} mp_probe_mx;
+
+/* What the prober adds to a local result (rendered by result_json.h as the
+ * JSON contract of docs/result-schema.md). Plain data, caller-owned; call
+ * mp_probe_details_init() first, then fill what is known. Strings are
+ * NUL-terminated; "" (or NULL for the pointers) means "not known" and
+ * becomes JSON null. Nothing here needs to be valid UTF-8: invalid bytes
+ * are replaced by U+FFFD on output. */
+typedef struct mp_probe_details {
+    /* DNS: mx = null in the JSON while dns is MP_DNS_NOT_CHECKED. */
+    mp_dns_result dns;
+    bool mx_implicit;            /* no MX record: the domain's A/AAAA is used (RFC 5321 §5.1) */
+    size_t mx_count;             /* entries used in mx[], <= MP_PROBE_MX_MAX */
+    mp_probe_mx mx[MP_PROBE_MX_MAX]; /* in the order tried (preference, then DNS order) */
+
+    /* SMTP: the decisive reply (the one mp_smtp_classify() judged). */
+    int smtp_code;                               /* 0 = no reply */
+    char enhanced_code[MP_ENHANCED_CODE_MAX + 1]; /* "5.1.1" or "" */
+    char message[MP_SMTP_TEXT_MAX + 1];          /* the server's own words, lines joined */
+    char host[MP_HOST_MAX + 1];                  /* the MX host that gave it */
+
+    /* Extras written after "smtp". */
+    const char *provider;        /* e.g. "google", "microsoft"; NULL = null; static storage */
+    int retry_after;             /* seconds until a retry is worthwhile; -1 = null */
+    const char *const *transcript; /* NULL = no "transcript" key at all */
+    size_t transcript_count;     /* lines in transcript[] */
+} mp_probe_details;
+
+/* Sets `d` to "nothing learnt": dns not checked, no MX, no reply,
+ * retry_after -1, no provider, no transcript. */
+void mp_probe_details_init(mp_probe_details *d);
 
 /* Everything that tunes a prober. Fill with mp_prober_config_default(), then
  * change fields (prober_options.h parses them from the command line).

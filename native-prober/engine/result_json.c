@@ -5,21 +5,6 @@
 #include <string.h>
 #include "result_json.h"
 
-void mp_probe_details_init(mp_probe_details *d)
-{
-    d->dns = MP_DNS_NOT_CHECKED;
-    d->mx_implicit = false;
-    d->mx_count = 0;
-    d->smtp_code = 0;
-    d->enhanced_code[0] = '\0';
-    d->message[0] = '\0';
-    d->host[0] = '\0';
-    d->provider = NULL;
-    d->retry_after = -1;
-    d->transcript = NULL;
-    d->transcript_count = 0;
-}
-
 /* Length of the well-formed UTF-8 sequence at s[0..len) (RFC 3629 §4:
  * no overlongs, no surrogates, nothing above U+10FFFF), or 0. */
 static size_t utf8_sequence(const unsigned char *s, size_t len)

@@ -10,46 +10,7 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 #include "mailprobe/core.h"
-
-enum {
-    MP_PROBE_MX_MAX = 16,      /* MX hosts reported (the prober may know more) */
-    MP_ENHANCED_CODE_MAX = 15, /* "5.1.10" and up to 3+3 digits fit easily */
-};
-
-/* One mail host as DNS listed it. */
-typedef struct mp_probe_mx {
-    char host[MP_HOST_MAX + 1]; /* lower-case, no trailing dot */
-    int preference;             /* MX preference; 0 for an implicit MX */
-} mp_probe_mx;
-
-/* What the prober adds to a local result. Plain data, caller-owned; call
- * mp_probe_details_init() first, then fill what is known. Strings are
- * NUL-terminated; "" (or NULL for the pointers) means "not known" and
- * becomes JSON null. Nothing here needs to be valid UTF-8: invalid bytes
- * are replaced by U+FFFD on output. */
-typedef struct mp_probe_details {
-    /* DNS: mx = null in the JSON while dns is MP_DNS_NOT_CHECKED. */
-    mp_dns_result dns;
-    bool mx_implicit;            /* no MX record: the domain's A/AAAA is used (RFC 5321 §5.1) */
-    size_t mx_count;             /* entries used in mx[], <= MP_PROBE_MX_MAX */
-    mp_probe_mx mx[MP_PROBE_MX_MAX]; /* in the order tried (preference, then DNS order) */
-
-    /* SMTP: the decisive reply (the one mp_smtp_classify() judged). */
-    int smtp_code;                               /* 0 = no reply */
-    char enhanced_code[MP_ENHANCED_CODE_MAX + 1]; /* "5.1.1" or "" */
-    char message[MP_SMTP_TEXT_MAX + 1];          /* the server's own words, lines joined */
-    char host[MP_HOST_MAX + 1];                  /* the MX host that gave it */
-
-    /* Extras written after "smtp". */
-    const char *provider;        /* e.g. "google", "microsoft"; NULL = null; static storage */
-    int retry_after;             /* seconds until a retry is worthwhile; -1 = null */
-    const char *const *transcript; /* NULL = no "transcript" key at all */
-    size_t transcript_count;     /* lines in transcript[] */
-} mp_probe_details;
-
-/* Sets `d` to "nothing learnt": dns not checked, no MX, no reply,
- * retry_after -1, no provider, no transcript. */
-void mp_probe_details_init(mp_probe_details *d);
+#include "prober.h"
 
 /* Builds the JSON object for `r`. `input`/`input_len` is the address as the
  * user gave it (any bytes; echoed as "email"). `details` NULL gives the

@@ -1,184 +1,91 @@
-/* scheduler.h — inside the prober: who talks to which mail host, when.
+/* scheduler.h — inside the engine: who talks to which mail host, when.
  *
- * Private to prober.c and scheduler.c. The prober (prober.c) owns probes —
- * one per submitted address — from admission to callback. The scheduler
- * (scheduler.c) groups admitted probes by domain, resolves the domain once,
- * and runs SMTP sessions (smtp_session.h) that share the domain's queue:
- * one MAIL FROM, many RCPT TO. It keeps each MX address polite (connection
- * limit, rate of new sessions), walks the MX list when a host fails, tests
- * each domain once for catch-all after its real recipients, and retries
- * greylisted and dropped recipients. */
+ * The prober (prober.c) owns probes — one per submitted address — from
+ * admission to callback. The scheduler (scheduler.c) takes each admitted,
+ * syntactically valid probe, groups probes by domain, resolves each domain
+ * once (dns.h), and runs SMTP sessions (smtp_session.h) that share the
+ * domain's queue: one MAIL FROM, many RCPT TO. It keeps each MX address
+ * polite (connection limit, rate of new sessions), walks the MX list when a
+ * host fails, tests each domain once for catch-all after its real
+ * recipients, and retries greylisted and dropped recipients.
+ *
+ * The arrow points one way: prober.c calls the functions below; the
+ * scheduler hands a probe back only through the two mp_sched_hooks, so it
+ * never needs the prober's internals. Everything runs on one libevent loop.
+ * Private to the engine. */
 #ifndef MP_SCHEDULER_H
 #define MP_SCHEDULER_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/time.h>
 #include <event2/event.h>
 
-#include "dns.h"
+#include "probe.h"
 #include "prober.h"
-#include "provider.h"
-#include "result_json.h"
-#include "smtp_session.h"
 
-typedef struct mp_probe mp_probe;
-typedef struct mp_domain mp_domain;
-typedef struct mp_host mp_host;
+typedef struct mp_scheduler mp_scheduler;
 
-/* An intrusive FIFO of probes; a probe is in at most one at a time. */
-typedef struct mp_probe_list {
-    mp_probe *head, *tail;
-    size_t count;
-} mp_probe_list;
+/* How the scheduler hands probes back to their owner. */
+typedef struct mp_sched_hooks {
+    /* The probe's answer is known: `ev` is the evidence (DNS, SMTP,
+     * catch-all), retry_after the seconds until a retry is worthwhile (-1 =
+     * none). The owner decides the verdict, runs the callback and frees the
+     * probe unless a session still holds it (then `release` follows). */
+    void (*finish)(void *owner, mp_probe *probe, const mp_evidence *ev, int retry_after);
+    /* A probe finished earlier (where == MP_PROBE_FINISHED) was handed back
+     * by the session that held it: nothing holds it any more. */
+    void (*release)(void *owner, mp_probe *probe);
+} mp_sched_hooks;
 
-void mp_probe_list_push(mp_probe_list *l, mp_probe *p);       /* at the tail */
-void mp_probe_list_push_front(mp_probe_list *l, mp_probe *p);
-mp_probe *mp_probe_list_pop(mp_probe_list *l);                 /* from the head */
-void mp_probe_list_unlink(mp_probe *p);                        /* from whatever list */
+/* Who we are on the wire: resolved once by the prober. */
+typedef struct mp_sched_identity {
+    const char *helo;             /* EHLO name (copied) */
+    const char *from;             /* MAIL FROM address, "" = null reverse-path (copied) */
+} mp_sched_identity;
 
-/* Where a probe is; every value names exactly one owner of the probe. */
-typedef enum mp_probe_where {
-    MP_PROBE_ADMISSION = 0,  /* prober->admission: waiting for a concurrency slot */
-    MP_PROBE_DOMAIN_QUEUE,   /* domain->queue: waiting for DNS or a session */
-    MP_PROBE_IN_SESSION,     /* its rcpt is inside a session */
-    MP_PROBE_PARKED,         /* domain->parked: accepted, waiting for the catch-all test */
-    MP_PROBE_GREYLIST_WAIT,  /* retry timer running */
-    MP_PROBE_FINISHED,       /* callback done (or cancelled); freed when no one holds it */
-} mp_probe_where;
+/* Creates a scheduler on `base` with its DNS resolver. `cfg` is copied;
+ * `hooks` is copied, `owner` is passed to them. NULL + a message in err
+ * when the resolver cannot be created (bad --dns) or out of memory. */
+mp_scheduler *mp_sched_new(struct event_base *base, const mp_prober_config *cfg,
+                           const mp_sched_identity *who, const mp_sched_hooks *hooks,
+                           void *owner, char *err, size_t errlen);
 
-struct mp_probe {
-    uint64_t id;
-    mp_probe_done_cb cb;
-    void *arg;
-    char *input;
-    size_t input_len;
-    mp_result result;
-    mp_rcpt rcpt;                 /* rcpt.owner_data == this probe */
-    mp_domain *domain;
-    mp_probe_where where;
-    bool in_session_finished;     /* finished while a session still holds the rcpt */
-    int attempts;                 /* RCPTs sent without a usable answer */
-    int greylist_retries;
-    struct event *deadline;       /* the --timeout for this address */
-    int deadline_extensions;      /* times it was extended while queued behind busy sessions */
-    struct event *retry_timer;    /* greylisting */
-    /* the decisive reply, if any */
-    bool has_reply;
-    mp_smtp_reply reply;
-    char reply_host[MP_HOST_MAX + 1];
-    /* transcript snapshot taken when the reply came */
-    char **transcript;
-    size_t transcript_count;
-    /* list links */
-    mp_probe_list *list;
-    mp_probe *prev, *next;
-    mp_probe *all_prev, *all_next; /* every live probe, for cancel and free */
-};
+/* Stops everything: DNS queries cancelled, sessions closed without
+ * callbacks, domains forgotten. Probes the scheduler held are neither
+ * finished nor freed — the caller still owns them and must not touch
+ * their list links (they pointed into the freed domains). NULL is fine. */
+void mp_sched_free(mp_scheduler *s);
 
-typedef enum mp_catch_all_state {
-    MP_CATCH_ALL_UNKNOWN = 0,  /* not tested yet */
-    MP_CATCH_ALL_TESTING,      /* the random RCPT is out */
-    MP_CATCH_ALL_YES,
-    MP_CATCH_ALL_NO,
-    MP_CATCH_ALL_INCONCLUSIVE, /* tested, no verdict (452, 4xx, blocked, failures) */
-} mp_catch_all_state;
+/* Takes an admitted, syntactically valid probe (its result filled by
+ * mp_check, its rcpt address set): queues it at its domain, resolving the
+ * domain first when needed. The probe may be finished at once (through
+ * hooks->finish) when the domain is known to fail. */
+void mp_sched_attach(mp_scheduler *s, mp_probe *probe);
 
-typedef enum mp_dns_state { MP_DOMAIN_NEW = 0, MP_DOMAIN_RESOLVING, MP_DOMAIN_READY, MP_DOMAIN_FAILED } mp_dns_state;
+/* True while `probe` waits in its domain's queue only because the domain's
+ * sessions are busy or a politeness limit holds them back — not because a
+ * server is failing to answer. The prober extends such a probe's deadline
+ * a bounded number of times. */
+bool mp_sched_waiting_politely(const mp_probe *probe);
 
-typedef struct mp_endpoint {
-    char host[MP_HOST_MAX + 1];
-    struct sockaddr_storage addr;
-    bool dead;                 /* failed in this run: skip */
-} mp_endpoint;
+/* The evidence for a probe whose deadline passed: DNS as far as it got,
+ * SMTP unavailable with reason timeout, catch-all as known. */
+void mp_sched_timeout_evidence(const mp_probe *probe, mp_evidence *ev);
 
-enum { MP_ENDPOINTS_MAX = 32 };
+/* Fills what the scheduler learnt about the probe's domain into `d`: DNS
+ * result, MX hosts and provider (only when the evidence says DNS was
+ * checked). The reply fields are the prober's. */
+void mp_sched_domain_details(const mp_probe *probe, const mp_evidence *ev, mp_probe_details *d);
 
-struct mp_domain {
-    mp_prober *prober;            /* back pointer for timers */
-    char name[MP_DOMAIN_MAX + 1];
-    mp_domain *hash_next;
-    mp_dns_state dns_state;
-    struct timeval resolved_at;
-    uint32_t ttl;
-    mp_dns_result dns_result;
-    bool mx_implicit;
-    size_t mx_count;
-    mp_probe_mx mx[MP_PROBE_MX_MAX];
-    size_t nendpoints, current;   /* endpoints in the order to try them */
-    mp_endpoint *endpoints;
-    const mp_provider *provider;
-    int zero_progress;            /* consecutive sessions on `current` that answered nothing */
-    mp_session_end last_failure;  /* why the last endpoint failed */
-    bool has_failure_reply;
-    mp_smtp_reply failure_reply;
-    char failure_host[MP_HOST_MAX + 1];
-    mp_probe_list queue;
-    mp_probe_list parked;
-    size_t in_session;            /* probes whose rcpt a session holds */
-    int sessions;                 /* active sessions */
-    mp_catch_all_state catch_all;
-    int catch_all_attempts;
-    mp_rcpt catch_all_rcpt;
-    struct event *pump_timer;     /* retry when a host limit said "later" */
-    struct event *idle_timer;     /* forget the domain after a while unused */
-    bool dns_pending;
-};
+/* After the prober finished a probe of `domain` on its own (deadline):
+ * lets the domain start sessions or go idle. */
+void mp_sched_domain_changed(mp_scheduler *s, struct mp_sched_domain *domain);
 
-struct mp_host {
-    char key[64];                 /* "address:port" */
-    mp_host *hash_next;
-    int active;                   /* sessions open now */
-    double tokens;                /* rate limiter bucket */
-    struct timeval refilled;
-};
+/* Installs (copies) the catch-all memory; NULL removes it. */
+void mp_sched_set_catch_all_memory(mp_scheduler *s, const mp_catch_all_memory *memory);
 
-/* A running session and what the scheduler knows about it. */
-typedef struct mp_sched_session {
-    mp_prober *prober;
-    mp_smtp_session *session;
-    mp_domain *domain;
-    mp_host *host;
-    size_t endpoint;
-    bool established;             /* reached MAIL (asked for recipients) */
-    bool progress;                /* got at least one RCPT answer */
-    bool closed;
-    struct mp_sched_session *next;
-} mp_sched_session;
-
-enum { MP_DOMAIN_BUCKETS = 4096, MP_HOST_BUCKETS = 1024 };
-
-struct mp_prober {
-    struct event_base *base;
-    mp_prober_config cfg;
-    char helo[MP_HOST_MAX + 1];
-    char from[MP_HOST_MAX + 16];     /* "" = null reverse-path */
-    mp_dns *dns;
-    bool shutting_down;
-    uint64_t next_id;
-    mp_probe_list admission;
-    mp_probe *all;                    /* every live probe */
-    struct event *admit_ev;
-    struct event *reap_ev;
-    mp_domain *domains[MP_DOMAIN_BUCKETS];
-    mp_host *hosts[MP_HOST_BUCKETS];
-    mp_sched_session *sessions;
-    mp_session_counters counters;
-    mp_prober_stats stats;
-    uint64_t rng;                     /* for catch-all local parts (seeded from the OS) */
-    mp_catch_all_memory memory;       /* all NULL: every domain is tested */
-};
-
-/* scheduler.c */
-void mp_sched_attach(mp_prober *p, mp_probe *probe);   /* an admitted, syntactically valid probe */
-void mp_sched_domain_pump(mp_prober *p, mp_domain *d);
-void mp_sched_reap(mp_prober *p);                      /* frees closed sessions */
-void mp_sched_free_all(mp_prober *p);
-
-/* prober.c: the single exit of a probe. `ev` is the evidence (dns filled by
- * the caller); the probe's reply/host/transcript become the details. */
-void mp_probe_finish(mp_prober *p, mp_probe *probe, const mp_evidence *ev, int retry_after);
-/* Frees a finished probe when nothing holds it any more. */
-void mp_probe_release(mp_prober *p, mp_probe *probe);
+/* Adds the scheduler's counters (sessions, commands, round trips, catch-all
+ * tests, greylist retries, DNS) to `out`. */
+void mp_sched_stats(const mp_scheduler *s, mp_prober_stats *out);
 
 #endif

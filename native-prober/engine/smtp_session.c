@@ -60,7 +60,7 @@ static bool grow(char **buf, size_t *cap, size_t need, size_t max)
 
 struct mp_smtp_session {
     struct event_base *base;
-    const mp_prober_config *cfg;
+    const mp_session_config *cfg;
     const mp_session_ops *ops;
     void *owner;
     mp_session_counters *counters;
@@ -699,7 +699,7 @@ static curl_socket_t on_curl_opensocket(void *arg, curlsocktype purpose, struct 
     mp_smtp_session *s = arg;
     if (purpose != CURLSOCKTYPE_IPCXN)
         return CURL_SOCKET_BAD;
-    if (!s->cfg->proxy[0] && !mp_target_permitted(&s->cfg->targets, &a->addr, NULL)) {
+    if (!s->cfg->proxy[0] && !mp_target_permitted(s->cfg->targets, &a->addr, NULL)) {
         log_text(s, "connection refused by the target policy");
         return CURL_SOCKET_BAD;
     }

@@ -25,8 +25,31 @@
 #include <sys/socket.h>
 #include <event2/event.h>
 #include "mailprobe/core.h"
-#include "prober.h"
 #include "smtp_reply.h"
+#include "target.h"
+
+/* STARTTLS policy after EHLO. */
+typedef enum mp_starttls_mode {
+    MP_STARTTLS_TRY = 0,   /* opportunistic (RFC 7435): use it when offered, no
+                              certificate check; plain text otherwise (default) */
+    MP_STARTTLS_NEVER,     /* never upgrade */
+    MP_STARTTLS_REQUIRE,   /* upgrade or fail the host; certificates verified */
+    MP_STARTTLS_COUNT
+} mp_starttls_mode;
+
+/* What a session needs of the prober's configuration (the scheduler fills
+ * it from mp_prober_config). Borrowed by every session: it must outlive
+ * them. */
+typedef struct mp_session_config {
+    int connect_timeout_ms;          /* TCP connect + greeting + EHLO (+ STARTTLS) */
+    int command_timeout_ms;          /* reply to each MAIL/RCPT/RSET */
+    int max_rcpt_per_session;        /* RCPT TO per session */
+    int max_rejections_per_session;  /* 5xx RCPT replies before the session ends */
+    mp_starttls_mode starttls;
+    const char *proxy;               /* "socks5://host:port", or "" for direct */
+    const mp_target_policy *targets; /* where a connection may go (no proxy) */
+    bool transcript;                 /* keep the conversation (mp_smtp_session_transcript) */
+} mp_session_config;
 
 typedef enum mp_session_state {
     MP_SESSION_CONNECT = 0, /* curl: TCP, greeting, EHLO/HELO, STARTTLS */
@@ -100,7 +123,7 @@ typedef struct mp_session_ops {
 } mp_session_ops;
 
 typedef struct mp_session_params {
-    const mp_prober_config *cfg;           /* borrowed */
+    const mp_session_config *cfg;          /* borrowed */
     const char *helo;                      /* resolved EHLO name */
     const char *from;                      /* MAIL FROM address, "" = null path */
     const char *host;                      /* MX host name (for logs, TLS, results) */

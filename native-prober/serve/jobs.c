@@ -130,16 +130,16 @@ void mp_jobs_flush(mp_jobs *j)
     if (!j->nbuf)
         return;
     mp_store *s = j->env.store;
-    bool ok = mp_store_begin(s);
+    bool ok = mp_store_begin(s) == MP_STORE_OK;
     for (size_t i = 0; ok && i < j->nbuf; i++) {
         pending_result *p = &j->buf[i];
-        if (mp_store_item_done(s, p->job_id, p->seq, p->status, p->json) < 0)
+        if (mp_store_item_done(s, p->job_id, p->seq, p->status, p->json) == MP_STORE_ERROR)
             ok = false;
         else if (p->domain[0])
-            mp_store_domain_put(s, p->domain, p->mx_json, -1, p->provider, now_s());
+            mp_store_domain_put(s, p->domain, p->mx_json, MP_UNKNOWN, p->provider, now_s());
     }
     if (ok)
-        ok = mp_store_commit(s);
+        ok = mp_store_commit(s) == MP_STORE_OK;
     if (!ok) {
         /* Nothing was stored: the addresses stay unfinished and are probed
          * again after a restart. Log it; there is no one else to tell. */
@@ -308,10 +308,11 @@ static void run_jobs(mp_jobs *j)
         while (!jb->exhausted && jb->active < cfg->job_in_flight) {
             feed_ctx fc = {j, jb, 0};
             int want = cfg->job_in_flight - jb->active;
-            int got = mp_store_items_pending(j->env.store, jb->id, jb->last_fed, want, feed_one, &fc);
-            if (got < 0)
+            size_t got = 0;
+            if (mp_store_items_pending(j->env.store, jb->id, jb->last_fed, (size_t)want, feed_one, &fc, &got) !=
+                MP_STORE_OK)
                 break; /* database trouble: try again on the next kick */
-            if (got < want)
+            if (got < (size_t)want)
                 jb->exhausted = true;
             if (fc.fed == 0 && got > 0)
                 break; /* the prober is shutting down */
@@ -321,7 +322,7 @@ static void run_jobs(mp_jobs *j)
              * write leave their rows unfinished, and those are fed again. */
             mp_job_row row;
             mp_jobs_flush(j);
-            if (mp_store_job_get(j->env.store, jb->id, &row) && row.done < row.total) {
+            if (mp_store_job_get(j->env.store, jb->id, &row) == MP_STORE_OK && row.done < row.total) {
                 jb->last_fed = -1;
                 jb->exhausted = false;
                 kick(j);
@@ -399,7 +400,8 @@ static job *job_add(mp_jobs *j, const char *id)
 size_t mp_jobs_resume(mp_jobs *j)
 {
     char ids[1024][MP_JOB_ID_LEN + 1];
-    size_t n = mp_store_jobs_unfinished(j->env.store, ids, 1024);
+    size_t n = 0;
+    mp_store_jobs_unfinished(j->env.store, ids, 1024, &n);
     for (size_t i = 0; i < n; i++) {
         /* A job that was running is queued again; it restarts after its last
          * stored result because finished rows are skipped. */
@@ -450,7 +452,7 @@ mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char 
         return MP_JOBS_TOO_MANY;
     }
     random_id(id_out);
-    if (!mp_store_job_create(j->env.store, id_out, in, n, now_s(), err, errlen))
+    if (mp_store_job_create(j->env.store, id_out, in, n, now_s(), err, errlen) != MP_STORE_OK)
         return MP_JOBS_STORE;
     if (!job_add(j, id_out)) {
         snprintf(err, errlen, "out of memory");
@@ -464,7 +466,7 @@ mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char 
 bool mp_jobs_cancel(mp_jobs *j, const char *id)
 {
     mp_job_row row;
-    if (!mp_store_job_get(j->env.store, id, &row))
+    if (mp_store_job_get(j->env.store, id, &row) != MP_STORE_OK)
         return false;
     for (job *jb = j->jobs; jb; jb = jb->next) {
         if (strcmp(jb->id, id))
@@ -487,7 +489,8 @@ cJSON *mp_jobs_status_json(mp_jobs *j, const char *id)
     mp_jobs_flush(j);
     mp_job_row row;
     int64_t counts[MP_STATUS_COUNT];
-    if (!mp_store_job_get(j->env.store, id, &row) || !mp_store_job_counts(j->env.store, id, counts))
+    if (mp_store_job_get(j->env.store, id, &row) != MP_STORE_OK ||
+        mp_store_job_counts(j->env.store, id, counts) != MP_STORE_OK)
         return NULL;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", row.id);

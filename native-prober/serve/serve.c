@@ -72,15 +72,14 @@ static mp_tristate recall_catch_all(const char *domain, void *arg)
     const serve_state *st = arg;
     if (st->cfg.domain_cache_ttl_s <= 0)
         return MP_UNKNOWN;
-    int known = mp_store_domain_catch_all(st->srv.store, domain,
-                                          (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
-    return known == 1 ? MP_YES : known == 0 ? MP_NO : MP_UNKNOWN;
+    return mp_store_domain_catch_all(st->srv.store, domain, (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
 }
 
 static void learn_catch_all(const char *domain, bool catch_all, void *arg)
 {
     serve_state *st = arg;
-    if (!mp_store_domain_put(st->srv.store, domain, NULL, catch_all, NULL, (int64_t)time(NULL)))
+    if (mp_store_domain_put(st->srv.store, domain, NULL, catch_all ? MP_YES : MP_NO, NULL, (int64_t)time(NULL)) !=
+        MP_STORE_OK)
         mp_log_detail("error", "storing a catch-all verdict failed", mp_store_error(st->srv.store));
 }
 
@@ -104,7 +103,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
     mp_jobs_flush(st->srv.jobs);
     struct timeval deadline = {DRAIN_DEADLINE_MS / 1000, (DRAIN_DEADLINE_MS % 1000) * 1000};
     event_base_loopexit(st->srv.base, &deadline);
-    mp_http_api_drain(&st->srv, on_drained, st);
+    mp_http_server_drain(&st->srv, on_drained, st);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -119,7 +118,7 @@ static void on_cache_expire(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     serve_state *st = arg;
-    mp_store_cache_expire(st->srv.store, (int64_t)time(NULL));
+    mp_store_cache_expire(st->srv.store, (int64_t)time(NULL), NULL);
 }
 
 static void on_job_finished(const char *id, void *arg)
@@ -212,7 +211,7 @@ int mp_cmd_serve(int argc, char **argv)
     if (!srv->jobs)
         goto done;
     size_t resumed = mp_jobs_resume(srv->jobs);
-    if (!mp_http_api_start(srv, err, sizeof err)) {
+    if (!mp_http_server_start(srv, err, sizeof err)) {
         fprintf(stderr, "mailprobe serve: %s\n", err);
         goto done;
     }
@@ -238,7 +237,7 @@ int mp_cmd_serve(int argc, char **argv)
     exit_code = 0;
 done:
     if (srv->http)
-        mp_http_api_stop(srv);
+        mp_http_server_stop(srv);
     /* Jobs first: they cancel their probes while the prober still exists and
      * write what is buffered; unfinished addresses stay unfinished. */
     mp_jobs_free(srv->jobs);
