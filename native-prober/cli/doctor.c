@@ -6,7 +6,9 @@
  *       (forward-confirmed rDNS), which receivers check before trusting us;
  *   (c) the sending IP is on none of the major DNS blocklists.
  * A one-shot diagnostic, so plain blocking calls with a poll() timeout on
- * each; DNS goes through c-ares to the configured resolver (--dns). */
+ * each; DNS goes through the engine's blocking resolver (dns_sync.h) to the
+ * configured server (--dns), and every SMTP reply through
+ * parse_smtp_reply() (smtp_reply.h), like the prober's. */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ares.h>
@@ -21,15 +23,17 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "commands.h"
+#include "dns_sync.h"
 #include "mailprobe/core.h"
-#include "dns.h"
+#include "smtp_reply.h"
 #include "target.h"
 
-/* Exit codes; the first failing check (in the order above) decides. */
-enum {
+/* The outcome of each check, and the exit status: the first failing check
+ * (in the order above) decides (docs/doctor.md). */
+typedef enum doctor_result {
     DOCTOR_OK = 0,
     DOCTOR_USAGE = 2,
     DOCTOR_PORT_BLOCKED = 10,    /* no TCP connection to port 25 */
@@ -37,9 +41,23 @@ enum {
     DOCTOR_HELO_UNRESOLVED = 12, /* the HELO name has no A/AAAA */
     DOCTOR_RDNS_MISMATCH = 13,   /* PTR of the sending IP is not the HELO name */
     DOCTOR_LISTED = 14,          /* the sending IP is on a blocklist */
-};
+} doctor_result;
 
-enum { REPLY_MAX = 4096, NAMES_MAX = 8, ADDRS_MAX = 16, BLOCKLISTS_MAX = 8 };
+/* What the command line asked for. */
+typedef enum args_outcome {
+    ARGS_RUN = 0,   /* run the checks */
+    ARGS_HELP,      /* --help printed: exit 0 */
+    ARGS_INVALID,   /* a usage error printed: exit DOCTOR_USAGE */
+} args_outcome;
+
+/* How reading one SMTP reply went. */
+typedef enum reply_outcome {
+    REPLY_READ = 0,   /* a complete reply (RFC 5321 §4.2) */
+    REPLY_SILENCE,    /* closed, or nothing within the timeout */
+    REPLY_NOT_SMTP,   /* garbage, or over REPLY_MAX without ending */
+} reply_outcome;
+
+enum { REPLY_MAX = 4096, ADDRS_MAX = 16, BLOCKLISTS_MAX = 8 };
 
 static const char *const default_blocklists[] = {
     "zen.spamhaus.org", "b.barracudacentral.org", "bl.spamcop.net",
@@ -78,105 +96,6 @@ static void fix(const char *text)
     printf("       fix: %s\n", text);
 }
 
-/* ---- blocking DNS through c-ares ---------------------------------------- */
-
-typedef struct dns_reply {
-    bool done;
-    int status;
-    unsigned char *abuf;
-    int alen;
-} dns_reply;
-
-static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
-{
-    (void)timeouts;
-    dns_reply *r = arg;
-    r->done = true;
-    r->status = status;
-    if (status == ARES_SUCCESS && abuf && alen > 0 && (r->abuf = malloc((size_t)alen))) {
-        memcpy(r->abuf, abuf, (size_t)alen);
-        r->alen = alen;
-    }
-}
-
-/* Sends one query and drives c-ares with poll() until it answers; the
- * channel's own timeout and tries bound the wait. */
-static void query_sync(ares_channel ch, const char *name, int type, dns_reply *r)
-{
-    memset(r, 0, sizeof *r);
-    ares_query(ch, name, C_IN, type, on_reply, r);
-    while (!r->done) {
-        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-        /* Bit i: socks[i] readable; bit i + 16: writable. Tested as unsigned
-         * because ARES_GETSOCK_WRITABLE() shifts a signed 1 into bit 31. */
-        unsigned bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
-        struct pollfd pfd[ARES_GETSOCK_MAXNUM];
-        int n = 0;
-        for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-            short ev = (short)((((bits >> i) & 1u) ? POLLIN : 0) |
-                               (((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u) ? POLLOUT : 0));
-            if (!ev)
-                continue;
-            pfd[n].fd = socks[i];
-            pfd[n].events = ev;
-            pfd[n].revents = 0;
-            n++;
-        }
-        struct timeval tv, *tvp = ares_timeout(ch, NULL, &tv);
-        int ms = tvp ? (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000) + 1 : 1000;
-        int ready = poll(pfd, (nfds_t)n, ms);
-        if (ready <= 0) {
-            ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-            continue;
-        }
-        for (int i = 0; i < n; i++)
-            if (pfd[i].revents)
-                ares_process_fd(ch, (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd : ARES_SOCKET_BAD,
-                                (pfd[i].revents & POLLOUT) ? pfd[i].fd : ARES_SOCKET_BAD);
-    }
-}
-
-/* A and AAAA of `name` as sockaddrs (port 0). Returns the count; *status
- * gets ARES_SUCCESS when at least one address was found, else the worst
- * failure (ENOTFOUND/ENODATA mean "no such host"). */
-static size_t resolve_addrs(ares_channel ch, const char *name, struct sockaddr_storage *out,
-                            size_t max, int *status)
-{
-    size_t n = 0;
-    *status = ARES_ENOTFOUND;
-    for (int fam = 0; fam < 2; fam++) {
-        dns_reply r;
-        query_sync(ch, name, fam ? T_AAAA : T_A, &r);
-        if (r.status == ARES_SUCCESS && !fam) {
-            struct ares_addrttl a[ADDRS_MAX];
-            int na = ADDRS_MAX;
-            if (ares_parse_a_reply(r.abuf, r.alen, NULL, a, &na) == ARES_SUCCESS)
-                for (int i = 0; i < na && n < max; i++, n++) {
-                    struct sockaddr_in *in = (struct sockaddr_in *)(void *)&out[n];
-                    memset(&out[n], 0, sizeof out[n]);
-                    in->sin_family = AF_INET;
-                    in->sin_addr = a[i].ipaddr;
-                }
-        } else if (r.status == ARES_SUCCESS) {
-            struct ares_addr6ttl a[ADDRS_MAX];
-            int na = ADDRS_MAX;
-            if (ares_parse_aaaa_reply(r.abuf, r.alen, NULL, a, &na) == ARES_SUCCESS)
-                for (int i = 0; i < na && n < max; i++, n++) {
-                    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&out[n];
-                    memset(&out[n], 0, sizeof out[n]);
-                    in6->sin6_family = AF_INET6;
-                    memcpy(&in6->sin6_addr, &a[i].ip6addr, 16);
-                }
-        } else if (r.status != ARES_ENOTFOUND && r.status != ARES_ENODATA) {
-            *status = r.status;
-        }
-        free(r.abuf);
-    }
-    if (n)
-        *status = ARES_SUCCESS;
-    return n;
-}
-
 static const void *raw_addr(const struct sockaddr_storage *ss, int *len)
 {
     if (ss->ss_family == AF_INET) {
@@ -185,13 +104,6 @@ static const void *raw_addr(const struct sockaddr_storage *ss, int *len)
     }
     *len = 16;
     return &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
-}
-
-static void addr_text(const struct sockaddr_storage *ss, char *out, size_t outlen)
-{
-    int len;
-    if (!inet_ntop(ss->ss_family, raw_addr(ss, &len), out, (socklen_t)outlen))
-        snprintf(out, outlen, "?");
 }
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -235,13 +147,6 @@ static bool same_name(const char *a, const char *b)
 
 /* ---- SMTP: connect and read the greeting --------------------------------- */
 
-static int elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
-}
-
 /* Non-blocking connect bounded by timeout_ms. Returns the socket or -1 with
  * errno set (ETIMEDOUT for a silent drop, typical of a blocked port 25). */
 static int connect_timeout(const struct sockaddr_storage *ss, int port, int timeout_ms)
@@ -284,53 +189,37 @@ fail:;
     return -1;
 }
 
-/* Reads one SMTP reply (RFC 5321 §4.2: "ddd-" continues, "ddd " ends) into
- * buf, at most REPLY_MAX octets, within timeout_ms. Returns the code, 0 on
- * timeout or close, -1 on garbage. */
-static int read_reply(int fd, char *buf, size_t cap, int timeout_ms)
+/* Reads one SMTP reply into buf (at most `cap` octets) within timeout_ms,
+ * parsed by parse_smtp_reply() into *reply. */
+static reply_outcome read_reply(int fd, char *buf, size_t cap, int timeout_ms, mp_smtp_reply *reply)
 {
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    size_t len = 0, line_start = 0;
-    buf[0] = '\0';
+    int64_t deadline = mp_now_monotonic_ms() + timeout_ms;
+    size_t len = 0;
     for (;;) {
-        int left = timeout_ms - elapsed_ms(&start);
+        int64_t left = deadline - mp_now_monotonic_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            return 0;
-        if (len + 1 >= cap)
-            return -1;
-        ssize_t got = recv(fd, buf + len, cap - 1 - len, 0);
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return REPLY_SILENCE;
+        if (len >= cap)
+            return REPLY_NOT_SMTP;
+        ssize_t got = recv(fd, buf + len, cap - len, 0);
         if (got <= 0)
-            return 0;
+            return REPLY_SILENCE;
         len += (size_t)got;
-        buf[len] = '\0';
-        /* Walk complete lines. */
-        char *nl;
-        while ((nl = memchr(buf + line_start, '\n', len - line_start))) {
-            const char *line = buf + line_start;
-            size_t llen = (size_t)(nl - line);
-            if (llen < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
-                line[2] < '0' || line[2] > '9')
-                return -1;
-            if (llen == 3 || line[3] == ' ' || line[3] == '\r') {
-                *nl = '\0';
-                if (nl > buf && nl[-1] == '\r')
-                    nl[-1] = '\0';
-                return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-            }
-            if (line[3] != '-')
-                return -1;
-            line_start = (size_t)(nl - buf) + 1;
-        }
+        mp_reply_status st = parse_smtp_reply(buf, len, reply);
+        if (st == MP_REPLY_COMPLETE)
+            return REPLY_READ;
+        if (st != MP_REPLY_NEED_MORE)
+            return REPLY_NOT_SMTP;
     }
 }
 
-/* The last line of a reply, for one-line reports. */
-static const char *last_line(const char *reply)
+/* "554 5.7.1 the server's words" for one-line reports. */
+static const char *reply_words(const mp_smtp_reply *r, char *out, size_t cap)
 {
-    const char *p = strrchr(reply, '\n');
-    return p ? p + 1 : reply;
+    snprintf(out, cap, "%d%s%s%s%s", r->code, r->enhanced[0] ? " " : "", r->enhanced, r->text[0] ? " " : "",
+             r->text);
+    return out;
 }
 
 static bool send_all(int fd, const char *text)
@@ -370,7 +259,7 @@ static bool source_addr_towards(const struct sockaddr_storage *to, struct sockad
 
 /* Picks the MX host to test: --mx (an address or a name), else the best
  * MX of gmail.com. Fills `addrs`; returns the count, 0 after reporting why. */
-static size_t pick_mx(ares_channel ch, const doctor_opts *o, char *name, size_t namelen,
+static size_t pick_mx(mp_dns_sync *dns, const doctor_opts *o, char *name, size_t namelen,
                       struct sockaddr_storage *addrs, size_t max)
 {
     struct sockaddr_storage one;
@@ -388,14 +277,14 @@ static size_t pick_mx(ares_channel ch, const doctor_opts *o, char *name, size_t 
     if (o->mx) {
         snprintf(name, namelen, "%s", o->mx);
     } else {
-        dns_reply r;
-        query_sync(ch, "gmail.com", T_MX, &r);
+        mp_dns_sync_answer r;
+        mp_dns_sync_query(dns, "gmail.com", T_MX, &r);
         struct ares_mx_reply *mx = NULL;
         if (r.status != ARES_SUCCESS || ares_parse_mx_reply(r.abuf, r.alen, &mx) != ARES_SUCCESS || !mx) {
             report("FAIL", "port 25", "cannot look up the MX of gmail.com: %s",
                    r.status == ARES_SUCCESS ? "no MX in the answer" : ares_strerror(r.status));
             fix("check the resolver (--dns HOST[:PORT]) or name a server with --mx HOST");
-            free(r.abuf);
+            mp_dns_sync_answer_free(&r);
             return 0;
         }
         const struct ares_mx_reply *best = mx;
@@ -404,28 +293,29 @@ static size_t pick_mx(ares_channel ch, const doctor_opts *o, char *name, size_t 
                 best = m;
         snprintf(name, namelen, "%s", best->host);
         ares_free_data(mx);
-        free(r.abuf);
+        mp_dns_sync_answer_free(&r);
     }
     int status;
-    size_t n = resolve_addrs(ch, name, addrs, max, &status);
+    size_t n = mp_dns_sync_addresses(dns, name, addrs, max, &status);
     if (!n)
         report("FAIL", "port 25", "cannot resolve the MX host %s: %s", name, ares_strerror(status));
     return n;
 }
 
 typedef struct smtp_check {
-    int exit_code;                       /* DOCTOR_OK, _PORT_BLOCKED or _NO_GREETING */
+    doctor_result result;                /* DOCTOR_OK, _PORT_BLOCKED or _NO_GREETING */
     bool have_source;
     struct sockaddr_storage source;      /* our address on that connection */
 } smtp_check;
 
-static void check_smtp(ares_channel ch, const doctor_opts *o, const char *helo, smtp_check *out)
+static void check_smtp(mp_dns_sync *dns, const doctor_opts *o, const char *helo, smtp_check *out)
 {
-    char name[MP_HOST_MAX + 1], text[INET6_ADDRSTRLEN], reply[REPLY_MAX];
+    char name[MP_HOST_MAX + 1], text[INET6_ADDRSTRLEN], buf[REPLY_MAX], words[MP_SMTP_TEXT_MAX + 32];
+    mp_smtp_reply reply;
     struct sockaddr_storage addrs[ADDRS_MAX];
     memset(out, 0, sizeof *out);
-    out->exit_code = DOCTOR_PORT_BLOCKED;
-    size_t n = pick_mx(ch, o, name, sizeof name, addrs, ADDRS_MAX);
+    out->result = DOCTOR_PORT_BLOCKED;
+    size_t n = pick_mx(dns, o, name, sizeof name, addrs, ADDRS_MAX);
     if (!n)
         return;
 
@@ -435,7 +325,7 @@ static void check_smtp(ares_channel ch, const doctor_opts *o, const char *helo, 
     for (size_t i = 0; i < n && fd < 0; i++) {
         const char *why = NULL;
         if (!mp_target_permitted(&o->targets, (struct sockaddr *)&addrs[i], &why)) {
-            addr_text(&addrs[i], text, sizeof text);
+            mp_address_text(&addrs[i], text, sizeof text);
             report("skip", "port 25", "%s (%s) is a %s address; the prober refuses it", name, text, why);
             refused++;
             continue;
@@ -462,39 +352,40 @@ static void check_smtp(ares_channel ch, const doctor_opts *o, const char *helo, 
     }
     socklen_t sl = sizeof out->source;
     out->have_source = getsockname(fd, (struct sockaddr *)&out->source, &sl) == 0;
-    addr_text(used, text, sizeof text);
+    mp_address_text(used, text, sizeof text);
     char src[INET6_ADDRSTRLEN] = "?";
     if (out->have_source)
-        addr_text(&out->source, src, sizeof src);
+        mp_address_text(&out->source, src, sizeof src);
 
-    int code = read_reply(fd, reply, sizeof reply, o->timeout_ms);
-    if (code == 220) {
+    reply_outcome got = read_reply(fd, buf, sizeof buf, o->timeout_ms, &reply);
+    if (got == REPLY_READ && reply.code == 220) {
         report("ok", "port 25", "connected to %s (%s) port %d from %s; greeting: %s",
-               name, text, o->port, src, last_line(reply));
-        out->exit_code = DOCTOR_OK;
+               name, text, o->port, src, reply_words(&reply, words, sizeof words));
+        out->result = DOCTOR_OK;
         /* Introduce ourselves as a verifier would; informational only. */
         char ehlo[MP_HOST_MAX + 16];
         snprintf(ehlo, sizeof ehlo, "EHLO %s\r\n", helo);
         if (send_all(fd, ehlo)) {
-            int ecode = read_reply(fd, reply, sizeof reply, o->timeout_ms);
-            if (ecode == 250)
+            reply_outcome ehlo_got = read_reply(fd, buf, sizeof buf, o->timeout_ms, &reply);
+            if (ehlo_got == REPLY_READ && reply.code == 250)
                 report("ok", "EHLO", "the server accepted EHLO %s", helo);
-            else if (ecode > 0)
-                report("warn", "EHLO", "the server answered EHLO %s with: %s", helo, last_line(reply));
+            else if (ehlo_got == REPLY_READ)
+                report("warn", "EHLO", "the server answered EHLO %s with: %s", helo,
+                       reply_words(&reply, words, sizeof words));
             else
                 report("warn", "EHLO", "no answer to EHLO %s (%s)", helo,
-                       ecode == 0 ? "closed or timed out" : "not SMTP");
+                       ehlo_got == REPLY_SILENCE ? "closed or timed out" : "not SMTP");
             send_all(fd, "QUIT\r\n");
         }
     } else {
-        out->exit_code = DOCTOR_NO_GREETING;
-        if (code == 0)
+        out->result = DOCTOR_NO_GREETING;
+        if (got == REPLY_SILENCE)
             report("FAIL", "greeting", "connected to %s (%s) port %d from %s, but no greeting within %d ms",
                    name, text, o->port, src, o->timeout_ms);
-        else if (code < 0)
+        else if (got == REPLY_NOT_SMTP)
             report("FAIL", "greeting", "%s (%s) port %d did not speak SMTP", name, text, o->port);
         else
-            report("FAIL", "greeting", "%s (%s) refused us: %s", name, text, last_line(reply));
+            report("FAIL", "greeting", "%s (%s) refused us: %s", name, text, reply_words(&reply, words, sizeof words));
         fix("a server that will not greet us cannot be asked about mailboxes: if it names a "
             "blocklist or policy, fix the sending IP's reputation (see below); else try another --mx");
     }
@@ -503,12 +394,12 @@ static void check_smtp(ares_channel ch, const doctor_opts *o, const char *helo, 
 
 /* (b) HELO name resolves; PTR of the sending IP is that name and the name
  * resolves back to the IP (forward-confirmed reverse DNS). */
-static int check_helo(ares_channel ch, const char *helo, const struct sockaddr_storage *ip)
+static doctor_result check_helo(mp_dns_sync *dns, const char *helo, const struct sockaddr_storage *ip)
 {
     struct sockaddr_storage addrs[ADDRS_MAX];
     char text[INET6_ADDRSTRLEN], rev[80];
     int status;
-    size_t n = resolve_addrs(ch, helo, addrs, ADDRS_MAX, &status);
+    size_t n = mp_dns_sync_addresses(dns, helo, addrs, ADDRS_MAX, &status);
     if (!n) {
         report("FAIL", "HELO name", "%s does not resolve (%s)", helo,
                status == ARES_ENOTFOUND ? "no A/AAAA record" : ares_strerror(status));
@@ -521,21 +412,21 @@ static int check_helo(ares_channel ch, const char *helo, const struct sockaddr_s
         report("warn", "rDNS", "the sending IP is unknown; reverse DNS not checked");
         return DOCTOR_OK;
     }
-    addr_text(ip, text, sizeof text);
+    mp_address_text(ip, text, sizeof text);
     reverse_name(ip, ip->ss_family == AF_INET ? "in-addr.arpa" : "ip6.arpa", rev, sizeof rev);
-    dns_reply r;
-    query_sync(ch, rev, T_PTR, &r);
+    mp_dns_sync_answer r;
+    mp_dns_sync_query(dns, rev, T_PTR, &r);
     struct hostent *he = NULL;
     int len;
     const void *raw = raw_addr(ip, &len);
     if (r.status != ARES_SUCCESS ||
         ares_parse_ptr_reply(r.abuf, r.alen, raw, len, ip->ss_family, &he) != ARES_SUCCESS || !he) {
-        free(r.abuf);
+        mp_dns_sync_answer_free(&r);
         report("FAIL", "rDNS", "the sending IP %s has no reverse DNS (PTR)", text);
         fix("ask whoever owns the IP (hosting provider) to set its PTR record to the HELO name");
         return DOCTOR_RDNS_MISMATCH;
     }
-    free(r.abuf);
+    mp_dns_sync_answer_free(&r);
     bool name_matches = same_name(he->h_name, helo);
     for (char **al = he->h_aliases; al && *al && !name_matches; al++)
         name_matches = same_name(*al, helo);
@@ -560,26 +451,26 @@ static int check_helo(ares_channel ch, const char *helo, const struct sockaddr_s
 /* (c) DNSBL lookups (RFC 5782): an A answer in 127.0.0.0/8 means listed.
  * Spamhaus answers 127.255.255.x when it refuses the query itself (for
  * example through a public resolver): that is "cannot tell", not a listing. */
-static int check_blocklists(ares_channel ch, const doctor_opts *o, const struct sockaddr_storage *ip)
+static doctor_result check_blocklists(mp_dns_sync *dns, const doctor_opts *o, const struct sockaddr_storage *ip)
 {
     char text[INET6_ADDRSTRLEN];
     if (!ip) {
         report("warn", "blocklists", "the sending IP is unknown; not checked");
         return DOCTOR_OK;
     }
-    addr_text(ip, text, sizeof text);
+    mp_address_text(ip, text, sizeof text);
     const char *why = NULL;
     if (!mp_target_permitted(NULL, (const struct sockaddr *)ip, &why)) {
         report("n/a", "blocklists", "%s is a %s address: blocklists list public IPs only "
                "(behind NAT, pass the public address with --public-ip)", text, why);
         return DOCTOR_OK;
     }
-    int result = DOCTOR_OK;
+    doctor_result result = DOCTOR_OK;
     for (size_t i = 0; i < o->nblocklists; i++) {
         char q[200];
         reverse_name(ip, o->blocklists[i], q, sizeof q);
-        dns_reply r;
-        query_sync(ch, q, T_A, &r);
+        mp_dns_sync_answer r;
+        mp_dns_sync_query(dns, q, T_A, &r);
         struct ares_addrttl a[ADDRS_MAX];
         int na = ADDRS_MAX;
         if (r.status == ARES_ENOTFOUND || r.status == ARES_ENODATA) {
@@ -604,27 +495,9 @@ static int check_blocklists(ares_channel ch, const doctor_opts *o, const struct 
                 result = DOCTOR_LISTED;
             }
         }
-        free(r.abuf);
+        mp_dns_sync_answer_free(&r);
     }
     return result;
-}
-
-/* This host's FQDN: gethostname(), canonicalised by getaddrinfo(). */
-static void default_helo(char *out, size_t outlen)
-{
-    char host[MP_HOST_MAX + 1] = "localhost";
-    if (gethostname(host, sizeof host) != 0)
-        snprintf(host, sizeof host, "localhost");
-    host[sizeof host - 1] = '\0';
-    snprintf(out, outlen, "%s", host);
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_flags = AI_CANONNAME;
-    hints.ai_family = AF_UNSPEC;
-    if (getaddrinfo(host, NULL, &hints, &res) == 0 && res && res->ai_canonname)
-        snprintf(out, outlen, "%s", res->ai_canonname);
-    if (res)
-        freeaddrinfo(res);
 }
 
 static void usage(FILE *to)
@@ -666,7 +539,7 @@ static bool parse_int(const char *s, int lo, int hi, int *out)
     return true;
 }
 
-static int parse_args(int argc, char **argv, doctor_opts *o)
+static args_outcome parse_args(int argc, char **argv, doctor_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->port = 25;
@@ -675,11 +548,11 @@ static int parse_args(int argc, char **argv, doctor_opts *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            return 0;
+            return ARGS_HELP;
         }
         if (!v) {
             fprintf(stderr, "mailprobe doctor: unknown option or missing value: %s\n", a);
-            return DOCTOR_USAGE;
+            return ARGS_INVALID;
         }
         i++;
         if (!strcmp(a, "--mx")) {
@@ -693,64 +566,41 @@ static int parse_args(int argc, char **argv, doctor_opts *o)
         } else if (!strcmp(a, "--smtp-port")) {
             if (!parse_int(v, 1, 65535, &o->port)) {
                 fprintf(stderr, "mailprobe doctor: --smtp-port wants 1..65535\n");
-                return DOCTOR_USAGE;
+                return ARGS_INVALID;
             }
         } else if (!strcmp(a, "--timeout")) {
             if (!parse_int(v, 1, 600000, &o->timeout_ms)) {
                 fprintf(stderr, "mailprobe doctor: --timeout wants milliseconds (1..600000)\n");
-                return DOCTOR_USAGE;
+                return ARGS_INVALID;
             }
         } else if (!strcmp(a, "--allow-net")) {
             if (!mp_target_allow(&o->targets, v)) {
                 fprintf(stderr, "mailprobe doctor: bad or too many --allow-net '%s'\n", v);
-                return DOCTOR_USAGE;
+                return ARGS_INVALID;
             }
         } else if (!strcmp(a, "--blocklist")) {
             if (o->nblocklists == BLOCKLISTS_MAX) {
                 fprintf(stderr, "mailprobe doctor: at most %d --blocklist\n", BLOCKLISTS_MAX);
-                return DOCTOR_USAGE;
+                return ARGS_INVALID;
             }
             o->blocklists[o->nblocklists++] = v;
         } else {
             fprintf(stderr, "mailprobe doctor: unknown option: %s\n", a);
-            return DOCTOR_USAGE;
+            return ARGS_INVALID;
         }
     }
     if (o->nblocklists == 0)
         for (size_t i = 0; i < sizeof default_blocklists / sizeof default_blocklists[0]; i++)
             o->blocklists[o->nblocklists++] = default_blocklists[i];
-    return -1;
-}
-
-/* The resolver: c-ares with --dns as its only server, or the system's. */
-static bool open_channel(const doctor_opts *o, ares_channel *ch)
-{
-    struct ares_options opts;
-    memset(&opts, 0, sizeof opts);
-    opts.timeout = o->timeout_ms < 5000 ? o->timeout_ms : 5000;
-    opts.tries = 2;
-    opts.flags = ARES_FLAG_NOSEARCH;
-    if (ares_init_options(ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS) != ARES_SUCCESS) {
-        fprintf(stderr, "mailprobe doctor: cannot initialise c-ares\n");
-        return false;
-    }
-    if (!o->dns)
-        return true;
-    char csv[INET6_ADDRSTRLEN + 16];
-    if (!mp_dns_server_csv(o->dns, csv, sizeof csv) || ares_set_servers_ports_csv(*ch, csv) != ARES_SUCCESS) {
-        fprintf(stderr, "mailprobe doctor: bad --dns '%s' (want IP[:PORT] or [IPv6]:PORT)\n", o->dns);
-        ares_destroy(*ch);
-        return false;
-    }
-    return true;
+    return ARGS_RUN;
 }
 
 int mp_cmd_doctor(int argc, char **argv)
 {
     doctor_opts o;
-    int rc = parse_args(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
+    args_outcome args = parse_args(argc, argv, &o);
+    if (args != ARGS_RUN)
+        return args == ARGS_HELP ? DOCTOR_OK : DOCTOR_USAGE;
 
     struct sockaddr_storage public_ip;
     memset(&public_ip, 0, sizeof public_ip);
@@ -768,26 +618,24 @@ int mp_cmd_doctor(int argc, char **argv)
     if (o.helo)
         snprintf(helo, sizeof helo, "%s", o.helo);
     else
-        default_helo(helo, sizeof helo);
+        mp_host_fqdn(helo, sizeof helo); /* the prober's own default */
 
-    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-        return DOCTOR_USAGE;
-    ares_channel ch;
-    if (!open_channel(&o, &ch)) {
-        ares_library_cleanup();
+    char err[256];
+    mp_dns_sync *dns = mp_dns_sync_new(o.dns, o.timeout_ms, err, sizeof err);
+    if (!dns) {
+        fprintf(stderr, "mailprobe doctor: --dns: %s\n", err);
         return DOCTOR_USAGE;
     }
 
     printf("mailprobe doctor: HELO name %s, SMTP port %d\n", helo, o.port);
     smtp_check smtp;
-    check_smtp(ch, &o, helo, &smtp);
+    check_smtp(dns, &o, helo, &smtp);
     const struct sockaddr_storage *ip = o.public_ip ? &public_ip : smtp.have_source ? &smtp.source : NULL;
-    int helo_rc = check_helo(ch, helo, ip);
-    int bl_rc = check_blocklists(ch, &o, ip);
+    doctor_result helo_rc = check_helo(dns, helo, ip);
+    doctor_result bl_rc = check_blocklists(dns, &o, ip);
 
-    rc = smtp.exit_code != DOCTOR_OK ? smtp.exit_code : helo_rc != DOCTOR_OK ? helo_rc : bl_rc;
-    printf("%s (exit %d)\n", rc == DOCTOR_OK ? "all checks passed" : "some checks failed", rc);
-    ares_destroy(ch);
-    ares_library_cleanup();
+    doctor_result rc = smtp.result != DOCTOR_OK ? smtp.result : helo_rc != DOCTOR_OK ? helo_rc : bl_rc;
+    printf("%s (exit %d)\n", rc == DOCTOR_OK ? "all checks passed" : "some checks failed", (int)rc);
+    mp_dns_sync_free(dns);
     return rc;
 }

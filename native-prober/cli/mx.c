@@ -58,11 +58,7 @@ static char *answer_to_json(const char *domain, const mp_mx_answer *a)
         cJSON *addrs = cJSON_AddArrayToObject(jh, "addresses");
         for (size_t j = 0; addrs && j < h->naddrs; j++) {
             char text[INET6_ADDRSTRLEN];
-            const struct sockaddr_storage *ss = &h->addrs[j];
-            const void *raw = ss->ss_family == AF_INET
-                ? (const void *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr
-                : (const void *)&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
-            if (inet_ntop(ss->ss_family, raw, text, sizeof text))
+            if (mp_address_text(&h->addrs[j], text, sizeof text))
                 cJSON_AddItemToArray(addrs, cJSON_CreateString(text));
         }
         cJSON_AddNumberToObject(jh, "blocked", (double)h->nblocked);

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "prober.h"
 #include "prober_options.h"
@@ -63,7 +64,7 @@ struct verify_run {
     size_t printed, by_status[MP_STATUS_COUNT];
     bool header_printed;
     struct event *progress_ev;
-    struct timeval started;
+    double started;             /* monotonic seconds (clock.h) */
 };
 
 static const char *const csv_result_columns[] = {
@@ -481,9 +482,7 @@ static void draw_progress(verify_run *run, bool final)
 {
     if (!run->progress)
         return;
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    double secs = (double)(now.tv_sec - run->started.tv_sec) + (now.tv_usec - run->started.tv_usec) / 1e6;
+    double secs = mp_now_monotonic() - run->started;
     /* The bar shows done / read: input streams, so the total is not known. */
     char bar[21];
     size_t fill = run->next_seq ? (size_t)(20.0 * (double)run->printed / (double)run->next_seq) : 0;
@@ -572,10 +571,10 @@ int mp_cmd_verify(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int r = mp_prober_option_apply(&cfg, c, optarg, err, sizeof err);
-        if (r > 0)
+        mp_option_status r = mp_prober_option_apply(&cfg, c, optarg, err, sizeof err);
+        if (r == MP_OPTION_APPLIED)
             continue;
-        if (r < 0) {
+        if (r == MP_OPTION_BAD_VALUE) {
             fprintf(stderr, "mailprobe verify: %s\n", err);
             return 2;
         }
@@ -660,7 +659,7 @@ int mp_cmd_verify(int argc, char **argv)
         event_base_free(run.base);
         return 2;
     }
-    gettimeofday(&run.started, NULL);
+    run.started = mp_now_monotonic();
     if (run.progress) {
         run.progress_ev = event_new(run.base, -1, EV_PERSIST, on_progress, &run);
         struct timeval tv = {0, 250000};

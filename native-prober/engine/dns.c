@@ -9,6 +9,7 @@
  * which sockets to watch, readiness calls ares_process_fd(), and a timer
  * honours ares_timeout(). */
 #include "dns.h"
+#include "clock.h"
 #include "hash.h"
 
 #include <ares.h>
@@ -91,7 +92,7 @@ typedef struct cached_host {
 typedef struct cache_entry {
     struct cache_entry *next_in_bucket, *lru_prev, *lru_next;
     char *domain;
-    struct timespec expires;
+    int64_t expires_ms;         /* monotonic (clock.h) */
     mp_dns_result result;
     bool implicit_mx;
     char *error;
@@ -135,7 +136,7 @@ static void timer_reschedule(mp_dns *dns);
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static size_t hash_name(const char *s) { return (size_t)mp_fnv1a64(s, strlen(s)); }
+static size_t hash_name(const char *s) { return mp_fnv1a32_str(s); }
 
 static uint64_t rng_next(mp_dns *dns)
 {
@@ -144,13 +145,6 @@ static uint64_t rng_next(mp_dns *dns)
     x ^= x >> 7;
     x ^= x << 17;
     return dns->rng = x;
-}
-
-static struct timespec now_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts;
 }
 
 /* Lower-cases `in` into out (MP_DOMAIN_MAX + 1), dropping one trailing dot.
@@ -353,9 +347,7 @@ static cache_entry *cache_find(mp_dns *dns, const char *domain)
         e = e->next_in_bucket;
     if (!e)
         return NULL;
-    struct timespec now = now_monotonic();
-    if (now.tv_sec > e->expires.tv_sec ||
-        (now.tv_sec == e->expires.tv_sec && now.tv_nsec >= e->expires.tv_nsec)) {
+    if (mp_now_monotonic_ms() >= e->expires_ms) {
         cache_remove(dns, e);
         return NULL;
     }
@@ -425,8 +417,7 @@ static void cache_store(mp_dns *dns, const char *domain, const mp_mx_answer *a)
         for (size_t j = 0; j < a->hosts[i].naddrs; j++)
             sockaddr_to_cached(&a->hosts[i].addrs[j], &h->addrs[j]);
     }
-    e->expires = now_monotonic();
-    e->expires.tv_sec += a->ttl;
+    e->expires_ms = mp_now_monotonic_ms() + (int64_t)a->ttl * 1000;
     size_t b = hash_name(domain) & (dns->nbuckets - 1);
     e->next_in_bucket = dns->cache[b];
     dns->cache[b] = e;
@@ -450,8 +441,7 @@ static void cache_load(const cache_entry *e, mp_mx_answer *a)
         for (size_t j = 0; j < h->naddrs; j++)
             cached_to_sockaddr(&e->hosts[i].addrs[j], &h->addrs[j]);
     }
-    struct timespec now = now_monotonic();
-    long left = (long)(e->expires.tv_sec - now.tv_sec);
+    int64_t left = (e->expires_ms - mp_now_monotonic_ms()) / 1000;
     a->ttl = left > 0 ? (uint32_t)left : 0;
 }
 
@@ -929,8 +919,7 @@ mp_dns *mp_dns_new(struct event_base *base, const mp_dns_config *cfg, char *err,
     dns->nbuckets = 1;
     while (dns->nbuckets < want)
         dns->nbuckets <<= 1;
-    struct timespec ts = now_monotonic();
-    dns->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ (uintptr_t)dns;
+    dns->rng = ((uint64_t)mp_now_monotonic_ms() << 20) ^ ((uint64_t)getpid() << 40) ^ (uintptr_t)dns;
     if (!dns->rng)
         dns->rng = 0x9e3779b97f4a7c15ull;
 

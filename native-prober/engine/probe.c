@@ -1,6 +1,8 @@
 /* probe.c — the intrusive probe lists (probe.h). */
 #include "probe.h"
 
+#include "clock.h"
+
 void mp_probe_list_push(mp_probe_list *l, mp_probe *p)
 {
     p->list = l;
@@ -43,6 +45,13 @@ void mp_probe_list_unlink(mp_probe *p)
     l->count--;
     p->list = NULL;
     p->prev = p->next = NULL;
+}
+
+void mp_probe_arm_deadline(mp_probe *p, int64_t ms)
+{
+    struct timeval tv = mp_timeval_ms(ms);
+    p->deadline_at_ms = mp_now_monotonic_ms() + ms;
+    evtimer_add(p->deadline, &tv);
 }
 
 mp_probe *mp_probe_list_pop(mp_probe_list *l)

@@ -36,6 +36,10 @@ mp_probe *mp_probe_list_pop(mp_probe_list *l);
 /* Takes `p` out of whatever list holds it; nothing when it is in none. */
 void mp_probe_list_unlink(mp_probe *p);
 
+/* Arms (or re-arms) the probe's deadline event to fire `ms` from now and
+ * records when. */
+void mp_probe_arm_deadline(mp_probe *p, int64_t ms);
+
 /* Where a probe is; every value names exactly one owner of the probe. */
 typedef enum mp_probe_where {
     MP_PROBE_ADMISSION = 0,  /* the prober's admission FIFO: waiting for a concurrency slot */
@@ -61,6 +65,7 @@ struct mp_probe {
     int attempts;                 /* RCPTs sent without a usable answer */
     int greylist_retries;
     struct event *deadline;       /* the --timeout for this address */
+    int64_t deadline_at_ms;       /* when it fires (clock.h), while armed */
     int deadline_extensions;      /* times it was extended while queued behind busy sessions */
     struct event *retry_timer;    /* greylisting */
     /* the decisive reply, if any */

@@ -5,12 +5,12 @@
 #include "prober.h"
 
 #include <curl/curl.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dns_sync.h"
 #include "probe.h"
 #include "scheduler.h"
 
@@ -29,31 +29,12 @@ struct mp_prober {
     mp_probe *all;                    /* every live probe */
     struct event *admit_ev;
     mp_prober_stats stats;
+    const mp_domain_list *extra_disposable; /* borrowed; NULL = none */
 };
 
 static void admit_some(mp_prober *p);
 static void probe_finish(void *owner, mp_probe *probe, const mp_evidence *ev, int retry_after);
 static void probe_release(void *owner, mp_probe *probe);
-
-/* ---- identity ------------------------------------------------------------ */
-
-/* This host's own fully qualified name: the EHLO name must be ours (RFC 5321
- * §4.1.1.1), never a borrowed identity. */
-static void own_fqdn(char *out, size_t cap)
-{
-    char name[MP_HOST_MAX + 1] = "";
-    if (gethostname(name, sizeof name - 1) != 0 || !name[0])
-        snprintf(name, sizeof name, "localhost.localdomain");
-    snprintf(out, cap, "%s", name);
-    if (strchr(name, '.'))
-        return;
-    struct addrinfo hints = {.ai_flags = AI_CANONNAME, .ai_family = AF_UNSPEC}, *res = NULL;
-    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res) {
-        if (res->ai_canonname && strchr(res->ai_canonname, '.'))
-            snprintf(out, cap, "%s", res->ai_canonname);
-        freeaddrinfo(res);
-    }
-}
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -88,7 +69,7 @@ mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, c
     if (p->cfg.helo[0])
         snprintf(helo, sizeof helo, "%s", p->cfg.helo);
     else
-        own_fqdn(helo, sizeof helo);
+        mp_host_fqdn(helo, sizeof helo);
     if (!strcmp(p->cfg.from, "<>"))
         from[0] = '\0';
     else if (p->cfg.from[0])
@@ -207,7 +188,13 @@ static void probe_finish(void *owner, mp_probe *probe, const mp_evidence *ev, in
     count_done(p, probe);
     bool free_now = detach(probe);
 
-    mp_verdict(&probe->result, ev, &p->cfg.policy);
+    /* The operator's extra list counts like the core's own: the verdict is
+     * decided once, here, with it. */
+    mp_result *r = &probe->result;
+    if (p->extra_disposable && r->syntax.valid && !r->disposable &&
+        mp_domain_list_contains(p->extra_disposable, r->syntax.ascii_domain))
+        r->disposable = true;
+    mp_verdict(r, ev, &p->cfg.policy);
     mp_probe_details d;
     mp_probe_details_init(&d);
     mp_sched_domain_details(probe, ev, &d);
@@ -251,8 +238,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
      * in the queue. */
     if (mp_sched_waiting_politely(probe) && probe->deadline_extensions < DEADLINE_EXTENSIONS_MAX) {
         probe->deadline_extensions++;
-        struct timeval tv = {p->cfg.timeout_ms / 1000, (p->cfg.timeout_ms % 1000) * 1000};
-        evtimer_add(probe->deadline, &tv);
+        mp_probe_arm_deadline(probe, p->cfg.timeout_ms);
         return;
     }
     struct mp_sched_domain *d = probe->domain;
@@ -288,10 +274,8 @@ static void admit_one(mp_prober *p, mp_probe *probe)
     probe->rcpt.smtputf8 = syn->smtputf8;
     probe->rcpt.owner_data = probe;
     probe->deadline = evtimer_new(p->base, on_deadline, probe);
-    if (probe->deadline) {
-        struct timeval tv = {p->cfg.timeout_ms / 1000, (p->cfg.timeout_ms % 1000) * 1000};
-        evtimer_add(probe->deadline, &tv);
-    }
+    if (probe->deadline)
+        mp_probe_arm_deadline(probe, p->cfg.timeout_ms);
     mp_sched_attach(p->sched, probe);
 }
 
@@ -378,6 +362,11 @@ size_t mp_prober_cancel_arg(mp_prober *p, void *arg)
 void mp_prober_set_catch_all_memory(mp_prober *p, const mp_catch_all_memory *memory)
 {
     mp_sched_set_catch_all_memory(p->sched, memory);
+}
+
+void mp_prober_set_extra_disposable(mp_prober *p, const mp_domain_list *list)
+{
+    p->extra_disposable = list;
 }
 
 void mp_prober_stats_get(const mp_prober *p, mp_prober_stats *out)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event.h>
+#include "domain_list.h"
 #include "mailprobe/core.h"
 #include "smtp_session.h"
 #include "target.h"
@@ -152,6 +153,15 @@ typedef struct mp_catch_all_memory {
 
 /* Installs (copies) `memory`; NULL removes it. */
 void mp_prober_set_catch_all_memory(mp_prober *prober, const mp_catch_all_memory *memory);
+
+/* The operator's extra disposable domains (`serve --disposable-list`),
+ * counted like the core's compiled-in list: an address at one of them is
+ * disposable before the verdict is decided, so the callback's result, the
+ * stats and /metrics all see the same final status. `list` is borrowed and
+ * must stay alive until it is replaced (this function may be called again
+ * at any time between two loop callbacks, e.g. on SIGHUP) or the prober is
+ * freed; NULL removes it. */
+void mp_prober_set_extra_disposable(mp_prober *prober, const mp_domain_list *list);
 
 /* Counters for /metrics, --stats and benchmarks. Monotonic except the
  * "now" gauges (in_flight, queued, sessions_active). */

@@ -97,11 +97,11 @@ static const option_spec *spec_by_code(int code)
     return NULL;
 }
 
-static int fail(char *err, size_t errlen, const option_spec *s, const char *arg, const char *why)
+static mp_option_status fail(char *err, size_t errlen, const option_spec *s, const char *arg, const char *why)
 {
     if (err && errlen)
         snprintf(err, errlen, "--%s %s: %s", s->name, arg ? arg : "", why);
-    return -1;
+    return MP_OPTION_BAD_VALUE;
 }
 
 bool mp_option_parse_long(const char *s, long lo, long hi, long *out)
@@ -136,63 +136,63 @@ static bool safe_smtp_token(const char *s)
     return true;
 }
 
-static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *arg, char *err, size_t errlen)
+/* The options that take one integer within bounds, and the int they set. */
+typedef struct int_option {
+    int code;
+    long lo, hi;
+    size_t field; /* offsetof(mp_prober_config, ...), an int */
+    const char *why;
+} int_option;
+
+#define INT_FIELD(name) offsetof(mp_prober_config, name)
+static const int_option int_options[] = {
+    {MP_OPT_DNS_TIMEOUT, 1, 600000, INT_FIELD(dns_timeout_ms), "expected milliseconds 1..600000"},
+    {MP_OPT_SMTP_PORT, 1, 65535, INT_FIELD(smtp_port), "expected a port 1..65535"},
+    {MP_OPT_TIMEOUT, 1, 3600000, INT_FIELD(timeout_ms), "expected milliseconds 1..3600000"},
+    {MP_OPT_CONNECT_TIMEOUT, 1, 3600000, INT_FIELD(connect_timeout_ms), "expected milliseconds 1..3600000"},
+    {MP_OPT_COMMAND_TIMEOUT, 1, 3600000, INT_FIELD(command_timeout_ms), "expected milliseconds 1..3600000"},
+    {MP_OPT_CONCURRENCY, 1, 100000, INT_FIELD(concurrency), "expected 1..100000"},
+    {MP_OPT_PER_HOST_CONNECTIONS, 1, 10000, INT_FIELD(per_host_connections), "expected 1..10000"},
+    {MP_OPT_MAX_RCPT_PER_SESSION, 1, 1000, INT_FIELD(max_rcpt_per_session), "expected 1..1000"},
+    {MP_OPT_MAX_REJECTIONS, 1, 1000, INT_FIELD(max_rejections_per_session), "expected 1..1000"},
+    {MP_OPT_GREYLIST_WAIT, 0, 3600, INT_FIELD(greylist_wait_s), "expected seconds 0..3600"},
+};
+#undef INT_FIELD
+
+static mp_option_status apply_spec(mp_prober_config *cfg, const option_spec *s, const char *arg, char *err, size_t errlen)
 {
-    long v = 0;
+    for (size_t i = 0; i < sizeof int_options / sizeof int_options[0]; i++) {
+        const int_option *io = &int_options[i];
+        if (io->code != s->code)
+            continue;
+        long v = 0;
+        if (!mp_option_parse_long(arg, io->lo, io->hi, &v))
+            return fail(err, errlen, s, arg, io->why);
+        *(int *)((char *)cfg + io->field) = (int)v;
+        return MP_OPTION_APPLIED;
+    }
     switch (s->code) {
     case MP_OPT_DNS:
         if (!copy_text(cfg->dns_server, sizeof cfg->dns_server, arg))
             return fail(err, errlen, s, arg, "too long");
-        return 1;
-    case MP_OPT_DNS_TIMEOUT:
-        if (!mp_option_parse_long(arg, 1, 600000, &v))
-            return fail(err, errlen, s, arg, "expected milliseconds 1..600000");
-        cfg->dns_timeout_ms = (int)v;
-        return 1;
-    case MP_OPT_SMTP_PORT:
-        if (!mp_option_parse_long(arg, 1, 65535, &v))
-            return fail(err, errlen, s, arg, "expected a port 1..65535");
-        cfg->smtp_port = (int)v;
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_ALLOW_NET:
         if (!mp_target_allow(&cfg->targets, arg))
             return fail(err, errlen, s, arg, "expected a CIDR range like 127.0.0.0/8 (at most 32)");
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_HELO:
         if (!*arg || !safe_smtp_token(arg) || !copy_text(cfg->helo, sizeof cfg->helo, arg))
             return fail(err, errlen, s, arg, "expected a host name");
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_FROM:
         /* "" and "<>" both mean the null reverse-path. */
         if (!strcmp(arg, "<>")) {
             strcpy(cfg->from, "<>");
-            return 1;
+            return MP_OPTION_APPLIED;
         }
         if (!safe_smtp_token(arg) || !strchr(arg, '@') || !copy_text(cfg->from, sizeof cfg->from, arg))
             return fail(err, errlen, s, arg, "expected an address (or <>)");
-        return 1;
-    case MP_OPT_TIMEOUT:
-    case MP_OPT_CONNECT_TIMEOUT:
-    case MP_OPT_COMMAND_TIMEOUT:
-        if (!mp_option_parse_long(arg, 1, 3600000, &v))
-            return fail(err, errlen, s, arg, "expected milliseconds 1..3600000");
-        if (s->code == MP_OPT_TIMEOUT)
-            cfg->timeout_ms = (int)v;
-        else if (s->code == MP_OPT_CONNECT_TIMEOUT)
-            cfg->connect_timeout_ms = (int)v;
-        else
-            cfg->command_timeout_ms = (int)v;
-        return 1;
-    case MP_OPT_CONCURRENCY:
-        if (!mp_option_parse_long(arg, 1, 100000, &v))
-            return fail(err, errlen, s, arg, "expected 1..100000");
-        cfg->concurrency = (int)v;
-        return 1;
-    case MP_OPT_PER_HOST_CONNECTIONS:
-        if (!mp_option_parse_long(arg, 1, 10000, &v))
-            return fail(err, errlen, s, arg, "expected 1..10000");
-        cfg->per_host_connections = (int)v;
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_PER_HOST_RATE: {
         char *end = NULL;
         errno = 0;
@@ -200,36 +200,21 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
         if (errno || !*arg || *end || !(d > 0) || d > 100000)
             return fail(err, errlen, s, arg, "expected sessions per second > 0");
         cfg->per_host_rate = d;
-        return 1;
+        return MP_OPTION_APPLIED;
     }
-    case MP_OPT_MAX_RCPT_PER_SESSION:
-        if (!mp_option_parse_long(arg, 1, 1000, &v))
-            return fail(err, errlen, s, arg, "expected 1..1000");
-        cfg->max_rcpt_per_session = (int)v;
-        return 1;
-    case MP_OPT_MAX_REJECTIONS:
-        if (!mp_option_parse_long(arg, 1, 1000, &v))
-            return fail(err, errlen, s, arg, "expected 1..1000");
-        cfg->max_rejections_per_session = (int)v;
-        return 1;
     case MP_OPT_NO_BATCHING:
         cfg->max_rcpt_per_session = 1;
-        return 1;
-    case MP_OPT_GREYLIST_WAIT:
-        if (!mp_option_parse_long(arg, 0, 3600, &v))
-            return fail(err, errlen, s, arg, "expected seconds 0..3600");
-        cfg->greylist_wait_s = (int)v;
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_NO_CATCH_ALL:
         cfg->catch_all = false;
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_PROXY:
         if (strncmp(arg, "socks5://", 9) && strncmp(arg, "socks5h://", 10) && strncmp(arg, "socks4://", 9) &&
             strncmp(arg, "socks4a://", 10))
             return fail(err, errlen, s, arg, "expected socks5://HOST:PORT (or socks5h/socks4/socks4a)");
         if (!copy_text(cfg->proxy, sizeof cfg->proxy, arg))
             return fail(err, errlen, s, arg, "too long");
-        return 1;
+        return MP_OPTION_APPLIED;
     case MP_OPT_STARTTLS:
         if (!strcmp(arg, "try"))
             cfg->starttls = MP_STARTTLS_TRY;
@@ -239,41 +224,46 @@ static int apply_spec(mp_prober_config *cfg, const option_spec *s, const char *a
             cfg->starttls = MP_STARTTLS_REQUIRE;
         else
             return fail(err, errlen, s, arg, "expected try, never or require");
-        return 1;
-    case MP_OPT_TRANSCRIPT: cfg->transcript = true; return 1;
-    case MP_OPT_RISKY_ROLE: cfg->policy.role_is_risky = true; return 1;
-    case MP_OPT_RISKY_FREE: cfg->policy.free_is_risky = true; return 1;
-    case MP_OPT_SAFE_CATCH_ALL: cfg->policy.catch_all_is_risky = false; return 1;
-    case MP_OPT_SAFE_DISPOSABLE: cfg->policy.disposable_is_risky = false; return 1;
-    case MP_OPT_ALLOW_QUOTED: cfg->parse.flags |= MP_ALLOW_QUOTED_LOCAL; return 1;
-    case MP_OPT_ALLOW_LITERAL: cfg->parse.flags |= MP_ALLOW_DOMAIN_LITERAL; return 1;
-    case MP_OPT_ALLOW_SPECIAL_USE: cfg->parse.flags |= MP_ALLOW_SPECIAL_USE; return 1;
+        return MP_OPTION_APPLIED;
+    case MP_OPT_TRANSCRIPT: cfg->transcript = true; return MP_OPTION_APPLIED;
+    case MP_OPT_RISKY_ROLE: cfg->policy.role_is_risky = true; return MP_OPTION_APPLIED;
+    case MP_OPT_RISKY_FREE: cfg->policy.free_is_risky = true; return MP_OPTION_APPLIED;
+    case MP_OPT_SAFE_CATCH_ALL: cfg->policy.catch_all_is_risky = false; return MP_OPTION_APPLIED;
+    case MP_OPT_SAFE_DISPOSABLE: cfg->policy.disposable_is_risky = false; return MP_OPTION_APPLIED;
+    case MP_OPT_ALLOW_QUOTED: cfg->parse.flags |= MP_ALLOW_QUOTED_LOCAL; return MP_OPTION_APPLIED;
+    case MP_OPT_ALLOW_LITERAL: cfg->parse.flags |= MP_ALLOW_DOMAIN_LITERAL; return MP_OPTION_APPLIED;
+    case MP_OPT_ALLOW_SPECIAL_USE: cfg->parse.flags |= MP_ALLOW_SPECIAL_USE; return MP_OPTION_APPLIED;
     default:
-        return 0;
+        return MP_OPTION_UNKNOWN;
     }
 }
 
-int mp_prober_option_apply(mp_prober_config *cfg, int code, const char *arg, char *err, size_t errlen)
+mp_option_status mp_prober_option_apply(mp_prober_config *cfg, int code, const char *arg, char *err,
+                                        size_t errlen)
 {
     const option_spec *s = spec_by_code(code);
     if (!s)
-        return 0;
+        return MP_OPTION_UNKNOWN;
     if (s->kind != ARG_NONE && !arg)
         return fail(err, errlen, s, arg, "missing value");
     return apply_spec(cfg, s, arg, err, errlen);
 }
 
-int mp_option_parse_bool(const char *v)
+bool mp_option_parse_bool(const char *v, bool *out)
 {
-    if (!v || !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
-        return 1;
-    if (!strcasecmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off"))
-        return 0;
-    return -1;
+    if (!v || !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
+        *out = true;
+        return true;
+    }
+    if (!strcasecmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off")) {
+        *out = false;
+        return true;
+    }
+    return false;
 }
 
-int mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const char *value, char *err,
-                                 size_t errlen)
+mp_option_status mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const char *value,
+                                              char *err, size_t errlen)
 {
     for (size_t i = 0; i < SPEC_COUNT; i++) {
         const option_spec *s = &specs[i];
@@ -281,12 +271,18 @@ int mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const 
             continue;
         if (s->kind != ARG_NONE)
             return mp_prober_option_apply(cfg, s->code, value, err, errlen);
-        int b = mp_option_parse_bool(value);
-        if (b < 0)
+        bool on;
+        if (!mp_option_parse_bool(value, &on))
             return fail(err, errlen, s, value, "expected true or false");
-        return b ? apply_spec(cfg, s, NULL, err, errlen) : 1;
+        return on ? apply_spec(cfg, s, NULL, err, errlen) : MP_OPTION_APPLIED;
     }
-    return 0;
+    return MP_OPTION_UNKNOWN;
+}
+
+const char *mp_option_status_name(mp_option_status st)
+{
+    static const char *const names[MP_OPTION_STATUS_COUNT] = {"applied", "unknown", "bad_value"};
+    return (unsigned)st < MP_OPTION_STATUS_COUNT ? names[st] : "?";
 }
 
 void mp_prober_options_help(FILE *out)

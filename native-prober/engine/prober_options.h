@@ -62,17 +62,27 @@ enum {
 size_t mp_prober_options_append(struct option *dst, size_t cap);
 size_t mp_prober_options_count(void);
 
+/* What applying one option did. */
+typedef enum mp_option_status {
+    MP_OPTION_APPLIED = 0,  /* one of ours, applied */
+    MP_OPTION_UNKNOWN,      /* not an option of this table: the caller's own? */
+    MP_OPTION_BAD_VALUE,    /* ours, but the value is invalid (message in err) */
+    MP_OPTION_STATUS_COUNT
+} mp_option_status;
+
+/* "applied", "unknown", "bad_value". */
+const char *mp_option_status_name(mp_option_status s);
+
 /* Applies option `code` (as returned by getopt_long) with its argument.
- * Returns 1 when applied, 0 when `code` is not a prober option, -1 when the
- * value is invalid (a message naming the option is written into err). */
-int mp_prober_option_apply(mp_prober_config *cfg, int code, const char *arg,
-                           char *err, size_t errlen);
+ * MP_OPTION_BAD_VALUE writes a message naming the option into err. */
+mp_option_status mp_prober_option_apply(mp_prober_config *cfg, int code, const char *arg,
+                                        char *err, size_t errlen);
 
 /* The same by long name without dashes ("per-host-rate"), for config files
  * and environment variables. Flag options take "1/true/yes/on" or
- * "0/false/no/off". Returns 1 / 0 (unknown name) / -1 (bad value). */
-int mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const char *value,
-                                 char *err, size_t errlen);
+ * "0/false/no/off". */
+mp_option_status mp_prober_option_apply_named(mp_prober_config *cfg, const char *name, const char *value,
+                                              char *err, size_t errlen);
 
 /* Prints the help text of every prober option (one paragraph each, with its
  * default) for a command's --help. */
@@ -81,7 +91,8 @@ void mp_prober_options_help(FILE *out);
 /* Value parsers shared with serve's config (config.c). A whole-string
  * decimal integer within [lo, hi]; false otherwise. */
 bool mp_option_parse_long(const char *s, long lo, long hi, long *out);
-/* 1 for NULL (a bare flag), 1/true/yes/on; 0 for 0/false/no/off; -1 else. */
-int mp_option_parse_bool(const char *v);
+/* A flag's value: true for NULL (a bare flag), 1/true/yes/on; false for
+ * 0/false/no/off (any case), into *out. Returns false for anything else. */
+bool mp_option_parse_bool(const char *v, bool *out);
 
 #endif

@@ -456,3 +456,12 @@ bool mp_result_write_json(FILE *f, const mp_result *r, const char *input, size_t
     out_flush(o);
     return !ferror(f);
 }
+
+char *mp_result_to_json_text(const mp_result *r, const char *input, size_t input_len,
+                             const mp_probe_details *details)
+{
+    cJSON *obj = mp_result_to_json(r, input, input_len, details);
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    return text;
+}

@@ -21,6 +21,12 @@
 cJSON *mp_result_to_json(const mp_result *r, const char *input, size_t input_len,
                          const mp_probe_details *details);
 
+/* The same object as JSON text, without white space (cJSON_PrintUnformatted):
+ * malloc'd, the caller frees it; NULL when out of memory. What `serve`
+ * stores and answers. */
+char *mp_result_to_json_text(const mp_result *r, const char *input, size_t input_len,
+                             const mp_probe_details *details);
+
 /* Writes the same JSON text as cJSON_PrintUnformatted(mp_result_to_json(
  * r, input, input_len, details)) straight to `out`, without building a tree
  * (the bulk path of `mailprobe check`: several times faster). No newline is

@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "hash.h"
 #include "provider.h"
@@ -53,7 +54,7 @@ struct mp_sched_domain {
     char name[MP_DOMAIN_MAX + 1];
     mp_domain *hash_next;
     mp_dns_state dns_state;
-    struct timeval resolved_at;
+    int64_t resolved_at_ms;       /* monotonic (clock.h) */
     uint32_t ttl;
     mp_dns_result dns_result;
     bool mx_implicit;
@@ -85,7 +86,7 @@ struct mp_host {
     mp_host *hash_next;
     int active;                   /* sessions open now */
     double tokens;                /* rate limiter bucket */
-    struct timeval refilled;
+    int64_t refilled_ms;          /* last refill, monotonic */
 };
 
 /* A running session and what the scheduler knows about it. */
@@ -174,11 +175,8 @@ static void domain_free(mp_domain *d)
 
 static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
 {
-    char ip[INET6_ADDRSTRLEN] = "?", key[64];
-    const void *raw = ep->addr.ss_family == AF_INET6
-                          ? (const void *)&((const struct sockaddr_in6 *)&ep->addr)->sin6_addr
-                          : (const void *)&((const struct sockaddr_in *)&ep->addr)->sin_addr;
-    inet_ntop(ep->addr.ss_family, raw, ip, sizeof ip);
+    char ip[INET6_ADDRSTRLEN], key[64];
+    mp_address_text(&ep->addr, ip, sizeof ip);
     snprintf(key, sizeof key, "%s:%d", ip, port);
     uint32_t b = mp_fnv1a32_str(key) % MP_HOST_BUCKETS;
     for (mp_host *h = sc->hosts[b]; h; h = h->hash_next)
@@ -190,7 +188,7 @@ static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
     snprintf(h->key, sizeof h->key, "%s", key);
     /* A full bucket at first: up to per_host_connections sessions at once. */
     h->tokens = sc->cfg.per_host_connections;
-    gettimeofday(&h->refilled, NULL);
+    h->refilled_ms = mp_now_monotonic_ms();
     h->hash_next = sc->hosts[b];
     sc->hosts[b] = h;
     return h;
@@ -201,10 +199,9 @@ static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
  * milliseconds until one may. */
 static int host_take_token(mp_scheduler *sc, mp_host *h)
 {
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    double elapsed = (double)(now.tv_sec - h->refilled.tv_sec) + (now.tv_usec - h->refilled.tv_usec) / 1e6;
-    h->refilled = now;
+    int64_t now = mp_now_monotonic_ms();
+    double elapsed = (double)(now - h->refilled_ms) / 1000.0;
+    h->refilled_ms = now;
     double burst = sc->cfg.per_host_connections;
     h->tokens += elapsed * sc->cfg.per_host_rate;
     if (h->tokens > burst)
@@ -480,15 +477,9 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
             probe->where = MP_PROBE_GREYLIST_WAIT;
             sc->greylist_retries++;
             /* The wait does not count against the address's time budget. */
-            struct timeval left = {0, 0};
-            if (event_pending(probe->deadline, EV_TIMEOUT, &left)) {
-                struct timeval now, rem;
-                gettimeofday(&now, NULL);
-                timersub(&left, &now, &rem);
-                rem.tv_sec += sc->cfg.greylist_wait_s;
-                if (rem.tv_sec < 0)
-                    rem.tv_sec = 0, rem.tv_usec = 0;
-                evtimer_add(probe->deadline, &rem);
+            if (probe->deadline && evtimer_pending(probe->deadline, NULL)) {
+                int64_t left = probe->deadline_at_ms - mp_now_monotonic_ms();
+                mp_probe_arm_deadline(probe, (left > 0 ? left : 0) + (int64_t)sc->cfg.greylist_wait_s * 1000);
             }
             evtimer_add(probe->retry_timer, &tv);
             return;
@@ -613,7 +604,7 @@ static bool domain_idle(const mp_domain *d)
 
 static void schedule_pump(mp_domain *d, int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = mp_timeval_ms(ms);
     if (!evtimer_pending(d->pump_timer, NULL))
         evtimer_add(d->pump_timer, &tv);
 }
@@ -715,7 +706,7 @@ static void on_mail_hosts(const mp_mx_answer *a, void *arg)
     if (sc->shutting_down)
         return;
     d->dns_pending = false;
-    gettimeofday(&d->resolved_at, NULL);
+    d->resolved_at_ms = mp_now_monotonic_ms();
     d->ttl = a->ttl ? a->ttl : 300;
     d->dns_result = a->result;
     d->mx_implicit = a->implicit_mx;
@@ -763,9 +754,7 @@ static void on_mail_hosts(const mp_mx_answer *a, void *arg)
 
 static bool dns_fresh(const mp_domain *d)
 {
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    return now.tv_sec - d->resolved_at.tv_sec < (time_t)d->ttl;
+    return mp_now_monotonic_ms() - d->resolved_at_ms < (int64_t)d->ttl * 1000;
 }
 
 void mp_sched_attach(mp_scheduler *sc, mp_probe *probe)

@@ -1,12 +1,13 @@
 /* smtp_session.c — the SMTP client state machine on top of libcurl.
  *
  * Layers, bottom up:
- *   - curl glue: a private curl multi handle per session, its sockets and
- *     timer registered on the libevent loop (CURLMOPT_SOCKETFUNCTION /
- *     TIMERFUNCTION). One multi per session, not one shared: libcurl parks a
- *     CONNECT_ONLY connection in the multi's connection cache, and a shared
- *     cache prunes "dead" idle connections — a connection with unread input
- *     counts as dead — whenever another transfer connects (docs/design.md).
+ *   - transport: libcurl connects, greets, EHLOs and upgrades on a private
+ *     multi handle per session (shared/curl_event.h drives it on the loop).
+ *     One multi per session, not one shared: libcurl parks a CONNECT_ONLY
+ *     connection in the multi's connection cache, and a shared cache prunes
+ *     "dead" idle connections — a connection with unread input counts as
+ *     dead — whenever another transfer connects (docs/design.md). What
+ *     libcurl saw of that phase comes from its debug stream (smtp_trace.h).
  *   - line I/O: curl_easy_send / curl_easy_recv on the connection's socket,
  *     watched by our own events once curl's CONNECT phase is over.
  *   - the state machine: enter_state() sends a command, on_reply() handles a
@@ -24,15 +25,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "curl_event.h"
 #include "target.h"
+#include "text.h"
 
 enum {
     IN_MAX = MP_REPLY_MAX + 4096,  /* receive buffer bound */
     OUT_MAX = 128 * 1024,          /* send buffer bound (a pipelined burst) */
-    LAST_REPLY_MAX = 1024,         /* raw text of the last reply curl saw (greeting, EHLO...) */
-    LOG_LINES_MAX = 400,           /* transcript bound */
-    LOG_BYTES_MAX = 32 * 1024,
-    LOG_LINE_MAX = 300,
     PIPELINE_WINDOW_MAX = 100,     /* RCPTs in one burst */
     QUIT_WAIT_MS = 2000,
     IO_START = 2048,               /* most replies and commands are tiny */
@@ -71,18 +71,12 @@ struct mp_smtp_session {
     int port;
 
     mp_session_state state;
-    mp_session_caps caps;
 
-    /* curl */
-    CURLM *multi;
+    /* curl: the CONNECT phase, and the easy handle whose socket we use */
+    mp_curl_event *curl;
     CURL *easy;
     struct curl_slist *resolve_list;
-    struct event *curl_timer;
-    bool ehlo_seen;             /* debug stream: inside the EHLO reply */
-    bool excessive_line;        /* curl clipped an over-long reply line */
-    char last_reply[LAST_REPLY_MAX]; /* the last reply curl read, raw lines */
-    size_t last_reply_len;
-    bool last_reply_done;
+    mp_smtp_trace trace;        /* capabilities, last reply, clipped lines */
 
     /* our I/O after CONNECT */
     curl_socket_t fd;
@@ -105,10 +99,7 @@ struct mp_smtp_session {
     bool has_end_reply;
     mp_session_end deferred_end;
 
-    /* transcript */
-    char **log;
-    size_t log_lines, log_bytes;
-    bool log_truncated;
+    mp_transcript transcript;
 };
 
 static const char *const state_names[MP_SESSION_STATE_COUNT] = {
@@ -130,54 +121,21 @@ const char *mp_session_end_name(mp_session_end e)
 
 static void enter_state(mp_smtp_session *s, mp_session_state next);
 
-/* Case-insensitive search of ASCII `needle` in hay[0..n) (no locale). */
-static bool contains_ci(const char *hay, size_t n, const char *needle)
-{
-    size_t m = strlen(needle);
-    for (size_t i = 0; i + m <= n; i++)
-        if (!strncasecmp(hay + i, needle, m))
-            return true;
-    return false;
-}
 static void fail(mp_smtp_session *s, mp_session_end end, const mp_smtp_reply *reply);
 
 /* ---- transcript -------------------------------------------------------- */
 
 static void log_line(mp_smtp_session *s, const char *prefix, const char *data, size_t len)
 {
-    if (!s->cfg->transcript)
-        return;
-    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-        len--;
-    if (s->log_lines >= LOG_LINES_MAX || s->log_bytes >= LOG_BYTES_MAX) {
-        s->log_truncated = true;
-        return;
-    }
-    if (!s->log && !(s->log = calloc(LOG_LINES_MAX, sizeof *s->log)))
-        return;
-    size_t plen = strlen(prefix), n = len > LOG_LINE_MAX ? LOG_LINE_MAX : len;
-    char *line = malloc(plen + n + 4);
-    if (!line)
-        return;
-    memcpy(line, prefix, plen);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)data[i];
-        line[plen + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
-    size_t end = plen + n;
-    if (n < len)
-        memcpy(line + end, "...", 3), end += 3;
-    line[end] = '\0';
-    s->log[s->log_lines++] = line;
-    s->log_bytes += end;
+    if (s->cfg->transcript)
+        mp_transcript_add(&s->transcript, prefix, data, len);
 }
 
 static void log_text(mp_smtp_session *s, const char *text) { log_line(s, "-- ", text, strlen(text)); }
 
 size_t mp_smtp_session_transcript(const mp_smtp_session *s, const char *const **lines)
 {
-    *lines = (const char *const *)s->log;
-    return s->log ? s->log_lines : 0;
+    return mp_transcript_lines(&s->transcript, lines);
 }
 
 /* ---- recipients bookkeeping ------------------------------------------- */
@@ -221,7 +179,7 @@ static void give_back_all(mp_smtp_session *s, mp_session_end end, const mp_smtp_
 
 static void arm_phase_timer(mp_smtp_session *s, int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = mp_timeval_ms(ms);
     evtimer_add(s->phase_timer, &tv);
 }
 
@@ -233,8 +191,6 @@ static void stop_io(mp_smtp_session *s)
         event_del(s->write_ev);
     if (s->phase_timer)
         evtimer_del(s->phase_timer);
-    if (s->curl_timer)
-        evtimer_del(s->curl_timer);
 }
 
 /* Closes the transport: curl_multi_remove_handle closes a CONNECT_ONLY
@@ -251,7 +207,7 @@ static void close_transport(mp_smtp_session *s)
         s->write_ev = NULL;
     }
     if (s->easy) {
-        curl_multi_remove_handle(s->multi, s->easy);
+        curl_multi_remove_handle(mp_curl_event_multi(s->curl), s->easy);
         curl_easy_cleanup(s->easy);
         s->easy = NULL;
     }
@@ -364,7 +320,7 @@ static bool has_room(const mp_smtp_session *s)
 static bool send_burst(mp_smtp_session *s, mp_rcpt *first)
 {
     int window = 1;
-    if (s->caps.pipelining) {
+    if (s->trace.caps.pipelining) {
         int by_rcpt = s->cfg->max_rcpt_per_session - s->rcpts;
         int by_rej = s->cfg->max_rejections_per_session - s->rejections;
         window = by_rcpt < by_rej ? by_rcpt : by_rej;
@@ -417,7 +373,7 @@ static void enter_state(mp_smtp_session *s, mp_session_state next)
             enter_state(s, MP_SESSION_QUIT);
             return;
         }
-        snprintf(line, sizeof line, "MAIL FROM:<%s>%s", s->from, s->caps.smtputf8 ? " SMTPUTF8" : "");
+        snprintf(line, sizeof line, "MAIL FROM:<%s>%s", s->from, s->trace.caps.smtputf8 ? " SMTPUTF8" : "");
         if (!queue_command(s, line)) {
             fail(s, MP_SESSION_END_PROTOCOL, NULL);
             return;
@@ -458,7 +414,7 @@ static void enter_state(mp_smtp_session *s, mp_session_state next)
  * rest goes into a new transaction, it says nothing about the mailbox. */
 static bool too_many_recipients(const mp_smtp_reply *r)
 {
-    return r->code == 452 && (!strcmp(r->enhanced, "4.5.3") || contains_ci(r->text, strlen(r->text), "too many recipients"));
+    return r->code == 452 && (!strcmp(r->enhanced, "4.5.3") || mp_contains_ci(r->text, strlen(r->text), "too many recipients"));
 }
 
 static void on_reply(mp_smtp_session *s, const mp_smtp_reply *reply)
@@ -613,80 +569,21 @@ static void on_deferred(evutil_socket_t fd, short what, void *arg)
 
 /* ---- CONNECT: libcurl ---------------------------------------------------- */
 
-/* The reply curl read last (greeting, EHLO...), parsed, for failures. */
-static bool last_curl_reply(const mp_smtp_session *s, mp_smtp_reply *out)
-{
-    return s->last_reply_len && parse_smtp_reply(s->last_reply, s->last_reply_len, out) == MP_REPLY_COMPLETE;
-}
-
-static void note_capability(mp_smtp_session *s, const char *line, size_t n)
-{
-    if (n < 5)
-        return;
-    const char *kw = line + 4;
-    size_t kn = n - 4;
-    while (kn && (kw[kn - 1] == '\r' || kw[kn - 1] == '\n'))
-        kn--;
-    static const struct { const char *name; size_t off; } caps[] = {
-        {"PIPELINING", offsetof(mp_session_caps, pipelining)},
-        {"SMTPUTF8", offsetof(mp_session_caps, smtputf8)},
-        {"STARTTLS", offsetof(mp_session_caps, starttls)},
-        {"SIZE", offsetof(mp_session_caps, size)},
-    };
-    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
-        size_t cl = strlen(caps[i].name);
-        if (kn >= cl && !strncasecmp(kw, caps[i].name, cl) && (kn == cl || kw[cl] == ' ' || kw[cl] == '='))
-            *(bool *)((char *)&s->caps + caps[i].off) = true;
-    }
-}
-
+/* libcurl's debug stream: the transcript, and what smtp_trace.h reads from
+ * it. A clipped line ends the session from the loop, never from inside
+ * libcurl's callback. */
 static int on_curl_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 {
     (void)easy;
     mp_smtp_session *s = arg;
-    switch (type) {
-    case CURLINFO_HEADER_IN:
+    if (type == CURLINFO_HEADER_IN)
         log_line(s, "S: ", data, size);
-        if (s->last_reply_done)
-            s->last_reply_len = 0, s->last_reply_done = false;
-        if (s->last_reply_len + size <= sizeof s->last_reply) {
-            memcpy(s->last_reply + s->last_reply_len, data, size);
-            s->last_reply_len += size;
-        }
-        if (size < 4 || data[3] != '-')
-            s->last_reply_done = true;
-        if (s->ehlo_seen) {
-            note_capability(s, data, size);
-            if (size >= 3 && data[0] == '2')
-                s->caps.esmtp = true;
-        }
-        break;
-    case CURLINFO_HEADER_OUT:
+    else if (type == CURLINFO_HEADER_OUT)
         log_line(s, "C: ", data, size);
-        if (size >= 4 && !strncasecmp(data, "EHLO", 4)) {
-            bool tls = s->caps.tls_active;
-            memset(&s->caps, 0, sizeof s->caps);
-            s->caps.tls_active = tls;
-            s->ehlo_seen = true;
-        } else if (size >= 4 && !strncasecmp(data, "HELO", 4)) {
-            s->ehlo_seen = false;
-            s->caps.esmtp = false;
-        } else if (size >= 8 && !strncasecmp(data, "STARTTLS", 8)) {
-            s->caps.tls_active = true;
-        }
-        break;
-    case CURLINFO_TEXT:
-        /* libcurl clips over-long reply lines and keeps reading; for us that
-         * is a server not speaking SMTP. Stop from the loop, not from here. */
-        if (size > 20 && contains_ci(data, size, "Excessive") && !s->excessive_line) {
-            s->excessive_line = true;
-            log_line(s, "-- ", data, size);
-            s->deferred_end = MP_SESSION_END_PROTOCOL;
-            event_active(s->deferred, EV_TIMEOUT, 0);
-        }
-        break;
-    default:
-        break;
+    if (mp_smtp_trace_feed(&s->trace, type, data, size) == MP_TRACE_LINE_TOO_LONG) {
+        log_line(s, "-- ", data, size);
+        s->deferred_end = MP_SESSION_END_PROTOCOL;
+        event_active(s->deferred, EV_TIMEOUT, 0);
     }
     return 0;
 }
@@ -706,45 +603,48 @@ static curl_socket_t on_curl_opensocket(void *arg, curlsocktype purpose, struct 
     return socket(a->family, a->socktype, a->protocol);
 }
 
+/* How a failed CONNECT ends the session: libcurl's error, and the last
+ * reply it read (`reply` NULL when none). */
+static mp_session_end connect_failure(CURLcode rc, const mp_smtp_reply *reply)
+{
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return MP_SESSION_END_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return MP_SESSION_END_TIMEOUT;
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return MP_SESSION_END_TLS;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        return MP_SESSION_END_DROPPED;
+    default:
+        /* A reply that is a well-formed refusal (554 greeting, EHLO and
+         * HELO refused) is the server saying no; 421 is it closing (RFC
+         * 5321 §3.8); anything else is not SMTP. */
+        if (!reply || reply->code < 400)
+            return MP_SESSION_END_PROTOCOL;
+        return reply->code == 421 ? MP_SESSION_END_DROPPED : MP_SESSION_END_REFUSED;
+    }
+}
+
+/* CONNECT is over: fail with the reason, or watch the socket ourselves and
+ * open the first transaction. */
 static void on_connected(mp_smtp_session *s, CURLcode rc)
 {
     evtimer_del(s->phase_timer);
     if (s->state != MP_SESSION_CONNECT)
         return;
-    mp_smtp_reply reply;
-    bool have_reply = last_curl_reply(s, &reply);
     if (rc != CURLE_OK) {
         log_text(s, curl_easy_strerror(rc));
-        mp_session_end end;
-        switch (rc) {
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-            end = MP_SESSION_END_CONNECT;
-            break;
-        case CURLE_OPERATION_TIMEDOUT:
-            end = MP_SESSION_END_TIMEOUT;
-            break;
-        case CURLE_USE_SSL_FAILED:
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-            end = MP_SESSION_END_TLS;
-            break;
-        case CURLE_GOT_NOTHING:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-            end = MP_SESSION_END_DROPPED;
-            break;
-        default:
-            /* A reply that is a well-formed refusal (554 greeting, EHLO and
-             * HELO refused) is the server saying no; anything else is not SMTP. */
-            end = have_reply && reply.code >= 400 ? MP_SESSION_END_REFUSED : MP_SESSION_END_PROTOCOL;
-            if (end == MP_SESSION_END_REFUSED && reply.code == 421)
-                end = MP_SESSION_END_DROPPED;
-            break;
-        }
-        if (s->excessive_line)
-            end = MP_SESSION_END_PROTOCOL;
+        mp_smtp_reply reply;
+        bool have_reply = mp_smtp_trace_last_reply(&s->trace, &reply);
+        mp_session_end end = s->trace.line_too_long ? MP_SESSION_END_PROTOCOL
+                                                    : connect_failure(rc, have_reply ? &reply : NULL);
         /* Only a refusal is worth reporting as the decisive reply (a 220
          * greeting before an early close is not). */
         fail(s, end, have_reply && reply.code >= 400 && end != MP_SESSION_END_PROTOCOL ? &reply : NULL);
@@ -766,77 +666,12 @@ static void on_connected(mp_smtp_session *s, CURLcode rc)
     enter_state(s, MP_SESSION_MAIL);
 }
 
-static void check_multi_info(mp_smtp_session *s)
-{
-    CURLMsg *msg;
-    int left;
-    while (s->easy && (msg = curl_multi_info_read(s->multi, &left))) {
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == s->easy) {
-            on_connected(s, msg->data.result);
-            return;
-        }
-    }
-}
-
-static void on_curl_socket_event(evutil_socket_t fd, short what, void *arg)
+/* mp_curl_event: libcurl's part of CONNECT is over (either way). */
+static void on_connect_done(CURL *easy, CURLcode rc, void *arg)
 {
     mp_smtp_session *s = arg;
-    int running = 0, flags = 0;
-    if (what & EV_READ)
-        flags |= CURL_CSELECT_IN;
-    if (what & EV_WRITE)
-        flags |= CURL_CSELECT_OUT;
-    curl_multi_socket_action(s->multi, fd, flags, &running);
-    check_multi_info(s);
-}
-
-static void on_curl_timer(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    mp_smtp_session *s = arg;
-    int running = 0;
-    curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_multi_info(s);
-}
-
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    mp_smtp_session *s = userp;
-    struct event *ev = socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (ev) {
-            event_free(ev);
-            curl_multi_assign(s->multi, fd, NULL);
-        }
-        return 0;
-    }
-    short kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-    if (ev) {
-        event_del(ev);
-        event_assign(ev, s->base, fd, kind, on_curl_socket_event, s);
-    } else {
-        ev = event_new(s->base, fd, kind, on_curl_socket_event, s);
-        if (!ev)
-            return -1;
-        curl_multi_assign(s->multi, fd, ev);
-    }
-    event_add(ev, NULL);
-    return 0;
-}
-
-static int on_curl_timer_change(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    mp_smtp_session *s = userp;
-    if (timeout_ms < 0) {
-        evtimer_del(s->curl_timer);
-        return 0;
-    }
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    evtimer_add(s->curl_timer, &tv);
-    return 0;
+    if (easy == s->easy)
+        on_connected(s, rc);
 }
 
 /* "smtp://HOST:PORT/HELO" with CURLOPT_RESOLVE pinning HOST to the address
@@ -844,11 +679,9 @@ static int on_curl_timer_change(CURLM *multi, long timeout_ms, void *userp)
  * name itself, and TLS still sees the MX host name. */
 static bool configure_easy(mp_smtp_session *s)
 {
-    char ip[INET6_ADDRSTRLEN] = "";
+    char ip[INET6_ADDRSTRLEN];
     bool v6 = s->addr.ss_family == AF_INET6;
-    const void *raw = v6 ? (const void *)&((const struct sockaddr_in6 *)&s->addr)->sin6_addr
-                         : (const void *)&((const struct sockaddr_in *)&s->addr)->sin_addr;
-    if (!inet_ntop(v6 ? AF_INET6 : AF_INET, raw, ip, sizeof ip))
+    if (!mp_address_text(&s->addr, ip, sizeof ip))
         return false;
     /* The host name goes into a URL: only letters, digits, '-', '.'. */
     bool name_ok = s->host[0] != '\0';
@@ -925,30 +758,22 @@ mp_smtp_session *mp_smtp_session_start(struct event_base *base, const mp_session
     s->port = p->port;
     s->fd = CURL_SOCKET_BAD;
     s->state = MP_SESSION_CONNECT;
-    s->multi = curl_multi_init();
+    mp_smtp_trace_init(&s->trace);
+    s->curl = mp_curl_event_new(base, on_connect_done, s);
     s->easy = curl_easy_init();
-    s->curl_timer = evtimer_new(base, on_curl_timer, s);
     s->phase_timer = evtimer_new(base, on_phase_timeout, s);
     s->deferred = event_new(base, -1, 0, on_deferred, s);
-    if (!s->multi || !s->easy || !s->curl_timer || !s->phase_timer || !s->deferred ||
-        !configure_easy(s))
+    if (!s->curl || !s->easy || !s->phase_timer || !s->deferred || !configure_easy(s))
         goto fail;
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-    curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer_change);
-    curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
-    if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK)
+    if (curl_multi_add_handle(mp_curl_event_multi(s->curl), s->easy) != CURLM_OK)
         goto fail;
     /* Our own backstop over libcurl's connect timeout. */
     arm_phase_timer(s, s->cfg->connect_timeout_ms + 1000);
     s->counters->sessions_opened++;
     s->counters->sessions_active++;
     {
-        char ip[INET6_ADDRSTRLEN] = "?", msg[MP_HOST_MAX + INET6_ADDRSTRLEN + 32];
-        const void *raw = s->addr.ss_family == AF_INET6
-                              ? (const void *)&((const struct sockaddr_in6 *)&s->addr)->sin6_addr
-                              : (const void *)&((const struct sockaddr_in *)&s->addr)->sin_addr;
-        inet_ntop(s->addr.ss_family, raw, ip, sizeof ip);
+        char ip[INET6_ADDRSTRLEN], msg[MP_HOST_MAX + INET6_ADDRSTRLEN + 32];
+        mp_address_text(&s->addr, ip, sizeof ip);
         snprintf(msg, sizeof msg, "connecting to %s [%s]:%d", s->host, ip, s->port);
         log_text(s, msg);
     }
@@ -977,23 +802,18 @@ void mp_smtp_session_free(mp_smtp_session *s)
         s->state = MP_SESSION_DONE;
     }
     close_transport(s);
-    if (s->multi)
-        curl_multi_cleanup(s->multi);
+    mp_curl_event_free(s->curl);
     curl_slist_free_all(s->resolve_list);
-    if (s->curl_timer)
-        event_free(s->curl_timer);
     if (s->phase_timer)
         event_free(s->phase_timer);
     if (s->deferred)
         event_free(s->deferred);
-    for (size_t i = 0; i < s->log_lines; i++)
-        free(s->log[i]);
-    free(s->log);
+    mp_transcript_free(&s->transcript);
     free(s->in);
     free(s->out);
     free(s);
 }
 
 mp_session_state mp_smtp_session_state(const mp_smtp_session *s) { return s->state; }
-const mp_session_caps *mp_smtp_session_caps(const mp_smtp_session *s) { return &s->caps; }
+const mp_session_caps *mp_smtp_session_caps(const mp_smtp_session *s) { return &s->trace.caps; }
 const char *mp_smtp_session_host(const mp_smtp_session *s) { return s->host; }

@@ -26,7 +26,9 @@
 #include <event2/event.h>
 #include "mailprobe/core.h"
 #include "smtp_reply.h"
+#include "smtp_trace.h"
 #include "target.h"
+#include "transcript.h"
 
 /* STARTTLS policy after EHLO. */
 typedef enum mp_starttls_mode {
@@ -90,11 +92,6 @@ typedef struct mp_rcpt {
 } mp_rcpt;
 
 typedef struct mp_smtp_session mp_smtp_session;
-
-/* What the server announced. */
-typedef struct mp_session_caps {
-    bool esmtp, pipelining, smtputf8, starttls, tls_active, size;
-} mp_session_caps;
 
 /* Counters the session increments (the prober's stats). */
 typedef struct mp_session_counters {

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct refused_range {
@@ -243,4 +244,18 @@ bool mp_target_allow(mp_target_policy *policy, const char *cidr_text)
         return false;
     policy->allow[policy->nallow++] = c;
     return true;
+}
+
+bool mp_address_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    const void *raw = NULL;
+    if (ss->ss_family == AF_INET6)
+        raw = &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+    else if (ss->ss_family == AF_INET)
+        raw = &((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+    if (raw && inet_ntop(ss->ss_family, raw, out, (socklen_t)cap))
+        return true;
+    if (cap)
+        snprintf(out, cap, "%s", cap > 1 ? "?" : "");
+    return false;
 }

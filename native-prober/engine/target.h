@@ -38,4 +38,9 @@ bool mp_target_allow(mp_target_policy *policy, const char *cidr_text);
 bool mp_target_permitted(const mp_target_policy *policy, const struct sockaddr *sa,
                          const char **why);
 
+/* The address in `ss` (AF_INET or AF_INET6) as text without its port,
+ * into out (INET6_ADDRSTRLEN octets are enough). false, and "?" in out,
+ * for another family or a too small buffer. */
+bool mp_address_text(const struct sockaddr_storage *ss, char *out, size_t cap);
+
 #endif

@@ -69,21 +69,21 @@ void mp_serve_config_default(mp_serve_config *cfg)
     mp_prober_config_default(&cfg->prober);
 }
 
-static int bad(char *err, size_t errlen, const char *name, const char *value, const char *why)
+static mp_option_status bad(char *err, size_t errlen, const char *name, const char *value, const char *why)
 {
     snprintf(err, errlen, "--%s '%s': %s", name, value ? value : "", why);
-    return -1;
+    return MP_OPTION_BAD_VALUE;
 }
 
-static int copy_text(char *dst, size_t cap, const char *name, const char *value, char *err, size_t errlen)
+static mp_option_status copy_text(char *dst, size_t cap, const char *name, const char *value, char *err, size_t errlen)
 {
     if (strlen(value) >= cap)
         return bad(err, errlen, name, value, "too long");
     memcpy(dst, value, strlen(value) + 1);
-    return 1;
+    return MP_OPTION_APPLIED;
 }
 
-int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *value, char *err,
+mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *value, char *err,
                           size_t errlen)
 {
     long n = 0;
@@ -106,7 +106,7 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
         if (cfg->api_key_count >= MP_SERVE_KEYS_MAX)
             return bad(err, errlen, name, "…", "too many keys");
         memcpy(cfg->api_keys[cfg->api_key_count++], value, len + 1);
-        return 1;
+        return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "cors-origin")) {
         if (cfg->cors_origin_count >= MP_SERVE_ORIGINS_MAX)
@@ -114,17 +114,17 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
         if (strlen(value) >= sizeof cfg->cors_origins[0] || !*value)
             return bad(err, errlen, name, value, "bad origin");
         memcpy(cfg->cors_origins[cfg->cors_origin_count++], value, strlen(value) + 1);
-        return 1;
+        return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "insecure-no-auth") || !strcmp(name, "no-access-log")) {
-        int b = mp_option_parse_bool(value);
-        if (b < 0)
+        bool b;
+        if (!mp_option_parse_bool(value, &b))
             return bad(err, errlen, name, value, "expected true or false");
         if (name[0] == 'i')
             cfg->insecure_no_auth = b;
         else
             cfg->access_log = !b;
-        return 1;
+        return MP_OPTION_APPLIED;
     }
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
         {"cache-ttl", 0, 365L * 86400, &cfg->cache_ttl_s, NULL},
@@ -151,7 +151,7 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
             *ints[i].ip = (int)n;
         else
             *ints[i].zp = (size_t)n;
-        return 1;
+        return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "rate-limit")) {
         char *end = NULL;
@@ -160,7 +160,7 @@ int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *va
         if (errno || end == value || *end || !(d >= 0 && d <= 1e6))
             return bad(err, errlen, name, value, "expected a number from 0 to 1000000");
         cfg->rate_limit = d;
-        return 1;
+        return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "disposable-list")) {
         cfg->disposable_list_explicit = true;
@@ -191,8 +191,8 @@ static list_kind list_of(const char *name)
  * source touches it. */
 typedef struct list_owner { int keys, origins; } list_owner;
 
-static int apply_from(mp_serve_config *cfg, list_owner *own, int source, const char *name,
-                      const char *value, char *err, size_t errlen)
+static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int source, const char *name,
+                                   const char *value, char *err, size_t errlen)
 {
     list_kind lk = list_of(name);
     if (lk == LIST_KEYS && own->keys != source) {
@@ -205,20 +205,21 @@ static int apply_from(mp_serve_config *cfg, list_owner *own, int source, const c
     return mp_serve_config_apply(cfg, name, value, err, errlen);
 }
 
-static int read_file(mp_serve_config *cfg, list_owner *own, const char *path, char *err, size_t errlen)
+static mp_config_status read_file(mp_serve_config *cfg, list_owner *own, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return MP_CONFIG_INVALID;
     }
     char line[4096], msg[512];
-    int lineno = 0, rc = 0;
+    int lineno = 0;
+    mp_config_status rc = MP_CONFIG_OK;
     while (fgets(line, sizeof line, f)) {
         lineno++;
         if (!strchr(line, '\n') && !feof(f)) {
             snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-            rc = -1;
+            rc = MP_CONFIG_INVALID;
             break;
         }
         char *s = mp_trim_blank(line);
@@ -227,22 +228,23 @@ static int read_file(mp_serve_config *cfg, list_owner *own, const char *path, ch
         char *eq = strchr(s, '=');
         if (!eq) {
             snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
-            rc = -1;
+            rc = MP_CONFIG_INVALID;
             break;
         }
         *eq = 0;
         char *key = mp_trim_blank(s), *value = mp_trim_blank(eq + 1);
         if (!strcmp(key, "config")) {
             snprintf(err, errlen, "%s:%d: 'config' cannot be nested", path, lineno);
-            rc = -1;
+            rc = MP_CONFIG_INVALID;
             break;
         }
-        int r = apply_from(cfg, own, 1, key, value, msg, sizeof msg);
-        if (r <= 0) {
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, r == 0 ? "unknown key" : msg);
-            if (r == 0)
+        mp_option_status r = apply_from(cfg, own, 1, key, value, msg, sizeof msg);
+        if (r != MP_OPTION_APPLIED) {
+            if (r == MP_OPTION_UNKNOWN)
                 snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
-            rc = -1;
+            else
+                snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+            rc = MP_CONFIG_INVALID;
             break;
         }
     }
@@ -250,7 +252,7 @@ static int read_file(mp_serve_config *cfg, list_owner *own, const char *path, ch
     return rc;
 }
 
-int mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
+mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
 {
     list_owner own = {0, 0};
     return read_file(cfg, &own, path, err, errlen);
@@ -266,16 +268,16 @@ static void env_name(const char *name, char *out, size_t cap)
 }
 
 /* A comma-separated environment list (MAILPROBE_API_KEYS). */
-static int apply_env_list(mp_serve_config *cfg, list_owner *own, const char *var, const char *name,
-                          char *err, size_t errlen)
+static mp_config_status apply_env_list(mp_serve_config *cfg, list_owner *own, const char *var, const char *name,
+                                       char *err, size_t errlen)
 {
     const char *v = getenv(var);
     if (!v)
-        return 0;
+        return MP_CONFIG_OK;
     char buf[8192];
     if (strlen(v) >= sizeof buf) {
         snprintf(err, errlen, "%s: too long", var);
-        return -1;
+        return MP_CONFIG_INVALID;
     }
     memcpy(buf, v, strlen(v) + 1);
     char *save = NULL;
@@ -284,12 +286,12 @@ static int apply_env_list(mp_serve_config *cfg, list_owner *own, const char *var
         if (!*t)
             continue;
         char msg[256];
-        if (apply_from(cfg, own, 2, name, t, msg, sizeof msg) < 0) {
+        if (apply_from(cfg, own, 2, name, t, msg, sizeof msg) == MP_OPTION_BAD_VALUE) {
             snprintf(err, errlen, "%s: %s", var, msg);
-            return -1;
+            return MP_CONFIG_INVALID;
         }
     }
-    return 0;
+    return MP_CONFIG_OK;
 }
 
 static void usage(FILE *out)
@@ -310,8 +312,14 @@ static void usage(FILE *out)
                  "lists. Precedence: flags > environment > config file > defaults.\n");
 }
 
-int mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out, char *err,
-                         size_t errlen)
+const char *mp_config_status_name(mp_config_status st)
+{
+    static const char *const names[MP_CONFIG_STATUS_COUNT] = {"ok", "help_shown", "invalid"};
+    return (unsigned)st < MP_CONFIG_STATUS_COUNT ? names[st] : "?";
+}
+
+mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out, char *err,
+                                      size_t errlen)
 {
     mp_serve_config_default(cfg);
     enum { OPT_CAP = 128 };
@@ -322,7 +330,6 @@ int mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out,
     for (size_t i = 0; i < SERVE_OPT_COUNT; i++)
         opts[n++] = (struct option){serve_opts[i].name, serve_opts[i].has_arg ? required_argument : no_argument,
                                     NULL, SERVE_OPT_BASE + (int)i};
-    size_t prober_first = n;
     n += mp_prober_options_append(opts + n, OPT_CAP - n - 1);
     opts[n] = (struct option){0};
 
@@ -334,22 +341,22 @@ int mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out,
     while ((c = getopt_long(argc, argv, "hc:", opts, &idx)) != -1) {
         if (c == 'h') {
             usage(out);
-            return 1;
+            return MP_CONFIG_HELP_SHOWN;
         }
         if (c == 'c')
             config_path = optarg;
         if (c == '?' || c == ':') {
             snprintf(err, errlen, "bad or incomplete option '%s' (see --help)", argv[optind - 1]);
-            return -1;
+            return MP_CONFIG_INVALID;
         }
     }
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-        return -1;
+        return MP_CONFIG_INVALID;
     }
     list_owner own = {0, 0};
-    if (config_path && read_file(cfg, &own, config_path, err, errlen) < 0)
-        return -1;
+    if (config_path && read_file(cfg, &own, config_path, err, errlen) != MP_CONFIG_OK)
+        return MP_CONFIG_INVALID;
 
     /* Environment: every option name, plus the two plural lists. */
     char var[96], msg[512];
@@ -360,35 +367,34 @@ int mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out,
         const char *v = getenv(var);
         if (!v)
             continue;
-        if (apply_from(cfg, &own, 2, opts[i].name, v, msg, sizeof msg) < 0) {
+        if (apply_from(cfg, &own, 2, opts[i].name, v, msg, sizeof msg) == MP_OPTION_BAD_VALUE) {
             snprintf(err, errlen, "%s: %s", var, msg);
-            return -1;
+            return MP_CONFIG_INVALID;
         }
     }
-    if (apply_env_list(cfg, &own, "MAILPROBE_API_KEYS", "api-key", err, errlen) < 0 ||
-        apply_env_list(cfg, &own, "MAILPROBE_API_KEY", "api-key", err, errlen) < 0 ||
-        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) < 0)
-        return -1;
+    if (apply_env_list(cfg, &own, "MAILPROBE_API_KEYS", "api-key", err, errlen) != MP_CONFIG_OK ||
+        apply_env_list(cfg, &own, "MAILPROBE_API_KEY", "api-key", err, errlen) != MP_CONFIG_OK ||
+        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) != MP_CONFIG_OK)
+        return MP_CONFIG_INVALID;
 
     /* Pass 2: the flags themselves. */
     optind = 0;
     while ((c = getopt_long(argc, argv, "hc:", opts, &idx)) != -1) {
         if (c == 'h' || c == 'c')
             continue;
-        int r;
+        mp_option_status r;
         if (c >= SERVE_OPT_BASE && c < SERVE_OPT_BASE + SERVE_OPT_COUNT) {
             const serve_opt *so = &serve_opts[c - SERVE_OPT_BASE];
             r = apply_from(cfg, &own, 3, so->name, so->has_arg ? optarg : "1", msg, sizeof msg);
         } else {
             r = mp_prober_option_apply(&cfg->prober, c, optarg, msg, sizeof msg);
         }
-        if (r <= 0) {
-            snprintf(err, errlen, "%s", r < 0 ? msg : "unknown option");
-            return -1;
+        if (r != MP_OPTION_APPLIED) {
+            snprintf(err, errlen, "%s", r == MP_OPTION_BAD_VALUE ? msg : "unknown option");
+            return MP_CONFIG_INVALID;
         }
     }
-    (void)prober_first;
-    return 0;
+    return MP_CONFIG_OK;
 }
 
 bool mp_serve_listen_is_loopback(const char *listen)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "prober.h"
+#include "prober_options.h"
 
 enum {
     MP_SERVE_KEYS_MAX = 32,     /* API keys */
@@ -56,22 +57,33 @@ typedef struct mp_serve_config {
 /* Defaults for everything (prober included). */
 void mp_serve_config_default(mp_serve_config *cfg);
 
-/* Fills `cfg` from argv (argv[0] = "serve"), the environment `envp`-style
- * lookup getenv(), and the --config file. Returns 0 on success, 1 when
- * --help was asked (help printed to `out`), -1 on a usage error (message in
- * err). */
-int mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out, char *err,
-                         size_t errlen);
+/* What reading the configuration came to. */
+typedef enum mp_config_status {
+    MP_CONFIG_OK = 0,      /* cfg is filled: serve */
+    MP_CONFIG_HELP_SHOWN,  /* --help was asked and printed: exit 0 */
+    MP_CONFIG_INVALID,     /* a usage error, message in err: exit 2 */
+    MP_CONFIG_STATUS_COUNT
+} mp_config_status;
+
+/* "ok", "help_shown", "invalid". */
+const char *mp_config_status_name(mp_config_status s);
+
+/* Fills `cfg` from argv (argv[0] = "serve"), the MAILPROBE_* environment
+ * (getenv) and the --config file, in that precedence. --help prints to
+ * `out`. */
+mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out, char *err,
+                                      size_t errlen);
 
 /* Applies one setting by long name (no dashes), as a config file line or an
- * environment variable would. Returns 1 applied, 0 unknown name, -1 bad
- * value (message in err). Exposed for tests. */
-int mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *value, char *err,
-                          size_t errlen);
+ * environment variable would; serve's own settings and every prober option
+ * (prober_options.h). MP_OPTION_BAD_VALUE writes a message into err.
+ * Exposed for tests. */
+mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *value, char *err,
+                                       size_t errlen);
 
 /* Reads a config file: `key = value` lines, '#' comments, blank lines.
- * Returns 0, or -1 with "FILE:LINE: message" in err. */
-int mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen);
+ * MP_CONFIG_INVALID with "FILE:LINE: message" in err on the first bad line. */
+mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen);
 
 /* True when `listen` ("ADDR:PORT", "[v6]:PORT") names a loopback address. */
 bool mp_serve_listen_is_loopback(const char *listen);

@@ -230,22 +230,16 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (v1) {
         handle_v1(&ri, m, path);
-    } else if (!strcmp(path, "/healthz")) {
-        ri.route = MP_ROUTE_HEALTHZ;
-        if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD)
-            mp_reply_405(&ri, "GET, HEAD");
-        else
-            mp_route_healthz(&ri);
-    } else if (!strcmp(path, "/metrics")) {
-        ri.route = MP_ROUTE_METRICS;
-        if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD)
-            mp_reply_405(&ri, "GET, HEAD");
-        else
-            mp_route_metrics(&ri);
     } else {
-        ri.route = MP_ROUTE_STATIC;
+        /* Everything outside /v1 is read-only. */
+        ri.route = !strcmp(path, "/healthz") ? MP_ROUTE_HEALTHZ
+                   : !strcmp(path, "/metrics") ? MP_ROUTE_METRICS : MP_ROUTE_STATIC;
         if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD)
             mp_reply_405(&ri, "GET, HEAD");
+        else if (ri.route == MP_ROUTE_HEALTHZ)
+            mp_route_healthz(&ri);
+        else if (ri.route == MP_ROUTE_METRICS)
+            mp_route_metrics(&ri);
         else
             mp_route_static(&ri, path);
     }

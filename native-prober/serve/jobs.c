@@ -69,31 +69,6 @@ struct mp_jobs {
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-/* ---- rendering ---------------------------------------------------------- */
-
-char *mp_result_render(const mp_result *r, const mp_probe_details *d, const char *input, size_t len,
-                       const mp_domain_list *extra, const mp_policy *policy, mp_status *status_out)
-{
-    const mp_result *use = r;
-    mp_result *copy = NULL;
-    if (extra && !r->disposable && r->syntax.valid && mp_domain_list_contains(extra, r->syntax.ascii_domain)) {
-        copy = malloc(sizeof *copy);
-        if (!copy)
-            return NULL;
-        *copy = *r;
-        copy->disposable = true;
-        mp_verdict(copy, &copy->evidence, policy);
-        use = copy;
-    }
-    cJSON *obj = mp_result_to_json(use, input, len, d);
-    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
-    if (status_out)
-        *status_out = use->status;
-    cJSON_Delete(obj);
-    free(copy);
-    return text;
-}
-
 /* ---- listeners ------------------------------------------------------------ */
 
 static void notify(mp_jobs *j, const char *id)
@@ -211,7 +186,8 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
     memset(p, 0, sizeof *p);
     memcpy(p->job_id, jb->id, sizeof p->job_id);
     p->seq = sl->seq;
-    p->json = mp_result_render(r, d, sl->input, sl->input_len, *j->env.extra, &j->env.cfg->prober.policy, &p->status);
+    p->json = mp_result_to_json_text(r, sl->input, sl->input_len, d);
+    p->status = r->status;
     if (!p->json) {
         /* Out of memory: leave the address unfinished for the next run. */
         p->json = NULL;
@@ -429,6 +405,12 @@ static void random_id(char out[MP_JOB_ID_LEN + 1])
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
     out[MP_JOB_ID_LEN] = 0;
+}
+
+const char *mp_jobs_error_name(mp_jobs_error e)
+{
+    static const char *const names[MP_JOBS_ERROR_COUNT] = {"ok", "too_many", "store"};
+    return (unsigned)e < MP_JOBS_ERROR_COUNT ? names[e] : "?";
 }
 
 size_t mp_jobs_queued(const mp_jobs *j)

@@ -5,9 +5,7 @@
  * transactions (every 256 results or 200 ms). After a crash or restart,
  * mp_jobs_resume() picks unfinished jobs up where their stored results end:
  * each address gets exactly one result.
- *
- * Also home of mp_result_render(), the one place a probe's answer becomes
- * the stored/served JSON text (with the --disposable-list override). */
+ */
 #ifndef MP_JOBS_H
 #define MP_JOBS_H
 #include <stdbool.h>
@@ -15,29 +13,19 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 #include "config.h"
-#include "domain_list.h"
 #include "metrics.h"
 #include "prober.h"
 #include "store.h"
 
 typedef struct mp_jobs mp_jobs;
 
-/* The result JSON text for one answer (malloc'd; caller frees; NULL when
- * out of memory). When `extra` lists the address's domain and the result
- * is not yet disposable, the verdict is redone with disposable = true.
- * *status_out gets the final status. */
-char *mp_result_render(const mp_result *r, const mp_probe_details *d, const char *input, size_t len,
-                       const mp_domain_list *extra, const mp_policy *policy, mp_status *status_out);
-
-/* Everything the runner borrows; all must outlive it. `extra` points at
- * the server's current override list (it may be swapped on SIGHUP). */
+/* Everything the runner borrows; all must outlive it. */
 typedef struct mp_jobs_env {
     struct event_base *base;
     mp_prober *prober;
     mp_store *store;
     const mp_serve_config *cfg;
     mp_metrics *metrics;
-    mp_domain_list *const *extra;
     /* Called when a job reaches done or cancelled (e.g. the webhook). May be NULL. */
     void (*on_finished)(const char *id, void *arg);
     void *on_finished_arg;
@@ -55,8 +43,12 @@ size_t mp_jobs_resume(mp_jobs *j);
 typedef enum mp_jobs_error {
     MP_JOBS_OK = 0,
     MP_JOBS_TOO_MANY,  /* max-queued-jobs unfinished jobs already: 503 */
-    MP_JOBS_STORE,     /* database error: 500 */
+    MP_JOBS_STORE,     /* database error (or out of memory): 500 */
+    MP_JOBS_ERROR_COUNT
 } mp_jobs_error;
+
+/* "ok", "too_many", "store". */
+const char *mp_jobs_error_name(mp_jobs_error e);
 
 /* Creates a job from `n` addresses (copied into the store) and queues it;
  * id_out receives its id. */

@@ -13,6 +13,7 @@
 
 #include "server.h"
 #include "jobs.h"
+#include "result_json.h"
 #include "routes.h"
 
 typedef struct mp_verify_ctx verify_ctx;
@@ -21,7 +22,7 @@ struct mp_verify_ctx {
     struct evhttp_connection *conn;
     uint64_t probe_id;
     struct event *watch; /* notices the client hanging up while we wait */
-    verify_ctx *prev, *next;
+    LIST_ENTRY(mp_verify_ctx) link; /* in the server's held verifies */
     size_t len;
     char input[];
 };
@@ -31,12 +32,7 @@ static void verify_unlink(verify_ctx *v)
     if (v->watch)
         event_free(v->watch);
     v->watch = NULL;
-    if (v->prev)
-        v->prev->next = v->next;
-    else
-        v->ri.server->verify_head = v->next;
-    if (v->next)
-        v->next->prev = v->prev;
+    LIST_REMOVE(v, link);
     v->ri.server->verify_pending--;
 }
 
@@ -74,13 +70,12 @@ static void verify_done(const mp_result *r, const mp_probe_details *d, void *arg
     verify_ctx *v = arg;
     mp_server *s = v->ri.server;
     evhttp_connection_set_closecb(v->conn, NULL, NULL);
-    mp_status status;
-    char *json = mp_result_render(r, d, v->input, v->len, s->extra, &s->cfg->prober.policy, &status);
+    char *json = mp_result_to_json_text(r, v->input, v->len, d);
     if (!json) {
         mp_reply_error(&v->ri, 500, "out of memory");
     } else {
         /* Answers worth remembering: not the "try again later" ones. */
-        if (s->cfg->cache_ttl_s > 0 && r->action != MP_ACTION_RETRY && status != MP_STATUS_UNKNOWN)
+        if (s->cfg->cache_ttl_s > 0 && r->action != MP_ACTION_RETRY && r->status != MP_STATUS_UNKNOWN)
             mp_store_cache_put(s->store, v->input, v->len, json, (int64_t)time(NULL) + s->cfg->cache_ttl_s);
         mp_reply_text(&v->ri, 200, "application/json", json);
         free(json);
@@ -150,10 +145,7 @@ void mp_route_verify(mp_request *ri)
         mp_reply_error(ri, 503, "shutting down");
         return;
     }
-    v->next = s->verify_head;
-    if (s->verify_head)
-        s->verify_head->prev = v;
-    s->verify_head = v;
+    LIST_INSERT_HEAD(&s->verifies, v, link);
     s->verify_pending++;
     evhttp_connection_set_closecb(v->conn, verify_conn_closed, v);
     struct bufferevent *bev = evhttp_connection_get_bufferevent(v->conn);
@@ -179,6 +171,6 @@ static void verify_shut(mp_server *s, verify_ctx *v, bool wait_for_write)
 
 void mp_route_verify_shut_all(mp_server *s, bool wait_for_write)
 {
-    while (s->verify_head)
-        verify_shut(s, s->verify_head, wait_for_write);
+    while (!LIST_EMPTY(&s->verifies))
+        verify_shut(s, LIST_FIRST(&s->verifies), wait_for_write);
 }

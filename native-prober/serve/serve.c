@@ -56,6 +56,9 @@ static bool load_extra(serve_state *st, bool startup)
         mp_log_detail("error", startup ? "cannot load disposable list" : "reload failed; keeping the old list", err);
         return false;
     }
+    /* The prober reads the list only while finishing a probe, on this loop:
+     * after this call nothing points at the old one. */
+    mp_prober_set_extra_disposable(st->srv.prober, l);
     mp_domain_list_free(st->srv.extra);
     st->srv.extra = l;
     char n[64];
@@ -101,7 +104,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
     if (st->srv.stopping)
         return; /* a second signal changes nothing: the deadline is set */
     mp_jobs_flush(st->srv.jobs);
-    struct timeval deadline = {DRAIN_DEADLINE_MS / 1000, (DRAIN_DEADLINE_MS % 1000) * 1000};
+    struct timeval deadline = mp_timeval_ms(DRAIN_DEADLINE_MS);
     event_base_loopexit(st->srv.base, &deadline);
     mp_http_server_drain(&st->srv, on_drained, st);
 }
@@ -140,12 +143,12 @@ int mp_cmd_serve(int argc, char **argv)
     if (!st)
         return 1;
     char err[1024];
-    int rc = mp_serve_config_load(&st->cfg, argc, argv, stdout, err, sizeof err);
-    if (rc) {
-        if (rc < 0)
+    mp_config_status loaded = mp_serve_config_load(&st->cfg, argc, argv, stdout, err, sizeof err);
+    if (loaded != MP_CONFIG_OK) {
+        if (loaded == MP_CONFIG_INVALID)
             fprintf(stderr, "mailprobe serve: %s\n", err);
         free(st);
-        return rc > 0 ? 0 : 2;
+        return loaded == MP_CONFIG_HELP_SHOWN ? 0 : 2;
     }
     mp_serve_config *cfg = &st->cfg;
     if (!mp_serve_listen_is_loopback(cfg->listen) && !cfg->api_key_count && !cfg->insecure_no_auth) {
@@ -206,7 +209,7 @@ int mp_cmd_serve(int argc, char **argv)
             goto done;
         }
     }
-    mp_jobs_env env = {srv->base, srv->prober, srv->store, cfg, &srv->metrics, &srv->extra, on_job_finished, st};
+    mp_jobs_env env = {srv->base, srv->prober, srv->store, cfg, &srv->metrics, on_job_finished, st};
     srv->jobs = mp_jobs_new(&env);
     if (!srv->jobs)
         goto done;

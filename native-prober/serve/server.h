@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include "config.h"
@@ -40,7 +41,7 @@ typedef struct mp_server {
     size_t verify_pending;       /* POST /v1/verify waiting for the prober */
     double started;              /* monotonic seconds */
     mp_http_stream *streams;     /* open SSE and result streams */
-    mp_verify_ctx *verify_head;  /* single verifies waiting for the prober */
+    LIST_HEAD(mp_verify_list, mp_verify_ctx) verifies; /* single verifies waiting for the prober */
     bool stopping;
 } mp_server;
 

@@ -288,23 +288,47 @@ static mp_store_status sq_jobs_unfinished(mp_store *store, char (*ids)[MP_JOB_ID
     return query_end(st, rc);
 }
 
-static mp_store_status sq_items_pending(mp_store *store, const char *id, int64_t after_seq, size_t limit,
-                                        mp_store_item_cb cb, void *arg, size_t *count)
+/* Runs a page query (?1 job id, ?2 after seq, ?3 limit) and hands each row
+ * to `row`; *count gets the number of rows. */
+static mp_store_status page_query(sqlite3_stmt *st, const char *id, int64_t after_seq, size_t limit,
+                                  void (*row)(sqlite3_stmt *st, void *ctx), void *ctx, size_t *count)
 {
-    sqlite3_stmt *st = of(store)->q[Q_ITEMS_PENDING];
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after_seq);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const void *p = sqlite3_column_blob(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        cb(sqlite3_column_int64(st, 0), p ? p : "", len, arg);
+        row(st, ctx);
         n++;
     }
     *count = n;
     return query_end(st, rc);
+}
+
+/* The address column as bytes (it may hold NULs). */
+static const char *email_column(sqlite3_stmt *st, int col, size_t *len)
+{
+    const void *p = sqlite3_column_blob(st, col);
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    return p ? p : "";
+}
+
+typedef struct pending_ctx { mp_store_item_cb cb; void *arg; } pending_ctx;
+
+static void pending_row(sqlite3_stmt *st, void *ctx)
+{
+    pending_ctx *pc = ctx;
+    size_t len;
+    const char *email = email_column(st, 1, &len);
+    pc->cb(sqlite3_column_int64(st, 0), email, len, pc->arg);
+}
+
+static mp_store_status sq_items_pending(mp_store *store, const char *id, int64_t after_seq, size_t limit,
+                                        mp_store_item_cb cb, void *arg, size_t *count)
+{
+    pending_ctx pc = {cb, arg};
+    return page_query(of(store)->q[Q_ITEMS_PENDING], id, after_seq, limit, pending_row, &pc, count);
 }
 
 static mp_store_status sq_item_done(mp_store *store, const char *id, int64_t seq, mp_status status,
@@ -325,24 +349,22 @@ static mp_store_status sq_item_done(mp_store *store, const char *id, int64_t seq
     return done_status(exec_done(up));
 }
 
+typedef struct results_ctx { mp_store_result_cb cb; void *arg; } results_ctx;
+
+static void result_row(sqlite3_stmt *st, void *ctx)
+{
+    results_ctx *rc = ctx;
+    size_t len;
+    const char *email = email_column(st, 1, &len);
+    const unsigned char *json = sqlite3_column_text(st, 2);
+    rc->cb(sqlite3_column_int64(st, 0), email, len, json ? (const char *)json : "null", rc->arg);
+}
+
 static mp_store_status sq_results_page(mp_store *store, const char *id, int64_t after_seq, size_t limit,
                                        mp_store_result_cb cb, void *arg, size_t *count)
 {
-    sqlite3_stmt *st = of(store)->q[Q_RESULTS_PAGE];
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, after_seq);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const void *p = sqlite3_column_blob(st, 1);
-        const unsigned char *json = sqlite3_column_text(st, 2);
-        cb(sqlite3_column_int64(st, 0), p ? p : "", (size_t)sqlite3_column_bytes(st, 1),
-           json ? (const char *)json : "null", arg);
-        n++;
-    }
-    *count = n;
-    return query_end(st, rc);
+    results_ctx rc = {cb, arg};
+    return page_query(of(store)->q[Q_RESULTS_PAGE], id, after_seq, limit, result_row, &rc, count);
 }
 
 static mp_store_status sq_cache_get(mp_store *store, const char *email, size_t len, int64_t now, char **json)

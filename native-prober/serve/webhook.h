@@ -6,6 +6,7 @@
  * so the receiver can check it came from this server. */
 #ifndef MP_WEBHOOK_H
 #define MP_WEBHOOK_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
@@ -22,8 +23,9 @@ void mp_webhook_post(mp_webhook *w, const cJSON *body);
 /* Abandons unsent requests. NULL is fine. */
 void mp_webhook_free(mp_webhook *w);
 
-/* HMAC-SHA256 (RFC 2104, FIPS 180-4) of msg under key, as 64 lower-case hex
- * digits + NUL in hex_out. Exposed for tests (RFC 4231 vectors). */
-void mp_hmac_sha256_hex(const void *key, size_t key_len, const void *msg, size_t msg_len, char hex_out[65]);
+/* HMAC-SHA256 (RFC 2104) of msg under key, computed by OpenSSL's libcrypto,
+ * as 64 lower-case hex digits + NUL in hex_out. false (and "" in hex_out)
+ * when libcrypto fails. Exposed for tests (RFC 4231 vectors). */
+bool mp_hmac_sha256_hex(const void *key, size_t key_len, const void *msg, size_t msg_len, char hex_out[65]);
 
 #endif

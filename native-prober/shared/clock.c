@@ -10,6 +10,12 @@ double mp_now_monotonic(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct timeval mp_timeval_ms(int64_t ms)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    return tv;
+}
+
 int64_t mp_now_monotonic_ms(void)
 {
     struct timespec ts;

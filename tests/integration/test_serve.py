@@ -820,6 +820,28 @@ def disposable_list_override_reloads_on_sighup():
 
 
 @test
+def metrics_count_the_verdict_the_client_gets():
+    """The extra disposable list is part of the engine's one verdict: /metrics
+    counts the status the client receives (risky), not an earlier one."""
+    d = tempfile.mkdtemp(prefix="mpdisp-")
+    lst = os.path.join(d, "extra.txt")
+    with open(lst, "w") as f:
+        f.write("known.mptest\n")
+    try:
+        with Server("--disposable-list", lst, "--cache-ttl", "0", workdir=d) as s:
+            r = s.verify("alice@known.mptest")
+            check_eq((r["disposable"], r["status"], r["reason"]), (True, "risky", "disposable"), "verify")
+            job = s.json("POST", "/v1/jobs", {"emails": ["bob@known.mptest"]}, expect=202)
+            s.wait_job(job["id"])
+            row = mptest.parse_ndjson(s.request("GET", "/v1/jobs/%s/results" % job["id"])[2].decode())[0]
+            check_eq((row["disposable"], row["status"]), (True, "risky"), "job result")
+            check_eq(metric(s, 'mailprobe_probes_total{status="risky"}'), 2, "both counted as risky")
+            check_eq(metric(s, 'mailprobe_probes_total{status="deliverable"}'), 0, "none counted as deliverable")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
 def webhook_is_signed_with_hmac_sha256():
     hook = StaticHTTP()
     try:

@@ -3,7 +3,7 @@
 #include "prober_options.h"
 #include "test.h"
 
-static int apply(mp_prober_config *cfg, const char *name, const char *value)
+static mp_option_status apply(mp_prober_config *cfg, const char *name, const char *value)
 {
     char err[128];
     return mp_prober_option_apply_named(cfg, name, value, err, sizeof err);
@@ -52,21 +52,21 @@ TEST(values_are_applied)
     mp_prober_config c;
     mp_prober_config_default(&c);
     char err[128];
-    CHECK_EQ_INT(mp_prober_option_apply(&c, MP_OPT_SMTP_PORT, "2525", err, sizeof err), 1);
+    CHECK_EQ_INT(mp_prober_option_apply(&c, MP_OPT_SMTP_PORT, "2525", err, sizeof err), MP_OPTION_APPLIED);
     CHECK_EQ_INT(c.smtp_port, 2525);
-    CHECK_EQ_INT(apply(&c, "per-host-rate", "0.5"), 1);
+    CHECK_EQ_INT(apply(&c, "per-host-rate", "0.5"), MP_OPTION_APPLIED);
     CHECK(c.per_host_rate == 0.5);
-    CHECK_EQ_INT(apply(&c, "allow-net", "127.0.0.0/8"), 1);
+    CHECK_EQ_INT(apply(&c, "allow-net", "127.0.0.0/8"), MP_OPTION_APPLIED);
     CHECK_EQ_INT(c.targets.nallow, 1);
-    CHECK_EQ_INT(apply(&c, "no-batching", "true"), 1);
+    CHECK_EQ_INT(apply(&c, "no-batching", "true"), MP_OPTION_APPLIED);
     CHECK_EQ_INT(c.max_rcpt_per_session, 1);
-    CHECK_EQ_INT(apply(&c, "starttls", "never"), 1);
+    CHECK_EQ_INT(apply(&c, "starttls", "never"), MP_OPTION_APPLIED);
     CHECK_EQ_INT(c.starttls, MP_STARTTLS_NEVER);
-    CHECK_EQ_INT(apply(&c, "from", "<>"), 1);
+    CHECK_EQ_INT(apply(&c, "from", "<>"), MP_OPTION_APPLIED);
     CHECK_EQ_STR(c.from, "<>");
-    CHECK_EQ_INT(apply(&c, "transcript", "off"), 1);
+    CHECK_EQ_INT(apply(&c, "transcript", "off"), MP_OPTION_APPLIED);
     CHECK(!c.transcript);
-    CHECK_EQ_INT(apply(&c, "risky-role", "yes"), 1);
+    CHECK_EQ_INT(apply(&c, "risky-role", "yes"), MP_OPTION_APPLIED);
     CHECK(c.policy.role_is_risky);
 }
 
@@ -75,15 +75,15 @@ TEST(bad_values_are_refused_with_a_message)
     mp_prober_config c;
     mp_prober_config_default(&c);
     char err[128] = "";
-    CHECK_EQ_INT(mp_prober_option_apply(&c, MP_OPT_SMTP_PORT, "0", err, sizeof err), -1);
+    CHECK_EQ_INT(mp_prober_option_apply(&c, MP_OPT_SMTP_PORT, "0", err, sizeof err), MP_OPTION_BAD_VALUE);
     CHECK(strstr(err, "--smtp-port") != NULL);
-    CHECK_EQ_INT(apply(&c, "smtp-port", "25x"), -1);
-    CHECK_EQ_INT(apply(&c, "per-host-rate", "0"), -1);
-    CHECK_EQ_INT(apply(&c, "timeout", "-5"), -1);
-    CHECK_EQ_INT(apply(&c, "allow-net", "not-a-cidr"), -1);
-    CHECK_EQ_INT(apply(&c, "proxy", "http://x:1"), -1);
-    CHECK_EQ_INT(apply(&c, "starttls", "maybe"), -1);
-    CHECK_EQ_INT(apply(&c, "transcript", "perhaps"), -1);
+    CHECK_EQ_INT(apply(&c, "smtp-port", "25x"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "per-host-rate", "0"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "timeout", "-5"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "allow-net", "not-a-cidr"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "proxy", "http://x:1"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "starttls", "maybe"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "transcript", "perhaps"), MP_OPTION_BAD_VALUE);
     CHECK_EQ_INT(c.smtp_port, 25); /* untouched */
 }
 
@@ -91,12 +91,12 @@ TEST(command_line_injection_in_helo_and_from_is_refused)
 {
     mp_prober_config c;
     mp_prober_config_default(&c);
-    CHECK_EQ_INT(apply(&c, "helo", "evil\r\nRCPT TO:<x@y>"), -1);
-    CHECK_EQ_INT(apply(&c, "helo", "two words"), -1);
-    CHECK_EQ_INT(apply(&c, "from", "a@b>\r\nDATA"), -1);
-    CHECK_EQ_INT(apply(&c, "from", "no-at-sign"), -1);
+    CHECK_EQ_INT(apply(&c, "helo", "evil\r\nRCPT TO:<x@y>"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "helo", "two words"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "from", "a@b>\r\nDATA"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "from", "no-at-sign"), MP_OPTION_BAD_VALUE);
     CHECK_EQ_STR(c.helo, "");
-    CHECK_EQ_INT(apply(&c, "helo", "prober.example.org"), 1);
+    CHECK_EQ_INT(apply(&c, "helo", "prober.example.org"), MP_OPTION_APPLIED);
     CHECK_EQ_STR(c.helo, "prober.example.org");
 }
 
@@ -105,8 +105,8 @@ TEST(unknown_names_and_codes_are_not_ours)
     mp_prober_config c;
     mp_prober_config_default(&c);
     char err[8];
-    CHECK_EQ_INT(apply(&c, "listen", "127.0.0.1:8025"), 0);
-    CHECK_EQ_INT(mp_prober_option_apply(&c, 'h', NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(apply(&c, "listen", "127.0.0.1:8025"), MP_OPTION_UNKNOWN);
+    CHECK_EQ_INT(mp_prober_option_apply(&c, 'h', NULL, err, sizeof err), MP_OPTION_UNKNOWN);
 }
 
 int main(void)

@@ -436,6 +436,24 @@ TEST(cidr_rejects_malformed)
     CHECK(!mp_cidr_parse(NULL, &c));
 }
 
+TEST(address_text_has_no_port_for_both_families)
+{
+    struct sockaddr_storage ss;
+    char out[INET6_ADDRSTRLEN];
+    CHECK(to_sockaddr("192.0.2.7", &ss));
+    CHECK(mp_address_text(&ss, out, sizeof out));
+    CHECK_EQ_STR(out, "192.0.2.7");
+    CHECK(to_sockaddr("2001:db8::1", &ss));
+    CHECK(mp_address_text(&ss, out, sizeof out));
+    CHECK_EQ_STR(out, "2001:db8::1");
+    CHECK(!mp_address_text(&ss, out, 4)); /* too small */
+    CHECK_EQ_STR(out, "?");
+    memset(&ss, 0, sizeof ss);
+    ss.ss_family = AF_UNIX;
+    CHECK(!mp_address_text(&ss, out, sizeof out));
+    CHECK_EQ_STR(out, "?");
+}
+
 int main(void)
 {
     RUN(permits_public_ipv4);
@@ -490,5 +508,6 @@ int main(void)
     RUN(cidr_clears_host_bits);
     RUN(cidr_prefix_zero_and_maximum);
     RUN(cidr_rejects_malformed);
+    RUN(address_text_has_no_port_for_both_families);
     return test_report();
 }
