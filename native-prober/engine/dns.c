@@ -9,8 +9,6 @@
  * which sockets to watch, readiness calls ares_process_fd(), and a timer
  * honours ares_timeout(). */
 #include "dns.h"
-#include "clock.h"
-#include "hash.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -21,6 +19,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
+#include "hash.h"
 
 #if !defined(ARES_VERSION) || ARES_VERSION < 0x011201
 #error "mailprobe needs c-ares >= 1.18.1"

@@ -31,7 +31,7 @@ char *mp_result_to_json_text(const mp_result *r, const char *input, size_t input
  * r, input, input_len, details)) straight to `out`, without building a tree
  * (the bulk path of `mailprobe check`: several times faster). No newline is
  * added. Returns false when `out` reports a write error. A unit test
- * (test_prober_result_json) holds the two forms byte-identical. */
+ * (test_engine_result_json) holds the two forms byte-identical. */
 bool mp_result_write_json(FILE *out, const mp_result *r, const char *input, size_t input_len,
                           const mp_probe_details *details);
 

@@ -10,7 +10,7 @@
  * libcurl clipping an over-long reply line. It depends on libcurl's own
  * wording (7.88: one line per HEADER_IN call; "Excessive server response
  * line length received ... Stripping"), hence one function with its own
- * tests (tests/unit/test_prober_smtp_trace.c). Pure: no I/O. */
+ * tests (tests/unit/test_engine_smtp_trace.c). Pure: no I/O. */
 #ifndef MP_SMTP_TRACE_H
 #define MP_SMTP_TRACE_H
 #include <stdbool.h>

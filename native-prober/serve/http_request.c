@@ -10,9 +10,9 @@
 #include <event2/keyvalq_struct.h>
 
 #include "clock.h"
-#include "server.h"
 #include "log.h"
 #include "result_json.h"
+#include "server.h"
 
 static void log_request(const mp_request *ri, int code, double seconds)
 {

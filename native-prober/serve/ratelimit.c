@@ -1,11 +1,12 @@
 /* ratelimit.c — token buckets in an open-addressing table (ratelimit.h). */
 #include "ratelimit.h"
-#include "hash.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "hash.h"
 
 typedef struct bucket {
     char key[MP_RATELIMIT_KEY_MAX + 1]; /* "" = free slot */

@@ -7,9 +7,9 @@
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 
-#include "server.h"
 #include "jobs.h"
 #include "routes.h"
+#include "server.h"
 
 /* Splits a text/plain or text/csv body into addresses (first CSV field,
  * quotes removed; blank lines and a header line without '@' skipped).

@@ -8,8 +8,8 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
-#include "server.h"
 #include "routes.h"
+#include "server.h"
 #include "static_files.h"
 
 void mp_route_static(mp_request *ri, const char *decoded_path)

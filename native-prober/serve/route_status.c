@@ -6,9 +6,9 @@
 #include <event2/buffer.h>
 
 #include "clock.h"
-#include "server.h"
 #include "jobs.h"
 #include "routes.h"
+#include "server.h"
 
 void mp_route_healthz(mp_request *ri)
 {

@@ -11,9 +11,9 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
-#include "server.h"
 #include "jobs.h"
 #include "routes.h"
+#include "server.h"
 
 enum {
     RESULTS_PAGE = 1000,      /* rows per chunk of /results */

@@ -11,10 +11,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#include "server.h"
 #include "jobs.h"
 #include "result_json.h"
 #include "routes.h"
+#include "server.h"
 
 typedef struct mp_verify_ctx verify_ctx;
 struct mp_verify_ctx {

@@ -15,13 +15,13 @@
 
 #include <event2/event.h>
 
-#include "serve.h"
-#include "config.h"
 #include "clock.h"
+#include "config.h"
 #include "http_server.h"
 #include "jobs.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "serve.h"
 #include "static_files.h"
 #include "store.h"
 #include "webhook.h"

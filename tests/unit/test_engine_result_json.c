@@ -1,6 +1,9 @@
 /* The result JSON writers: the cJSON tree (mp_result_to_json) has exactly
  * the schema's keys in order, echoed strings are always valid UTF-8, and the
- * direct writer (mp_result_write_json) prints byte-for-byte the same text. */
+ * direct writer (mp_result_write_json) prints byte-for-byte the same text.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "mailprobe/core.h"

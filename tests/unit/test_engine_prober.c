@@ -1,7 +1,10 @@
 /* The prober engine's contract (prober.h) without any mail server: callbacks
  * only from the loop, exactly once, never after cancellation; freeing with
  * work in flight is clean (run under ASan in CI). DNS goes to a loopback
- * UDP socket of ours that never answers, so nothing leaves the machine. */
+ * UDP socket of ours that never answers, so nothing leaves the machine.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

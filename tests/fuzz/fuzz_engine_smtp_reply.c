@@ -1,7 +1,10 @@
 /* libFuzzer target: parse_smtp_reply() on arbitrary bytes, walking through
  * pipelined replies the way the session does. Checks the invariants the
  * session relies on: consumed + leftover == len, a complete reply has a
- * code 200..599 and NUL-terminated, bounded text. */
+ * code 200..599 and NUL-terminated, bounded text.
+ * ctest-labels: fuzz
+ * ctest-links: mpengine
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

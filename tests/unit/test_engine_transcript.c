@@ -1,5 +1,8 @@
 /* The SMTP transcript's bounds (transcript.h): lines, octets, line length,
- * control octets. */
+ * control octets.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include <stdlib.h>
 #include "test.h"
 #include "transcript.h"

@@ -1,7 +1,10 @@
 /* Reading libcurl's SMTP debug stream (smtp_trace.h): the lines below are
  * what libcurl 7.88 hands CURLOPT_DEBUGFUNCTION during a CONNECT_ONLY
  * connect — one reply line per CURLINFO_HEADER_IN call, each command as
- * CURLINFO_HEADER_OUT, remarks as CURLINFO_TEXT. */
+ * CURLINFO_HEADER_OUT, remarks as CURLINFO_TEXT.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include "smtp_trace.h"
 #include "test.h"
 

@@ -1,4 +1,7 @@
-/* Provider detection from MX host names (provider.h). */
+/* Provider detection from MX host names (provider.h).
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include "provider.h"
 #include "test.h"
 

@@ -2,7 +2,10 @@
  * (tied preferences shuffled, the host limit, deferred callbacks, caching,
  * cancellation, freeing from a callback, TTLs). A tiny DNS server on
  * 127.0.0.1 runs on the same libevent loop and answers from the table
- * below; nothing leaves loopback and no answer is ever connected to. */
+ * below; nothing leaves loopback and no answer is ever connected to.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>

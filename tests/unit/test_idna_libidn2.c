@@ -2,7 +2,10 @@
  * tests/data/idn-domains.txt. Both must accept or reject each domain alike
  * and, when they accept, give the same A-label and U-label forms. The few
  * deliberate differences are listed below with their reason; each must still
- * be a difference, so the list cannot go stale silently. */
+ * be a difference, so the list cannot go stale silently.
+ * ctest-labels: unit native
+ * ctest-links: mpcore (test_idna_libidn2.cmake adds libidn2)
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,8 @@
 /* The SMTP reply reader, one test per rule of smtp_reply.h (RFC 5321 §4.2,
- * RFC 3463). */
+ * RFC 3463).
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include <stdlib.h>
 #include "smtp_reply.h"
 #include "test.h"

@@ -1,7 +1,10 @@
 /* Unit tests for target.c: which addresses the prober may connect to.
  * One test per refused range (with an address just outside it, where one
  * exists, to prove the prefix length), then the allow list and CIDR parsing.
- * No network involved. */
+ * No network involved.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>

@@ -1,5 +1,8 @@
 /* The shared prober options (prober_options.h): defaults, getopt codes,
- * long names for config files, refusal of bad values. */
+ * long names for config files, refusal of bad values.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
 #include "prober_options.h"
 #include "test.h"
 
@@ -109,6 +112,25 @@ TEST(unknown_names_and_codes_are_not_ours)
     CHECK_EQ_INT(mp_prober_option_apply(&c, 'h', NULL, err, sizeof err), MP_OPTION_UNKNOWN);
 }
 
+TEST(option_results_have_names)
+{
+    CHECK_EQ_STR(mp_option_status_name(MP_OPTION_APPLIED), "applied");
+    CHECK_EQ_STR(mp_option_status_name(MP_OPTION_UNKNOWN), "unknown");
+    CHECK_EQ_STR(mp_option_status_name(MP_OPTION_BAD_VALUE), "bad_value");
+    CHECK_EQ_STR(mp_option_status_name(MP_OPTION_STATUS_COUNT), "?");
+}
+
+TEST(flag_values_parse_as_booleans)
+{
+    bool on = false;
+    CHECK(mp_option_parse_bool(NULL, &on) && on);
+    CHECK(mp_option_parse_bool("YES", &on) && on);
+    CHECK(mp_option_parse_bool("off", &on) && !on);
+    on = true;
+    CHECK(!mp_option_parse_bool("maybe", &on));
+    CHECK(on); /* untouched on refusal */
+}
+
 int main(void)
 {
     RUN(defaults_are_the_documented_ones);
@@ -117,5 +139,7 @@ int main(void)
     RUN(bad_values_are_refused_with_a_message);
     RUN(command_line_injection_in_helo_and_from_is_refused);
     RUN(unknown_names_and_codes_are_not_ours);
+    RUN(option_results_have_names);
+    RUN(flag_values_parse_as_booleans);
     return test_report();
 }
