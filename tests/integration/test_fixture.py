@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-labels: integration fixture
 """Smoke tests of the loopback fixture itself: every behaviour in the
 catalogue (tests/fixture/README.md) is checked against the real servers,
 without the mailprobe binary, so a failing prober test can be told apart

@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """Real providers' replies through the real session (issue 10, section 2).
 
 Every row of tests/data/smtp-replies.tsv is served by the fixture's scripted
@@ -8,7 +9,7 @@ answered by the fixture's unbound, all on loopback). One `mailprobe verify`
 run checks them all: status, reason, smtp.result, provider, and that the
 reply arrives intact (code, enhanced code, text). The summary line gives the
 corpus size, the rows as expected and the false undeliverables (must be 0).
-tests/unit/test_prober_replies.c checks the same rows without the session."""
+tests/unit/test_engine_replies.c checks the same rows without the session."""
 import json
 import os
 import re

@@ -1,7 +1,9 @@
 /* The verdict rules and the SMTP reply classification, one test per rule of
  * docs/result-schema.md. Results are built by hand (not through mp_parse) so
  * those tests depend on nothing but verdict.c; the mp_check tests at the end
- * run the whole local pipeline (parser, lists, typos). */
+ * run the whole local pipeline (parser, lists, typos).
+ * ctest-labels: unit
+ */
 #include <string.h>
 #include "mailprobe/core.h"
 #include "test.h"
