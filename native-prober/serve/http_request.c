@@ -154,6 +154,42 @@ char *mp_request_body(struct evhttp_request *req, size_t *len)
     return p;
 }
 
+/* True when a JSON text holds a NUL: a raw 0 octet anywhere, or the
+ * escape \u0000 inside a string (RFC 8259 §7; "\\u0000" is an escaped
+ * backslash and the text u0000, not a NUL). */
+static bool json_has_nul(const char *p, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\0')
+            return true;
+        if (!in_string) {
+            in_string = p[i] == '"';
+            continue;
+        }
+        if (p[i] == '"') {
+            in_string = false;
+        } else if (p[i] == '\\' && i + 1 < len) {
+            i++;
+            if (p[i] == 'u' && i + 4 < len && !memcmp(p + i + 1, "0000", 4))
+                return true;
+        }
+    }
+    return false;
+}
+
+cJSON *mp_request_parse_json(const char *body, size_t len, const char **why)
+{
+    if (json_has_nul(body, len)) {
+        *why = "a JSON string contains a NUL (\\u0000)";
+        return NULL;
+    }
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    if (!doc)
+        *why = "malformed JSON";
+    return doc;
+}
+
 /* Held requests (verify, streams) watch their connection. When it closes
  * with our reply unfinished, libevent has either detached the request
  * (client EOF: we must free it) or will free it right after this callback. */

@@ -64,6 +64,13 @@ void mp_request_media_type(struct evhttp_request *req, char *out, size_t cap);
  * NUL; the caller frees it), or NULL when out of memory. */
 char *mp_request_body(struct evhttp_request *req, size_t *len);
 
+/* Parses a JSON body (cJSON, the caller deletes the tree). NULL with a
+ * message for the client in *why (static text) when it is not JSON, or
+ * when it carries a NUL — raw or as \u0000 in a string: cJSON's strings
+ * are C strings, so "a@b.org\u0000<script>" would be read as "a@b.org"
+ * and the rest silently dropped. Never a prefix of what was sent. */
+cJSON *mp_request_parse_json(const char *body, size_t len, const char **why);
+
 /* For a held request (verify, streams) whose connection closed before our
  * reply was finished: frees the request when libevent detached it (client
  * EOF); otherwise libevent frees it right after the close callback. */
