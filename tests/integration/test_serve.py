@@ -718,7 +718,8 @@ def webhook_is_signed_with_hmac_sha256():
         headers, body = hook.posts[0]
         payload = json.loads(body)
         check_eq((payload["id"], payload["state"], payload["event"]), (job["id"], "done", "job.finished"), "payload")
-        want = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        signed = headers.get("X-Mailprobe-Timestamp", "").encode() + b"." + body
+        want = "sha256=" + hmac.new(b"s3cret", signed, hashlib.sha256).hexdigest()
         check_eq(headers.get("X-Mailprobe-Signature"), want, "signature")
     finally:
         hook.close()
