@@ -176,32 +176,57 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
     return mp_prober_option_apply_named(&cfg->prober, name, value, err, errlen);
 }
 
-/* Which list a key belongs to, so a higher source can replace it. */
-typedef enum { LIST_NONE, LIST_KEYS, LIST_ORIGINS } list_kind;
-static list_kind list_of(const char *name)
+/* The list options: repeatable within one source, replaced as a whole by a
+ * higher one (config.h). In the environment each takes a comma-separated
+ * list, under its own name and a plural one. */
+typedef struct list_option {
+    const char *name;
+    const char *env;        /* MAILPROBE_<NAME> */
+    const char *env_plural; /* NULL = none */
+} list_option;
+
+static const list_option list_options[] = {
+    {"api-key", "MAILPROBE_API_KEY", "MAILPROBE_API_KEYS"},
+    {"cors-origin", "MAILPROBE_CORS_ORIGIN", "MAILPROBE_CORS_ORIGINS"},
+    {"allow-net", "MAILPROBE_ALLOW_NET", NULL},
+};
+enum { LIST_COUNT = sizeof list_options / sizeof list_options[0], LIST_NONE = -1 };
+
+static int list_of(const char *name)
 {
-    if (!strcmp(name, "api-key"))
-        return LIST_KEYS;
-    if (!strcmp(name, "cors-origin"))
-        return LIST_ORIGINS;
+    for (int i = 0; i < LIST_COUNT; i++)
+        if (!strcmp(name, list_options[i].name))
+            return i;
     return LIST_NONE;
 }
 
-/* Source tags in precedence order; a list is cleared the first time a new
- * source touches it. */
-typedef struct list_owner { int keys, origins; } list_owner;
+static void list_clear(mp_serve_config *cfg, int list)
+{
+    switch (list) {
+    case 0: cfg->api_key_count = 0; break;
+    case 1: cfg->cors_origin_count = 0; break;
+    case 2: cfg->prober.targets.nallow = 0; break;
+    default: break;
+    }
+}
+
+/* Which source last wrote each list (1 file, 2 environment, 3 flags); a
+ * list is cleared the first time a new source touches it. */
+typedef struct list_owner { int source[LIST_COUNT]; } list_owner;
+
+static void claim_list(mp_serve_config *cfg, list_owner *own, int source, const char *name)
+{
+    int list = list_of(name);
+    if (list != LIST_NONE && own->source[list] != source) {
+        own->source[list] = source;
+        list_clear(cfg, list);
+    }
+}
 
 static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int source, const char *name,
                                    const char *value, char *err, size_t errlen)
 {
-    list_kind lk = list_of(name);
-    if (lk == LIST_KEYS && own->keys != source) {
-        own->keys = source;
-        cfg->api_key_count = 0;
-    } else if (lk == LIST_ORIGINS && own->origins != source) {
-        own->origins = source;
-        cfg->cors_origin_count = 0;
-    }
+    claim_list(cfg, own, source, name);
     return mp_serve_config_apply(cfg, name, value, err, errlen);
 }
 
@@ -254,7 +279,7 @@ static mp_config_status read_file(mp_serve_config *cfg, list_owner *own, const c
 
 mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
 {
-    list_owner own = {0, 0};
+    list_owner own = {{0}};
     return read_file(cfg, &own, path, err, errlen);
 }
 
@@ -267,7 +292,7 @@ static void env_name(const char *name, char *out, size_t cap)
     out[n] = 0;
 }
 
-/* A comma-separated environment list (MAILPROBE_API_KEYS). */
+/* A comma-separated environment list (MAILPROBE_API_KEYS=a,b). */
 static mp_config_status apply_env_list(mp_serve_config *cfg, list_owner *own, const char *var, const char *name,
                                        char *err, size_t errlen)
 {
@@ -354,11 +379,11 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
         snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
         return MP_CONFIG_INVALID;
     }
-    list_owner own = {0, 0};
+    list_owner own = {{0}};
     if (config_path && read_file(cfg, &own, config_path, err, errlen) != MP_CONFIG_OK)
         return MP_CONFIG_INVALID;
 
-    /* Environment: every option name, plus the two plural lists. */
+    /* Environment: every option name; the lists under both of their names. */
     char var[96], msg[512];
     for (size_t i = 2; i < n; i++) {
         if (list_of(opts[i].name) != LIST_NONE)
@@ -372,10 +397,12 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
             return MP_CONFIG_INVALID;
         }
     }
-    if (apply_env_list(cfg, &own, "MAILPROBE_API_KEYS", "api-key", err, errlen) != MP_CONFIG_OK ||
-        apply_env_list(cfg, &own, "MAILPROBE_API_KEY", "api-key", err, errlen) != MP_CONFIG_OK ||
-        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) != MP_CONFIG_OK)
-        return MP_CONFIG_INVALID;
+    for (int i = 0; i < LIST_COUNT; i++) {
+        const list_option *lo = &list_options[i];
+        if ((lo->env_plural && apply_env_list(cfg, &own, lo->env_plural, lo->name, err, errlen) != MP_CONFIG_OK) ||
+            apply_env_list(cfg, &own, lo->env, lo->name, err, errlen) != MP_CONFIG_OK)
+            return MP_CONFIG_INVALID;
+    }
 
     /* Pass 2: the flags themselves. */
     optind = 0;
@@ -387,6 +414,9 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
             const serve_opt *so = &serve_opts[c - SERVE_OPT_BASE];
             r = apply_from(cfg, &own, 3, so->name, so->has_arg ? optarg : "1", msg, sizeof msg);
         } else {
+            for (size_t i = 2; i < n; i++)
+                if (opts[i].val == c)
+                    claim_list(cfg, &own, 3, opts[i].name);
             r = mp_prober_option_apply(&cfg->prober, c, optarg, msg, sizeof msg);
         }
         if (r != MP_OPTION_APPLIED) {

@@ -3,6 +3,7 @@
  * ctest-labels: unit native
  * ctest-links: mpserve */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,6 +70,34 @@ TEST(only_loopback_listen_addresses_count_as_private)
     CHECK(!mp_serve_listen_is_loopback("no-port"));
 }
 
+/* docs/self-hosting.md: a list option from a higher source replaces the
+ * whole list of a lower one — allow-net included, whose ranges open the
+ * SSRF guard. */
+TEST(allow_net_of_a_higher_source_replaces_the_lower_list)
+{
+    char path[128], err[512];
+    snprintf(path, sizeof path, "/tmp/mp-test-allow-%d", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs("allow-net = 10.0.0.0/8\nallow-net = 172.16.0.0/12\n", f);
+    fclose(f);
+    mp_serve_config c;
+    char *file_only[] = {"serve", "--config", path, NULL};
+    CHECK_EQ_INT(mp_serve_config_load(&c, 3, file_only, stdout, err, sizeof err), MP_CONFIG_OK);
+    CHECK_EQ_INT(c.prober.targets.nallow, 2);
+
+    setenv("MAILPROBE_ALLOW_NET", "192.168.0.0/16, 127.0.0.0/8", 1);
+    CHECK_EQ_INT(mp_serve_config_load(&c, 3, file_only, stdout, err, sizeof err), MP_CONFIG_OK);
+    CHECK_EQ_INT(c.prober.targets.nallow, 2);
+    CHECK_EQ_INT(c.prober.targets.allow[0].addr[0], 192); /* the file's ranges are gone */
+    CHECK_EQ_INT(c.prober.targets.allow[1].addr[0], 127);
+
+    char *with_flag[] = {"serve", "--config", path, "--allow-net", "198.51.100.7", NULL};
+    CHECK_EQ_INT(mp_serve_config_load(&c, 5, with_flag, stdout, err, sizeof err), MP_CONFIG_OK);
+    CHECK_EQ_INT(c.prober.targets.nallow, 1);
+    CHECK_EQ_INT(c.prober.targets.allow[0].addr[0], 198);
+    unsetenv("MAILPROBE_ALLOW_NET");
+    unlink(path);
+}
 
 TEST(config_results_have_names)
 {
@@ -84,6 +113,7 @@ int main(void)
     RUN(config_apply_by_name_covers_serve_and_prober_options);
     RUN(config_file_errors_name_the_line);
     RUN(only_loopback_listen_addresses_count_as_private);
+    RUN(allow_net_of_a_higher_source_replaces_the_lower_list);
     RUN(config_results_have_names);
     return test_report();
 }
