@@ -25,8 +25,12 @@ static const serve_opt serve_opts[] = {
     {"listen", true, "ADDR:PORT", "address to listen on (default 127.0.0.1:8025)"},
     {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
     {"db", true, "PATH", "SQLite database (default mailprobe.db)"},
-    {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
+    {"api-key", true, "KEY", "a secret key: require Authorization: Bearer KEY on /v1 (repeatable)"},
+    {"public-key", true, "'KEY origin=URL [rate=R] [burst=N] [daily=N]'",
+     "a key for web pages: only POST /v1/verify, only from its origin, own rate (1/s), burst (20), daily quota (1000)"},
+    {"api-keys-file", true, "PATH", "more keys, one per line ('secret KEY' / 'public KEY origin=...'); reloaded on SIGHUP"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
+    {"public-host", true, "NAME[:PORT]", "a Host name this server answers to besides its --listen address (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
     {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
     {"cache-ttl", true, "SECONDS", "cache single-verify results this long; 0 = off (default 86400)"},
@@ -40,7 +44,9 @@ static const serve_opt serve_opts[] = {
     {"max-pending-verify", true, "N", "single verifies in flight before 503 (default 2000)"},
     {"rate-limit", true, "R", "requests per second per API key (or per IP without keys); 0 = off (default 20)"},
     {"rate-burst", true, "N", "requests allowed in a burst (default 100)"},
-    {"request-timeout", true, "SECONDS", "HTTP read/write timeout (default 120)"},
+    {"request-timeout", true, "SECONDS", "HTTP idle timeout: reading, writing, keep-alive (default 120)"},
+    {"request-deadline", true, "SECONDS", "a request's head and body must arrive within this (default 60)"},
+    {"max-connections", true, "N", "HTTP connections open at once; beyond, the longest idle is closed (default 8192)"},
     {"disposable-list", true, "PATH", "extra disposable domains, one per line (default disposable-domains.txt if present); reloaded on SIGHUP"},
     {"webhook", true, "URL", "POST a job's summary here when it finishes"},
     {"webhook-secret", true, "SECRET", "sign webhook bodies: X-Mailprobe-Signature: sha256=HMAC"},
@@ -66,6 +72,8 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->rate_limit = 20;
     cfg->rate_burst = 100;
     cfg->request_timeout_s = 120;
+    cfg->request_deadline_s = 60;
+    cfg->max_connections = 8192;
     mp_prober_config_default(&cfg->prober);
 }
 
@@ -97,16 +105,32 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
     if (!strcmp(name, "db"))
         return copy_text(cfg->db_path, sizeof cfg->db_path, name, value, err, errlen);
     if (!strcmp(name, "api-key")) {
-        size_t len = strlen(value);
-        if (len < 8 || len > MP_SERVE_KEY_LEN_MAX)
-            return bad(err, errlen, name, "…", "a key must have 8 to 128 characters");
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
-                return bad(err, errlen, name, "…", "a key must be printable ASCII without spaces");
+        mp_api_key k;
+        char why[160];
+        if (mp_api_key_secret(value, &k, why, sizeof why) != MP_KEY_OK)
+            return bad(err, errlen, name, "…", why); /* never echo a key */
         if (cfg->api_key_count >= MP_SERVE_KEYS_MAX)
             return bad(err, errlen, name, "…", "too many keys");
-        memcpy(cfg->api_keys[cfg->api_key_count++], value, len + 1);
+        memcpy(cfg->api_keys[cfg->api_key_count++], value, strlen(value) + 1);
         return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "public-key")) {
+        char why[160];
+        if (cfg->public_key_count >= MP_SERVE_PUBLIC_KEYS_MAX)
+            return bad(err, errlen, name, "…", "too many public keys (use --api-keys-file)");
+        if (mp_api_key_public(value, &cfg->public_keys[cfg->public_key_count], why, sizeof why) != MP_KEY_OK)
+            return bad(err, errlen, name, "…", why);
+        cfg->public_key_count++;
+        return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "api-keys-file"))
+        return copy_text(cfg->api_keys_file, sizeof cfg->api_keys_file, name, value, err, errlen);
+    if (!strcmp(name, "public-host")) {
+        if (cfg->public_host_count >= MP_SERVE_HOSTS_MAX)
+            return bad(err, errlen, name, value, "too many host names");
+        if (!mp_serve_host_valid(value))
+            return bad(err, errlen, name, value, "expected a host name or address, optionally with :PORT");
+        return copy_text(cfg->public_hosts[cfg->public_host_count++], MP_SERVE_HOST_MAX + 1, name, value, err, errlen);
     }
     if (!strcmp(name, "cors-origin")) {
         if (cfg->cors_origin_count >= MP_SERVE_ORIGINS_MAX)
@@ -138,6 +162,8 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
         {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
         {"request-timeout", 1, 86400, &cfg->request_timeout_s, NULL},
+        {"request-deadline", 1, 86400, &cfg->request_deadline_s, NULL},
+        {"max-connections", 16, 1000000, NULL, &cfg->max_connections},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(name, ints[i].name))
@@ -189,6 +215,8 @@ static const list_option list_options[] = {
     {"api-key", "MAILPROBE_API_KEY", "MAILPROBE_API_KEYS"},
     {"cors-origin", "MAILPROBE_CORS_ORIGIN", "MAILPROBE_CORS_ORIGINS"},
     {"allow-net", "MAILPROBE_ALLOW_NET", NULL},
+    {"public-key", "MAILPROBE_PUBLIC_KEY", "MAILPROBE_PUBLIC_KEYS"},
+    {"public-host", "MAILPROBE_PUBLIC_HOST", "MAILPROBE_PUBLIC_HOSTS"},
 };
 enum { LIST_COUNT = sizeof list_options / sizeof list_options[0], LIST_NONE = -1 };
 
@@ -206,6 +234,8 @@ static void list_clear(mp_serve_config *cfg, int list)
     case 0: cfg->api_key_count = 0; break;
     case 1: cfg->cors_origin_count = 0; break;
     case 2: cfg->prober.targets.nallow = 0; break;
+    case 3: cfg->public_key_count = 0; break;
+    case 4: cfg->public_host_count = 0; break;
     default: break;
     }
 }
@@ -230,51 +260,42 @@ static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int so
     return mp_serve_config_apply(cfg, name, value, err, errlen);
 }
 
+/* One `key = value` line of a config file. */
+typedef struct file_reader {
+    mp_serve_config *cfg;
+    list_owner *own;
+    const char *path;
+    char *err;
+    size_t errlen;
+} file_reader;
+
+static bool read_setting(int lineno, char *line, void *arg)
+{
+    file_reader *r = arg;
+    char msg[512];
+    char *eq = strchr(line, '=');
+    if (!eq) {
+        snprintf(r->err, r->errlen, "%s:%d: expected 'key = value'", r->path, lineno);
+        return false;
+    }
+    *eq = 0;
+    char *key = mp_trim_blank(line), *value = mp_trim_blank(eq + 1);
+    if (!strcmp(key, "config")) {
+        snprintf(r->err, r->errlen, "%s:%d: 'config' cannot be nested", r->path, lineno);
+        return false;
+    }
+    mp_option_status st = apply_from(r->cfg, r->own, 1, key, value, msg, sizeof msg);
+    if (st == MP_OPTION_UNKNOWN)
+        snprintf(r->err, r->errlen, "%s:%d: unknown key '%s'", r->path, lineno, key);
+    else if (st != MP_OPTION_APPLIED)
+        snprintf(r->err, r->errlen, "%s:%d: %s", r->path, lineno, msg);
+    return st == MP_OPTION_APPLIED;
+}
+
 static mp_config_status read_file(mp_serve_config *cfg, list_owner *own, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return MP_CONFIG_INVALID;
-    }
-    char line[4096], msg[512];
-    int lineno = 0;
-    mp_config_status rc = MP_CONFIG_OK;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-        char *s = mp_trim_blank(line);
-        if (!*s || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-        *eq = 0;
-        char *key = mp_trim_blank(s), *value = mp_trim_blank(eq + 1);
-        if (!strcmp(key, "config")) {
-            snprintf(err, errlen, "%s:%d: 'config' cannot be nested", path, lineno);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-        mp_option_status r = apply_from(cfg, own, 1, key, value, msg, sizeof msg);
-        if (r != MP_OPTION_APPLIED) {
-            if (r == MP_OPTION_UNKNOWN)
-                snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
-            else
-                snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-    }
-    fclose(f);
-    return rc;
+    file_reader r = {cfg, own, path, err, errlen};
+    return mp_text_read_lines(path, read_setting, &r, err, errlen) == MP_LINES_OK ? MP_CONFIG_OK : MP_CONFIG_INVALID;
 }
 
 mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
@@ -333,8 +354,11 @@ static void usage(FILE *out)
     fprintf(out, "\nprober options (as for `mailprobe verify`):\n");
     mp_prober_options_help(out);
     fprintf(out, "\nEvery option is also an environment variable MAILPROBE_<NAME> (dashes as\n"
-                 "underscores); MAILPROBE_API_KEYS and MAILPROBE_CORS_ORIGINS take comma-separated\n"
-                 "lists. Precedence: flags > environment > config file > defaults.\n");
+                 "underscores). The repeatable options take comma-separated lists there, also\n"
+                 "under a plural name: MAILPROBE_API_KEYS, MAILPROBE_PUBLIC_KEYS,\n"
+                 "MAILPROBE_CORS_ORIGINS, MAILPROBE_PUBLIC_HOSTS, MAILPROBE_ALLOW_NET.\n"
+                 "Precedence: flags > environment > config file > defaults; a list from a\n"
+                 "higher source replaces the lower one's.\n");
 }
 
 const char *mp_config_status_name(mp_config_status st)
@@ -425,6 +449,33 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
         }
     }
     return MP_CONFIG_OK;
+}
+
+bool mp_serve_host_valid(const char *host)
+{
+    size_t len = strlen(host), i = 0;
+    if (!len || len > MP_SERVE_HOST_MAX)
+        return false;
+    if (host[0] == '[') {
+        while (i < len && host[i] != ']')
+            i++;
+        if (i == len)
+            return false;
+        i++;
+    } else {
+        while (i < len && (isalnum((unsigned char)host[i]) || host[i] == '-' || host[i] == '.'))
+            i++;
+        if (!i)
+            return false;
+    }
+    if (i < len && host[i] == ':') {
+        size_t digits = ++i;
+        while (i < len && isdigit((unsigned char)host[i]))
+            i++;
+        if (i == digits || i - digits > 5)
+            return false;
+    }
+    return i == len;
 }
 
 bool mp_serve_listen_is_loopback(const char *listen)

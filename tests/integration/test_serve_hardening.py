@@ -6,21 +6,16 @@ timestamp, every event stream the server accepts gets its events, and
 from https down to http."""
 import hashlib
 import hmac
-import http.client
-import http.server
-import json
 import os
 import re
 import shutil
 import socket
-import ssl
 import subprocess
 import tempfile
-import threading
 import time
 
 import mptest
-from mpserve import Server, check_error
+from mpserve import HttpStub, Server, check_error
 from mptest import check, check_eq, check_in, test
 
 
@@ -44,42 +39,14 @@ def escaped_nul_in_a_json_string_is_refused_never_cut():
 
 # --- webhook: signed with a timestamp ---------------------------------------------------------
 
-class Hook:
-    def __init__(self):
-        self.posts = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                n = int(self.headers.get("Content-Length", "0"))
-                outer.posts.append((dict(self.headers), self.rfile.read(n)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self):
-        return "http://127.0.0.1:%d/hook" % self.httpd.server_address[1]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @test
 def webhook_signature_covers_a_timestamp():
-    hook = Hook()
+    hook = HttpStub()
     try:
-        with Server("--webhook", hook.url(), "--webhook-secret", "s3cret") as s:
+        with Server("--webhook", hook.url("/hook"), "--webhook-secret", "s3cret") as s:
             job = s.json("POST", "/v1/jobs", {"emails": ["x"]}, expect=202)
             s.wait_job(job["id"])
-            deadline = time.monotonic() + 10
-            while not hook.posts and time.monotonic() < deadline:
-                time.sleep(0.1)
+            hook.wait_posts(1)
         check_eq(len(hook.posts), 1, "one POST")
         headers, body = hook.posts[0]
         ts = headers.get("X-Mailprobe-Timestamp", "")
@@ -130,61 +97,13 @@ def every_accepted_event_stream_gets_its_events():
 GOOD = "".join("d%d.example\n" % i for i in range(20)).encode()
 
 
-class ListServer:
-    """Serves files over http or (with a certificate) https on loopback;
-    /redirect answers 302 to `redirect_to`."""
-
-    def __init__(self, files, certfile=None, redirect_to=None):
-        outer = self
-        self.files = files
-        self.redirect_to = redirect_to
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                if self.path == "/redirect":
-                    self.send_response(302)
-                    self.send_header("Location", outer.redirect_to)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = outer.files.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.scheme = "http"
-        if certfile:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(certfile)
-            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
-            self.scheme = "https"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return "%s://127.0.0.1:%d%s" % (self.scheme, self.httpd.server_address[1], path)
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def update_lists(*args):
     return subprocess.run([mptest.MAILPROBE, "update-lists"] + list(args), capture_output=True, timeout=60)
 
 
 @test
 def update_lists_validates_every_byte_it_writes():
-    web = ListServer({"/nul.txt": b"ok.example\n\x00Not A Domain!\n" + GOOD, "/good.txt": GOOD})
+    web = HttpStub({"/nul.txt": b"ok.example\n\x00Not A Domain!\n" + GOOD, "/good.txt": GOOD})
     d = tempfile.mkdtemp(prefix="mplists-")
     out = os.path.join(d, "list.txt")
     try:
@@ -223,9 +142,9 @@ def self_signed_cert(d):
 def update_lists_never_follows_https_down_to_http():
     d = tempfile.mkdtemp(prefix="mplists-")
     out = os.path.join(d, "list.txt")
-    plain = ListServer({"/list.txt": GOOD})
+    plain = HttpStub({"/list.txt": GOOD})
     pem, ca = self_signed_cert(d)
-    tls = ListServer({"/list.txt": GOOD}, certfile=pem, redirect_to=plain.url("/list.txt"))
+    tls = HttpStub({"/list.txt": GOOD}, certfile=pem, redirect_to=plain.url("/list.txt"))
     try:
         run = update_lists("--url", tls.url("/list.txt"), "--out", out, "--min-count", "10", "--ca-file", ca)
         check_eq(run.returncode, 0, "https with --ca-file: %r" % run.stderr)
@@ -235,7 +154,7 @@ def update_lists_never_follows_https_down_to_http():
         check_in(b"redirect", run.stderr.lower(), "says why: %r" % run.stderr)
         check(not os.path.exists(out), "nothing written")
         # http to http (a mirror moved) is still followed.
-        hop = ListServer({}, redirect_to=plain.url("/list.txt"))
+        hop = HttpStub({}, redirect_to=plain.url("/list.txt"))
         try:
             run = update_lists("--url", hop.url("/redirect"), "--out", out, "--min-count", "10")
             check_eq(run.returncode, 0, "http redirect followed: %r" % run.stderr)
