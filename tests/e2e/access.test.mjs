@@ -1,10 +1,12 @@
-// Request forgery and DNS rebinding in a real browser (issue 12 §1):
-// Debian's Chromium (playwright-core) against a real `mailprobe serve` with
-// no API key, as `make run` starts it. A page served from another loopback
-// origin cannot create a job — neither with fetch() nor with a plain HTML
-// form, which browsers send without a preflight — nor read a job's
-// results; a page reached through a name that resolves to the server
-// (rebinding) is refused; the server's own page still works.
+// Who may use the prober from a browser (issue 12 §1, §2), in Debian's
+// Chromium (playwright-core) against a real `mailprobe serve`. With no API
+// key, as `make run` starts it: a page served from another loopback origin
+// cannot create a job — neither with fetch() nor with a plain HTML form,
+// which browsers send without a preflight — nor read a job's results; a
+// page reached through a name that resolves to the server (rebinding) is
+// refused; the server's own page still works. With a public key: the
+// sign-up widget on the key's origin verifies on blur, the same key on
+// another origin gets nothing.
 // ctest-labels: e2e browser fixture
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,4 +123,38 @@ test('the server\'s own page still creates jobs and reads their results', async 
   });
   assert.deepEqual(rows, [['alice@known.mptest', 'deliverable'], ['nobody@known.mptest', 'undeliverable']]);
   await page.close();
+});
+
+test('a public key verifies on blur from its origin, and from no other', async () => {
+  const shop = await startStaticHost();
+  const elsewhere = await startStaticHost();
+  const key = 'pk-shop-0123456789';
+  const prober = await startServe(['--public-key', `${key} origin=${shop.url}`, '--api-key', 'secret-0123456789']);
+  try {
+    const verifyOnBlur = async (host) => {
+      const page = await browser.context.newPage();
+      await page.goto(`${host.url}/?api=${encodeURIComponent(prober.url)}`);
+      await page.waitForSelector('html[data-ready=true]', { timeout: 15000 });
+      await page.getByTestId('settings-open').click();
+      await page.getByTestId('settings-key').fill(key);
+      await page.getByTestId('settings-save').click();
+      await page.getByTestId('signup-email').fill('nobody@known.mptest');
+      await page.getByLabel('Name').focus();
+      return page;
+    };
+    const good = await verifyOnBlur(shop);
+    await good.waitForFunction(() => document.querySelector('[data-testid=signup-message]').dataset.code === 'remote_undeliverable', null, { timeout: 30000 });
+    await good.close();
+    const bad = await verifyOnBlur(elsewhere);
+    const origin = elsewhere.url;
+    for (let i = 0; i < 100 && !prober.log().includes('"status":403'); i++) await bad.waitForTimeout(100);
+    assert.notEqual(await bad.evaluate(() => document.querySelector('[data-testid=signup-message]').dataset.code), 'remote_undeliverable');
+    const refused = prober.log().split('\n').filter((l) => l.includes('"path":"/v1/verify"') && l.includes('"status":403'));
+    assert.ok(refused.length >= 1, `the prober refused the key from ${origin}`);
+    await bad.close();
+  } finally {
+    await prober.stop();
+    await elsewhere.stop();
+    await shop.stop();
+  }
 });
