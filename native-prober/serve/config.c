@@ -26,8 +26,8 @@ static const serve_opt serve_opts[] = {
     {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
     {"db", true, "PATH", "SQLite database (default mailprobe.db)"},
     {"api-key", true, "KEY", "a secret key: require Authorization: Bearer KEY on /v1 (repeatable)"},
-    {"public-key", true, "'KEY origin=URL [rate=R] [burst=N] [daily=N]'",
-     "a key for web pages: only POST /v1/verify, only from its origin, own rate (1/s), burst (20), daily quota (1000)"},
+    {"public-key", true, "'KEY origin=URL ...'",
+     "a key for web pages: only POST /v1/verify from its origin; fields rate=R (1/s), burst=N (20), daily=N (1000)"},
     {"api-keys-file", true, "PATH", "more keys, one per line ('secret KEY' / 'public KEY origin=...'); reloaded on SIGHUP"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
     {"public-host", true, "NAME[:PORT]", "a Host name this server answers to besides its --listen address (repeatable)"},
@@ -49,7 +49,7 @@ static const serve_opt serve_opts[] = {
     {"max-connections", true, "N", "HTTP connections open at once; beyond, the longest idle is closed (default 8192)"},
     {"disposable-list", true, "PATH", "extra disposable domains, one per line (default disposable-domains.txt if present); reloaded on SIGHUP"},
     {"webhook", true, "URL", "POST a job's summary here when it finishes"},
-    {"webhook-secret", true, "SECRET", "sign webhook bodies: X-Mailprobe-Signature: sha256=HMAC"},
+    {"webhook-secret", true, "SECRET", "sign webhooks: X-Mailprobe-Timestamp T, X-Mailprobe-Signature sha256=HMAC(T.body)"},
 };
 enum { SERVE_OPT_COUNT = sizeof serve_opts / sizeof serve_opts[0], SERVE_OPT_BASE = 0x2000 };
 
