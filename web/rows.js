@@ -22,6 +22,7 @@ export const REASON_TEXT = {
   temporary_failure: 'temporary failure', blocked: 'server refused the check', blocked_target: 'mail host not allowed',
   timeout: 'timed out', connection_failed: 'could not connect', protocol_error: 'server spoke nonsense',
   dns_error: 'DNS error', smtputf8_unsupported: 'UTF-8 not supported', not_checked: 'not verified yet',
+  dns_untrusted: 'DNS answer not trusted (try again)',
 };
 
 /** The columns of the "rows" export, in order. */
