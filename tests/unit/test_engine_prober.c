@@ -170,6 +170,46 @@ TEST(concurrency_bounds_work_in_flight)
     event_base_free(base);
 }
 
+static void on_resolver(const mp_resolver_trust *t, void *arg)
+{
+    int *calls = arg;
+    calls[0]++;
+    calls[1] = (int)t->state;
+}
+
+/* The prober's resolver-trust view: unproven until the first canary round
+ * ends; the listener hears each change once, from the loop. A resolver that
+ * never answers ends up "unanswered" through the c-ares timer. */
+TEST(resolver_trust_is_reported_and_its_changes_heard_once)
+{
+    struct event_base *base = event_base_new();
+    mp_prober_config cfg;
+    mp_prober_config_default(&cfg);
+    set_mute_dns(&cfg);
+    cfg.dns_timeout_ms = 100;
+    snprintf(cfg.helo, sizeof cfg.helo, "test.invalid");
+    char err[128] = "";
+    mp_prober *p = mp_prober_new(base, &cfg, err, sizeof err);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    int heard[2] = {0, -1};
+    mp_prober_set_resolver_listener(p, on_resolver, heard);
+    mp_resolver_trust t;
+    mp_prober_resolver_trust(p, &t);
+    CHECK_EQ_INT(t.state, MP_RESOLVER_UNPROVEN);
+    CHECK(t.checking);
+    while (heard[0] == 0 && event_base_loop(base, EVLOOP_ONCE) == 0)
+        ;
+    CHECK_EQ_INT(heard[0], 1);
+    CHECK_EQ_INT(heard[1], MP_RESOLVER_UNANSWERED);
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.resolver_state, MP_RESOLVER_UNANSWERED);
+    mp_prober_free(p);
+    event_base_free(base);
+}
+
 int main(void)
 {
     open_mute_dns();
@@ -177,6 +217,7 @@ int main(void)
     RUN(cancelled_probes_never_call_back);
     RUN(probes_waiting_for_dns_can_be_cancelled_and_freed);
     RUN(concurrency_bounds_work_in_flight);
+    RUN(resolver_trust_is_reported_and_its_changes_heard_once);
     if (mute_dns_fd >= 0)
         close(mute_dns_fd);
     return test_report();

@@ -127,6 +127,10 @@ TEST(probe_form_adds_provider_retry_after_and_transcript_after_smtp)
     d.dns = MP_DNS_NXDOMAIN;
     d.dns_message = "The resolver \"lies\".";
     check_same(&r, "ann@acme-corp.net", 17, &d);
+    cJSON *doubted = mp_result_to_json(&r, "ann@acme-corp.net", 17, &d);
+    cJSON *mx = cJSON_GetObjectItemCaseSensitive(doubted, "mx");
+    CHECK_EQ_STR(cJSON_GetObjectItemCaseSensitive(mx, "message")->valuestring, "The resolver \"lies\".");
+    cJSON_Delete(doubted);
 }
 
 TEST(details_init_means_nothing_learnt)
@@ -135,6 +139,7 @@ TEST(details_init_means_nothing_learnt)
     memset(&d, 0x5a, sizeof d);
     mp_probe_details_init(&d);
     CHECK_EQ_INT(d.dns, MP_DNS_NOT_CHECKED);
+    CHECK(d.dns_message == NULL);
     CHECK_EQ_INT(d.mx_count, 0);
     CHECK_EQ_INT(d.smtp_code, 0);
     CHECK_EQ_INT(d.retry_after, -1);
