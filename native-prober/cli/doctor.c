@@ -624,11 +624,8 @@ static args_outcome parse_args(int argc, char **argv, doctor_opts *o)
              * server across the world looks dead. */
             static const mp_duration_rule rule = {500, 600000, 1, false};
             int64_t ms;
-            char why[200];
-            if (!mp_option_parse_duration(v, &rule, &ms, why, sizeof why)) {
-                fprintf(stderr, "mailprobe doctor: --timeout '%s': %s\n", v, why);
+            if (!mp_option_duration_arg("doctor", "--timeout", v, &rule, &ms))
                 return ARGS_INVALID;
-            }
             o->timeout_ms = (int)ms;
         } else if (!strcmp(a, "--dns-canary")) {
             if (o->ncanaries == MP_DNS_CANARIES_MAX) {

@@ -133,11 +133,8 @@ int mp_cmd_mx(int argc, char **argv)
             /* The same rule as the prober's --dns-timeout. */
             static const mp_duration_rule rule = {100, 60000, 1, false};
             int64_t ms;
-            char why[200];
-            if (!mp_option_parse_duration(val, &rule, &ms, why, sizeof why)) {
-                fprintf(stderr, "mailprobe mx: --timeout '%s': %s\n", val, why);
+            if (!mp_option_duration_arg("mx", "--timeout", val, &rule, &ms))
                 return 2;
-            }
             cfg.timeout_ms = (int)ms;
             i++;
         } else if (!strcmp(arg, "--")) {

@@ -85,13 +85,8 @@ int mp_cmd_update_lists(int argc, char **argv)
         if (c == 't') {
             /* A download of a few hundred KiB: a second at least. */
             static const mp_duration_rule rule = {1000, 3600000, 1, false};
-            int64_t ms;
-            char why[200];
-            if (!mp_option_parse_duration(optarg, &rule, &ms, why, sizeof why)) {
-                fprintf(stderr, "mailprobe update-lists: --timeout '%s': %s\n", optarg, why);
+            if (!mp_option_duration_arg("update-lists", "--timeout", optarg, &rule, &timeout_ms))
                 return 2;
-            }
-            timeout_ms = ms;
             continue;
         }
         if (c == 'm' || c == 's') {

@@ -226,6 +226,16 @@ bool mp_option_parse_duration(const char *s, const mp_duration_rule *rule, int64
     return true;
 }
 
+bool mp_option_duration_arg(const char *command, const char *option, const char *value,
+                            const mp_duration_rule *rule, int64_t *ms)
+{
+    char why[200];
+    if (mp_option_parse_duration(value, rule, ms, why, sizeof why))
+        return true;
+    fprintf(stderr, "mailprobe %s: %s '%s': %s\n", command, option, value, why);
+    return false;
+}
+
 /* The duration options, their rules and the int they set. */
 typedef struct duration_option {
     int code;

@@ -112,6 +112,12 @@ typedef struct mp_duration_rule {
 bool mp_option_parse_duration(const char *s, const mp_duration_rule *rule, int64_t *ms, char *why,
                               size_t whylen);
 
+/* mp_option_parse_duration() for a one-shot command's own option (doctor,
+ * mx, update-lists): on refusal prints "mailprobe COMMAND: OPTION 'VALUE':
+ * why" on stderr and returns false. */
+bool mp_option_duration_arg(const char *command, const char *option, const char *value,
+                            const mp_duration_rule *rule, int64_t *ms);
+
 /* Writes `ms` the way the help shows it: "500ms", "8s", "2m", "1h", "7d"
  * when exact, else "1500ms". */
 void mp_duration_format(int64_t ms, char *out, size_t cap);

@@ -50,18 +50,23 @@ static void set_mute_dns(mp_prober_config *cfg)
     snprintf(cfg->dns_server, sizeof cfg->dns_server, "%s", mute_dns);
 }
 
-static mp_prober *new_prober(struct event_base *base)
+static mp_prober *new_prober_timeout(struct event_base *base, int dns_timeout_ms)
 {
     mp_prober_config cfg;
     mp_prober_config_default(&cfg);
     set_mute_dns(&cfg);
-    cfg.dns_timeout_ms = 5000;
+    cfg.dns_timeout_ms = dns_timeout_ms;
     snprintf(cfg.helo, sizeof cfg.helo, "test.invalid");
     char err[128] = "";
     mp_prober *p = mp_prober_new(base, &cfg, err, sizeof err);
     if (!p)
         fprintf(stderr, "mp_prober_new: %s\n", err);
     return p;
+}
+
+static mp_prober *new_prober(struct event_base *base)
+{
+    return new_prober_timeout(base, 5000);
 }
 
 static void spin(struct event_base *base, int rounds)
@@ -183,13 +188,7 @@ static void on_resolver(const mp_resolver_trust *t, void *arg)
 TEST(resolver_trust_is_reported_and_its_changes_heard_once)
 {
     struct event_base *base = event_base_new();
-    mp_prober_config cfg;
-    mp_prober_config_default(&cfg);
-    set_mute_dns(&cfg);
-    cfg.dns_timeout_ms = 100;
-    snprintf(cfg.helo, sizeof cfg.helo, "test.invalid");
-    char err[128] = "";
-    mp_prober *p = mp_prober_new(base, &cfg, err, sizeof err);
+    mp_prober *p = new_prober_timeout(base, 100);
     CHECK(p != NULL);
     if (!p)
         return;
