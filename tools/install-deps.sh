@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten
+build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten node-terser
   libc-ares-dev libcurl4-openssl-dev libcjson-dev libevent-dev libsqlite3-dev libidn2-dev)
 test_pkgs=(clang libclang-rt-14-dev postfix postgrey unbound dnsmasq-base chromium
   swaks sqlite3 ca-certificates curl openssl util-linux)

@@ -72,6 +72,7 @@ enum {
     REC_FLAG_ASCII = 1 << 5,   /* syntax.ascii_domain is the entry's ascii form */
     REC_FLAG_UNICODE = 1 << 6, /* syntax.unicode_domain is the entry's unicode form */
     REC_FLAG_NUL = 1 << 7,     /* the input holds NUL (JSON shows it as U+FFFD) */
+    REC_FLAG_UNKNOWN_TLD = 1 << 8,
 };
 
 /* Bits of the `policy_bits` argument: the JS options riskyRole/riskyFree. */
@@ -346,6 +347,7 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
                     (r->disposable ? REC_FLAG_DISPOSABLE : 0) |
                     (r->role ? REC_FLAG_ROLE : 0) |
                     (r->free ? REC_FLAG_FREE : 0) |
+                    (r->unknown_tld ? REC_FLAG_UNKNOWN_TLD : 0) |
                     (memchr(addr, '\0', len) ? REC_FLAG_NUL : 0);
     rec[REC_SYNTAX_CODE] = (int32_t)s->code;
     rec[REC_POSITION] = s->position;

@@ -13,7 +13,7 @@
 // (a strict CSP is fine). Results cross from WebAssembly as int32 records, a
 // table of the batch's distinct domains and one UTF-8 text holding the strings
 // JavaScript cannot take from the input; see binding.c for the layout. The
-// shipped copies of this file have no comments (strip.mjs).
+// shipped copies of this file are minified (minify.mjs).
 
 // ---- The record layout of binding.c (record_words is checked at load) ----
 const REC_FLAGS = 0;
@@ -55,6 +55,7 @@ const FLAG_FREE = 16;
 const FLAG_ASCII = 32;
 const FLAG_UNICODE = 64;
 const FLAG_NUL = 128;
+const FLAG_UNKNOWN_TLD = 256;
 
 // Bits of core.h's mp_options.flags and of binding.c's policy bits.
 const ALLOW_QUOTED_LOCAL = 1;
@@ -381,6 +382,7 @@ function resultAt(batch, i) {
     disposable: (flags & FLAG_DISPOSABLE) !== 0,
     role: (flags & FLAG_ROLE) !== 0,
     free: (flags & FLAG_FREE) !== 0,
+    unknown_tld: (flags & FLAG_UNKNOWN_TLD) !== 0,
     suggestion,
     mx: null,
     smtp: {
@@ -416,6 +418,7 @@ export class ResultTable {
     this.disposable = new Uint8Array(n);
     this.role = new Uint8Array(n);
     this.free = new Uint8Array(n);
+    this.unknown_tld = new Uint8Array(n);
     this.suggested = new Uint8Array(n);
     for (let i = 0, b = 0; i < n; i++, b += REC_WORDS) {
       const flags = rec[b + REC_FLAGS];
@@ -427,6 +430,7 @@ export class ResultTable {
       this.disposable[i] = (flags & FLAG_DISPOSABLE) >> 2;
       this.role[i] = (flags & FLAG_ROLE) >> 3;
       this.free[i] = (flags & FLAG_FREE) >> 4;
+      this.unknown_tld[i] = (flags & FLAG_UNKNOWN_TLD) >> 8;
       this.suggested[i] = rec[b + REC_SUGGESTION] === REF_JOIN_SUGGESTED ? 1 : 0;
     }
     Object.freeze(this);

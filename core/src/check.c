@@ -23,6 +23,14 @@ static bool join_address(char *out, size_t cap, const char *a, size_t alen,
     return true;
 }
 
+/* The top-level label of the valid domain d[0..n) (after its last dot). */
+static const char *tld_of(const char *d, size_t n)
+{
+    while (n > 0 && d[n - 1] != '.')
+        n--;
+    return d + n;
+}
+
 /* The list lookups and the suggestion for the valid domain of `s`, from
  * the memo slot when it has them (filling it when not). Returns whether
  * there is a suggestion, written into domain[]. */
@@ -32,6 +40,7 @@ static bool domain_facts(const mp_syntax *s, size_t dlen, mp_memo_slot *slot,
     if (slot && (slot->facts & MEMO_LISTS)) {
         out->disposable = (slot->facts & MEMO_DISPOSABLE) != 0;
         out->free = (slot->facts & MEMO_FREE) != 0;
+        out->unknown_tld = (slot->facts & MEMO_UNKNOWN_TLD) != 0;
         if (!(slot->facts & MEMO_SUGGESTION))
             return false;
         memcpy(domain, slot->suggestion, (size_t)slot->suggestion_len + 1);
@@ -39,6 +48,8 @@ static bool domain_facts(const mp_syntax *s, size_t dlen, mp_memo_slot *slot,
     }
     out->disposable = mp_is_disposable_domain(s->ascii_domain, dlen);
     out->free = mp_is_free_domain(s->ascii_domain, dlen);
+    const char *tld = tld_of(s->ascii_domain, dlen);
+    out->unknown_tld = !mp_is_listed_tld(tld, dlen - (size_t)(tld - s->ascii_domain));
     bool suggested = mp_suggest_domain(s->ascii_domain, dlen, domain, MP_DOMAIN_MAX + 1);
     if (suggested) {
         const char *end = memchr(domain, '\0', MP_DOMAIN_MAX + 1);
@@ -51,6 +62,7 @@ static bool domain_facts(const mp_syntax *s, size_t dlen, mp_memo_slot *slot,
             slot->suggestion_len = (uint8_t)slen;
             slot->facts |= (uint8_t)(MEMO_LISTS | (out->disposable ? MEMO_DISPOSABLE : 0) |
                                      (out->free ? MEMO_FREE : 0) |
+                                     (out->unknown_tld ? MEMO_UNKNOWN_TLD : 0) |
                                      (suggested ? MEMO_SUGGESTION : 0));
         }
     }
@@ -64,6 +76,7 @@ void mp_check_memo(const char *input, size_t len, const mp_options *opts,
     out->disposable = false;
     out->role = false;
     out->free = false;
+    out->unknown_tld = false;
     out->has_suggestion = false;
     out->suggestion[0] = '\0';
     out->normalized[0] = '\0';

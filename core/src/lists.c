@@ -46,11 +46,10 @@ static inline unsigned trailing_ones(uint64_t w)
  * whole gap lies in one 57-bit window (q averages ~1.5); the first gap of
  * a sparse bucket may have q up to 2^(MP_LIST_BUCKET_BITS + 1) - 1, and
  * with a long remainder (the small sets: k = 29) the window is refilled. */
-bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
+bool mp_name_set_contains_value(const mp_name_set *set, uint64_t want)
 {
     if (set->count == 0)
         return false;
-    uint64_t want = mp_list_value(set, h);
     unsigned k = set->fp_bits - 1;
     uint64_t mask = (UINT64_C(1) << k) - 1;
     uint64_t bucket = want >> (set->fp_bits + MP_LIST_BUCKET_BITS);
@@ -73,6 +72,11 @@ bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
             return value == want;
     }
     return false;
+}
+
+bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
+{
+    return mp_name_set_contains_value(set, mp_list_value(set, h));
 }
 
 bool mp_name_set_contains(const mp_name_set *set, const char *name, size_t len)
@@ -132,6 +136,25 @@ bool mp_is_free_domain(const char *ascii_domain, size_t len)
     return mp_name_set_contains(&mp_list_free, ascii_domain, len);
 }
 
+/* Two and three letters (every ccTLD, and .com, .net, .org and their typos
+ * .con, .cmo, .ogr) are looked up exactly, by the name's base-26 value;
+ * longer names by hash. Anything but lower-case letters in a short name is
+ * not a TLD (A-labels are longer). */
+bool mp_is_listed_tld(const char *tld, size_t len)
+{
+    if (!tld || len < 2 || len > MP_LABEL_MAX)
+        return false;
+    if (len > 3)
+        return mp_name_set_contains(&mp_list_tld, tld, len);
+    uint32_t value = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (tld[i] < 'a' || tld[i] > 'z')
+            return false;
+        value = value * 26 + (uint32_t)(tld[i] - 'a');
+    }
+    return mp_name_set_contains_value(len == 2 ? &mp_list_tld2 : &mp_list_tld3, value);
+}
+
 static char ascii_lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
@@ -167,4 +190,6 @@ void mp_list_info_get(mp_list_info *out)
     out->disposable_count = mp_list_disposable.count;
     out->free_count = mp_list_free.count;
     out->role_count = mp_list_role.count;
+    out->tld_version = mp_list_tld_version;
+    out->tld_count = (size_t)mp_list_tld2.count + mp_list_tld3.count + mp_list_tld.count;
 }

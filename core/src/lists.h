@@ -93,12 +93,16 @@ extern const mp_name_set mp_list_disposable_allow; /* disposable-allowlist.txt *
 extern const mp_name_set mp_list_free;             /* free.txt minus disposable */
 extern const mp_name_set mp_list_free_typo_squat;  /* free entries one typo from a popular domain */
 extern const mp_name_set mp_list_role;             /* role.txt, separators removed */
+extern const mp_name_set mp_list_tld2;             /* tlds.txt, 2 letters: exact, base-26 values */
+extern const mp_name_set mp_list_tld3;             /* tlds.txt, 3 letters: exact, base-26 values */
+extern const mp_name_set mp_list_tld;              /* tlds.txt, the rest: hash values, 2^-8 */
 extern const mp_popular_domain mp_popular_domains[]; /* popular.txt, in order */
 extern const size_t mp_popular_domain_count;
 extern const mp_popular_suffix mp_popular_suffixes[]; /* distinct: com, co.uk ... */
 extern const size_t mp_popular_suffix_count;
 extern const char mp_list_disposable_version[];
 extern const char mp_list_free_version[];
+extern const char mp_list_tld_version[];
 
 /* The 64-bit hash behind the sets: FNV-1a over the octets taken from the
  * LAST to the first, then the murmur3 finaliser so the top bits (which
@@ -135,6 +139,10 @@ static inline uint64_t mp_list_value(const mp_name_set *set, uint64_t hash)
 {
     return ((hash >> 24) * set->count) >> (40 - set->fp_bits);
 }
+
+/* True when `value` (< count << fp_bits) is one of the set's values. The
+ * exact TLD sets store names' base-26 values; the others mp_list_value(). */
+bool mp_name_set_contains_value(const mp_name_set *set, uint64_t value);
 
 /* True when a name whose mp_list_hash() is `hash` is in `set`. */
 bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t hash);

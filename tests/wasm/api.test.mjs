@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { unavailable, importMailcheck, wasmPath, mailprobe } from './helpers.mjs';
 
 const RESULT_KEYS = ['email', 'normalized', 'status', 'reason', 'action', 'score', 'syntax',
-  'disposable', 'role', 'free', 'suggestion', 'mx', 'smtp'];
+  'disposable', 'role', 'free', 'unknown_tld', 'suggestion', 'mx', 'smtp'];
 const SYNTAX_KEYS = ['valid', 'reason', 'message', 'position', 'local', 'domain',
   'ascii_domain', 'unicode_domain', 'smtputf8'];
 const SMTP_KEYS = ['result', 'code', 'enhanced_code', 'message', 'host', 'catch_all'];

@@ -76,6 +76,8 @@ typedef enum mp_syntax_code {
     MP_SYNTAX_NUMERIC_TLD,         /* top-level label all digits */
     MP_SYNTAX_IDNA_INVALID,        /* bad punycode, disallowed code point, ... */
     MP_SYNTAX_SPECIAL_USE_DOMAIN,  /* RFC 6761/6762/7686 names: test, local, onion... */
+    MP_SYNTAX_LABEL_RESERVED_HYPHENS, /* "--" in a label's 3rd and 4th places, not xn-- */
+    MP_SYNTAX_TLD_INVALID,         /* top-level label neither letters nor an A-label */
     MP_SYNTAX_CODE_COUNT
 } mp_syntax_code;
 
@@ -205,6 +207,7 @@ typedef struct mp_result {
     bool disposable;
     bool role;
     bool free;
+    bool unknown_tld;                  /* valid name whose TLD is not in the root zone list */
     bool has_suggestion;
     char suggestion[MP_INPUT_MAX + 1]; /* full corrected address when has_suggestion */
     char normalized[MP_LOCAL_MAX * 2 + 3 + 1 + MP_DOMAIN_MAX + 1]; /* local@ascii-domain, "" if invalid */
@@ -290,6 +293,13 @@ bool mp_is_disposable_domain(const char *ascii_domain, size_t len);
 bool mp_is_free_domain(const char *ascii_domain, size_t len);
 bool mp_is_role_local(const char *local, size_t len);
 
+/* True when `tld` (`len` octets: lower-case letters, or an "xn--" A-label)
+ * is a top-level domain of the compiled-in copy of IANA's root zone list
+ * (core/data/tlds.txt). Exact for two and three letters; longer names are
+ * matched by hash value, so an unlisted one is taken for listed with
+ * probability 2^-8 (lists.h). mp_check() sets `unknown_tld` from it. */
+bool mp_is_listed_tld(const char *tld, size_t len);
+
 /* Writes into `out` (size `cap`) the suggested domain for a mistyped lower-case
  * ASCII domain and returns true, or returns false (out untouched) when the
  * domain looks right. */
@@ -310,6 +320,8 @@ typedef struct mp_list_info {
     size_t disposable_count;
     size_t free_count;
     size_t role_count;
+    const char *tld_version;  /* where and when core/data/tlds.txt was taken */
+    size_t tld_count;
 } mp_list_info;
 void mp_list_info_get(mp_list_info *out);
 
