@@ -268,7 +268,7 @@ def name_budget(name_len):
 # Must match TLD_TYPOS in core/src/typo.c.
 TLD_TYPOS = {
     "con": "com", "cpm": "com", "cim": "com", "vom": "com", "xom": "com",
-    "cmo": "com", "ocm": "com", "comm": "com", "coom": "com", "c0m": "com",
+    "cmo": "com", "ocm": "com", "comm": "com", "coom": "com",
     "ckm": "com", "cok": "com", "colm": "com", "comn": "com",
     "ne": "net", "nte": "net", "nett": "net", "ner": "net", "nwt": "net", "bet": "net",
     "og": "org", "ogr": "org", "orgg": "org", "rog": "org", "prg": "org",
