@@ -5,6 +5,7 @@
  * the parse. */
 #include <string.h>
 #include "mailprobe/core.h"
+#include "copy.h"
 #include "memo.h"
 
 /* Copies a then "@" then b into out (capacity cap, NUL-terminated).
@@ -16,9 +17,9 @@ static bool join_address(char *out, size_t cap, const char *a, size_t alen,
         out[0] = '\0';
         return false;
     }
-    memcpy(out, a, alen);
+    mp_copy(out, a, alen);
     out[alen] = '@';
-    memcpy(out + alen + 1, b, blen);
+    mp_copy(out + alen + 1, b, blen);
     out[alen + 1 + blen] = '\0';
     return true;
 }

@@ -46,6 +46,8 @@ typedef struct mp_name_set {
     uint32_t count;             /* names in the set (<= 65535) */
     uint32_t fp_bits;           /* false positive 2^-fp_bits a lookup (1..39) */
     uint32_t slope;             /* bits a bucket on average, times 256 */
+    uint32_t bucket_bits;       /* ~2^bucket_bits names a bucket: MP_LIST_BUCKET_BITS,
+                                   or 5 for the two big lists (gen_lists.py) */
 } mp_name_set;
 
 /* The first bit of bucket b (b = bucket count gives the end of the bits):
@@ -93,6 +95,14 @@ extern const mp_name_set mp_list_disposable_allow; /* disposable-allowlist.txt *
 extern const mp_name_set mp_list_free;             /* free.txt minus disposable */
 extern const mp_name_set mp_list_free_typo_squat;  /* free entries one typo from a popular domain */
 extern const mp_name_set mp_list_role;             /* role.txt, separators removed */
+extern const unsigned char mp_list_role_bloom[128];  /* its Bloom filter (gen_lists.py) */
+/* What every role name has: at most max_len octets, a first and a last
+ * character among first_chars / last_chars (bit c - 'a'; digits 26 + c - '0'). */
+typedef struct mp_role_shape {
+    uint32_t max_len;
+    uint64_t first_chars, last_chars;
+} mp_role_shape;
+extern const mp_role_shape mp_list_role_shape;
 extern const mp_name_set mp_list_tld2;             /* tlds.txt, 2 letters: exact, base-26 values */
 extern const mp_name_set mp_list_tld3;             /* tlds.txt, 3 letters: exact, base-26 values */
 extern const mp_name_set mp_list_tld;              /* tlds.txt, the rest: hash values, 2^-8 */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mailprobe/core.h"
+#include "copy.h"
 #include "idna.h"
 #include "letters.h"
 #include "memo.h"
@@ -230,7 +231,7 @@ static void copy_field(char *dst, size_t cap, const unsigned char *s, size_t n)
         n = cap - 1;
         while (n > 0 && (s[n] & 0xC0) == 0x80) n--;
     }
-    memcpy(dst, s, n);
+    mp_copy(dst, s, n);
     dst[n] = '\0';
 }
 
@@ -636,9 +637,9 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
             return tld_numeric ? MP_SYNTAX_NUMERIC_TLD : MP_SYNTAX_TLD_INVALID;
         }
         alen = n;
-        memcpy(out->ascii_domain, ascii, alen);
+        mp_copy(out->ascii_domain, ascii, alen);
         out->ascii_domain[alen] = '\0';
-        memcpy(out->unicode_domain, out->ascii_domain, alen + 1);
+        mp_copy(out->unicode_domain, out->ascii_domain, alen + 1);
     } else {
         int bad = -1;
         mp_syntax_code code = mp_idna_to_ascii((const char *)d, n, ascii, sizeof ascii,

@@ -93,7 +93,8 @@ def list_hash(s):
 # bit-offset index, so a lookup decodes one bucket only. The index stores
 # each offset's difference from the line bucket * slope / 256 (int16).
 FP_BITS = 19        # big lists: a false positive 2^-19 ~ 1.9e-6 per lookup
-FP_BITS_SMALL = 30  # lists under SMALL names: ~1e-9 for a few hundred octets
+FP_BITS_SMALL = 20  # lists under SMALL names: ~1e-6, 16 octets a bit less
+FP_BITS_ALLOW = 30  # the allowlist: 8,883 disposable names must miss it (proved below)
 SMALL = 1024
 # Each big list's rate is a policy choice (docs/wasm.md#size: each bit less
 # is ~1.1 KB less for disposable, ~0.65 KB for free); keep them here.
@@ -111,6 +112,10 @@ FP_BITS_FREE = 12
 # goes unflagged. 1.4 KB for 1,438 names (docs/wasm.md#size).
 FP_BITS_TLD = 8
 BUCKET_BITS = 4     # MP_LIST_BUCKET_BITS: ~16 names a bucket
+# The two big lists: 32 names a bucket halves their index (-770 octets
+# gzipped, for the WebAssembly budget: docs/wasm.md#size). A lookup decodes
+# twice the gaps, but bulk checks look a domain up once (mp_check_memo).
+BUCKET_BITS_BIG = 5
 PAD_OCTETS = 8      # the C reader loads 8 octets at any bit offset
 
 
@@ -128,7 +133,7 @@ class NameSet:
     """Python twin of mp_name_set: encodes the set and answers lookups the
     way lists.c does, so the tables can be checked before they are emitted."""
 
-    def __init__(self, names, fp_bits=None, value=None):
+    def __init__(self, names, fp_bits=None, value=None, bucket_bits=None):
         """`value` maps a name to its value when it is not the scaled hash
         (the exact TLD sets): it must stay below count << fp_bits."""
         self.names = sorted(set(names))
@@ -136,12 +141,13 @@ class NameSet:
         if n > 0xFFFF:
             fail("a list of %d names: mp_list_value() needs count < 2^16" % n)
         self.fp_bits = fp_bits or fp_bits_for(n)
+        self.bucket_bits = bucket_bits or BUCKET_BITS
         self.value = value or (lambda s: list_value(list_hash(s), n, self.fp_bits))
         k = self.fp_bits - 1
         self.values = sorted({self.value(s) for s in self.names})
         if self.values and self.values[-1] >= n << self.fp_bits:
             fail("a value beyond count << fp_bits (generator bug)")
-        shift = self.fp_bits + BUCKET_BITS
+        shift = self.fp_bits + self.bucket_bits
         nbuckets = ((n << self.fp_bits) >> shift) + 1
         bits, self.index = [], []
         vi = 0
@@ -175,7 +181,7 @@ class NameSet:
         """The values of bucket b, decoded from the bits (the C reader's walk)."""
         k = self.fp_bits - 1
         start = lambda x: ((x * self.slope) >> 8) + self.deltas[x]  # mp_name_set_bucket_start
-        out, pos, cur = [], start(b), b << (self.fp_bits + BUCKET_BITS)
+        out, pos, cur = [], start(b), b << (self.fp_bits + self.bucket_bits)
         while pos < start(b + 1):
             q = 0
             while (self.bits[pos >> 3] >> (pos & 7)) & 1:
@@ -378,8 +384,8 @@ def emit_set(out, cname, nameset, comment):
         nameset.fp_bits))
     out.append(c_array("int16_t", cname + "_index", nameset.deltas))
     out.append(c_array("unsigned char", cname + "_bits", list(nameset.bits), "0x%02x"))
-    out.append("const mp_name_set %s = { %s_index, %s_bits, %du, %du, %du };\n" % (
-        cname, cname, cname, n, nameset.fp_bits, nameset.slope))
+    out.append("const mp_name_set %s = { %s_index, %s_bits, %du, %du, %du, %du };\n" % (
+        cname, cname, cname, n, nameset.fp_bits, nameset.slope, nameset.bucket_bits))
     return len(nameset.index) * 2 + len(nameset.bits)
 
 
@@ -390,6 +396,23 @@ def base26(s):
     for c in s:
         v = v * 26 + ord(c) - ord("a")
     return v
+
+
+# A Bloom filter in front of the role set: every address asks it (the
+# local part is not memoized), and nearly every local part is no role.
+# 1,024 bits, three probes from the low 30 bits of mp_list_hash(): about
+# one non-role in 75 goes on to the set (lists.c role_bloom_may_hold).
+ROLE_BLOOM_BITS = 1024
+
+
+def role_bloom(names):
+    bits = bytearray(ROLE_BLOOM_BITS // 8)
+    for name in names:
+        h = list_hash(name)
+        for probe in range(3):
+            b = (h >> (10 * probe)) & (ROLE_BLOOM_BITS - 1)
+            bits[b >> 3] |= 1 << (b & 7)
+    return bytes(bits)
 
 
 def c_string(s):
@@ -438,9 +461,9 @@ def main():
     squats = sorted(f for f in free if f not in pset and is_typo_squat(f, popular))
 
     sets = {
-        "disposable": NameSet(disposable, FP_BITS_DISPOSABLE),
-        "allow": NameSet(allow),
-        "free": NameSet(free, FP_BITS_FREE),
+        "disposable": NameSet(disposable, FP_BITS_DISPOSABLE, bucket_bits=BUCKET_BITS_BIG),
+        "allow": NameSet(allow, FP_BITS_ALLOW),
+        "free": NameSet(free, FP_BITS_FREE, bucket_bits=BUCKET_BITS_BIG),
         "squat": NameSet(squats),
         "role": NameSet(role),
         "tld2": NameSet([t for t in tlds if len(t) == 2], 2, base26),
@@ -474,6 +497,17 @@ def main():
                               "free.txt entries one typo from a popular domain: "
                               + ", ".join(squats[:8]) + (" ..." if len(squats) > 8 else ""))
     sizes["role"] = emit_set(out, "mp_list_role", sets["role"], "role.txt, separators removed")
+    bloom = role_bloom(role)
+    out.append("/* Bloom filter of the role names (gen_lists.py role_bloom). */")
+    out.append("const unsigned char mp_list_role_bloom[%d] = {\n%s\n};\n" % (len(bloom), c_bytes(bloom)))
+    sizes["role"] += len(bloom)
+    # Cheaper still, before any hash: the longest role name and which
+    # characters start and end one (bit c - 'a', digits 26 + c - '0').
+    char_bit = lambda c: (ord(c) - 97) if c.isalpha() else 26 + ord(c) - 48
+    first = sum({1 << char_bit(r[0]) for r in role})
+    last = sum({1 << char_bit(r[-1]) for r in role})
+    out.append("const mp_role_shape mp_list_role_shape = { %du, 0x%xu, 0x%xu };\n" % (
+        max(len(r) for r in role), first, last))
     sizes["tld"] = (emit_set(out, "mp_list_tld2", sets["tld2"], "tlds.txt, two letters (exact)") +
                     emit_set(out, "mp_list_tld3", sets["tld3"], "tlds.txt, three letters (exact)") +
                     emit_set(out, "mp_list_tld", sets["tld"], "tlds.txt, longer names and A-labels"))

@@ -241,21 +241,24 @@ void mp_check(const char *input, size_t len, const mp_options *opts,
 
 /* A memo of the work that depends only on the domain: IDNA, the hostname
  * rules, the list lookups and the typo suggestion, which are most of a
- * check. In real lists a few hundred domains hold most addresses, so bulk
- * checkers (`mailprobe check -`, the WebAssembly checkMany) keep one and
- * call mp_check_memo(). Caller-owned, fixed size (about 70 KiB), never
+ * check. In real lists a few hundred to a few thousand domains hold most
+ * addresses, so bulk checkers (`mailprobe check -`, the WebAssembly
+ * checkMany) keep one and call mp_check_memo(). Caller-owned, fixed size
+ * (about 1.1 MiB: allocate it, do not put it on the stack), never
  * allocates; not thread-safe: one per thread. The fields are private to
  * core/src/memo.c.
  *
  * The answers are exactly mp_check()'s (tests/unit/test_memo.c runs the
  * corpus both ways): a slot holds one domain, keyed by its octets as given
- * and the MP_ALLOW_* flags; a colliding domain simply replaces it. */
-enum { MP_MEMO_SLOTS = 256, MP_MEMO_NAME = 64 };
+ * and the MP_ALLOW_* flags. A domain has two candidate slots (a 2-way set);
+ * a new one replaces the less recently used of the two. */
+enum { MP_MEMO_SLOTS = 4096, MP_MEMO_NAME = 64 };
 typedef struct mp_memo_slot {
     uint32_t hash;              /* of key and flags; 0 = empty */
     uint8_t key_len, flags, ascii_len, unicode_len, suggestion_len;
     uint8_t code;               /* the domain's mp_syntax_code */
     uint8_t facts;              /* MEMO_* bits of memo.h */
+    uint8_t recent;             /* the more recently used of its pair */
     int16_t position;           /* offending octet from the domain start, or -1 */
     char key[MP_MEMO_NAME], ascii[MP_MEMO_NAME], unicode[MP_MEMO_NAME],
         suggestion[MP_MEMO_NAME];
