@@ -8,23 +8,25 @@
  * (mp_list_hash) scaled onto [0, count << fp_bits) (mp_list_value). The
  * sorted values are stored as Golomb-Rice coded gaps (quotient in unary,
  * then fp_bits - 1 remainder bits), cut into buckets of 2^(fp_bits +
- * MP_LIST_BUCKET_BITS) values, about 16 names each, with the bit offset of
- * every bucket in an index (16 bits a bucket: the offset's difference from
- * a straight line through them all): a lookup hashes once and decodes one
- * bucket (at most 29 gaps in our lists, ~8 on average before it stops).
- * That is ~21.3 bits a name with the index, within 2 bits of the
- * information-theoretic floor, and keeps the 8,900-domain disposable list
- * at 23.8 KB (the names compress to ~57 KB gzipped; 4-octet fingerprints
- * took 37 KB). A lookup costs ~1.5x the fingerprint table's; buckets of
- * 32 were 40 % slower still, buckets of 8 took 5 KB more for 20 % less
- * time (measured in core/data/README.md).
+ * bucket_bits) values, about 16 names each (32 in the disposable and free
+ * lists), with the bit offset of every bucket in an index (16 bits a
+ * bucket: the offset's difference from a straight line through them all):
+ * a lookup hashes once and decodes one bucket (~8 gaps on average before
+ * it stops, ~16 in the big lists; several gaps a 64-bit load). That is
+ * about fp_bits + 1.5 bits a name with the index, within 2 bits of the
+ * information-theoretic floor (the names compress to ~57 KB gzipped;
+ * 4-octet fingerprints took 37 KB). Buckets of 32 halve the index of the
+ * two big lists for the WebAssembly budget; bulk checks look each domain
+ * up once (mp_check_memo), so their slower lookup hardly shows there
+ * (measured in core/data/README.md).
  *
  * The price is a false positive: a name that is not in a set hits it with
  * probability count / (count << fp_bits) = 2^-fp_bits per lookup, i.e.
  * 2^-15 ~ 3.1e-5 for the disposable list, 2^-12 ~ 2.4e-4 for the free list
- * (chosen for the WebAssembly size budget: gen_lists.py, docs/wasm.md#size)
- * and 2^-30 ~ 9e-10 for the small ones (allowlist, role, typo-squats), which cost nothing
- * extra. The generator proves that no domain on our free, popular or allow
+ * (chosen for the WebAssembly size budget: gen_lists.py, docs/wasm.md#size),
+ * 2^-30 ~ 9e-10 for the allowlist and 2^-20 ~ 1e-6 for the other small ones
+ * (role, typo-squats). The TLD sets are in mp_is_listed_tld() (lists.c).
+ * The generator proves that no domain on our free, popular or allow
  * lists hits the disposable set, no disposable domain hits the allowlist,
  * and no free or popular domain hits the typo-squat set.
  */
