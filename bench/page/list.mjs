@@ -1,15 +1,9 @@
 // The bench CSV: a seeded 200,000-line CRM export (id, names, e-mail,
 // company with quoted commas, date), the same on every run; about 2 % broken
 // addresses, some sub-addressed, typos, disposable and IDN domains.
+import { rng } from '../wasm/lists.mjs';
+
 // ---- A seeded CRM export: id, names, e-mail, company, date -----------------
-function rng(seed) {
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const FIRST = ['anna', 'ben', 'carla', 'david', 'eva', 'felix', 'greta', 'hugo', 'ines', 'jan', 'kim', 'lena', 'max',
   'nina', 'oscar', 'paula', 'rosa', 'sam', 'tina', 'vera', 'wei', 'yuki', 'zoe', 'priya', 'olga', 'juan', 'chloé'];
 const LAST = ['smith', 'mueller', 'garcia', 'rossi', 'dubois', 'nowak', 'silva', 'kim', 'tanaka', 'johnson', 'schmidt',

@@ -20,17 +20,23 @@ import sys
 BLOCK = 32
 
 
-def read_ranges(path):
-    ranges = []
+def data_lines(path):
+    """(line number, whitespace-separated fields) of every line that is not
+    blank or a '#' comment."""
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            first, last = (int(x, 16) for x in line.split())
-            if first > last or (ranges and first <= ranges[-1][1] + 1) or last > 0x10FFFF:
-                sys.exit(f"{path}:{number}: ranges must be sorted, disjoint, non-adjacent, <= 10FFFF")
-            ranges.append((first, last))
+            if line and not line.startswith("#"):
+                yield number, line.split()
+
+
+def read_ranges(path):
+    ranges = []
+    for number, fields in data_lines(path):
+        first, last = (int(x, 16) for x in fields)
+        if first > last or (ranges and first <= ranges[-1][1] + 1) or last > 0x10FFFF:
+            sys.exit(f"{path}:{number}: ranges must be sorted, disjoint, non-adjacent, <= 10FFFF")
+        ranges.append((first, last))
     if not ranges:
         sys.exit(f"{path}: no ranges")
     return ranges
@@ -40,18 +46,13 @@ def read_growth(path, ranges):
     """(first, last, growth) lines; every code point must be a letter of
     `ranges` and in the BMP (the C table holds 16-bit code points)."""
     out = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            first, last, growth = line.split()
-            first, last, growth = int(first, 16), int(last, 16), int(growth)
-            inside = any(a <= first and last <= b for a, b in ranges)
-            if first > last or last > 0xFFFF or not 1 <= growth <= 3 or not inside or \
-                    (out and first <= out[-1][1]):
-                sys.exit(f"{path}:{number}: sorted BMP letter ranges with a growth of 1..3")
-            out.append((first, last, growth))
+    for number, (first, last, growth) in data_lines(path):
+        first, last, growth = int(first, 16), int(last, 16), int(growth)
+        inside = any(a <= first and last <= b for a, b in ranges)
+        if first > last or last > 0xFFFF or not 1 <= growth <= 3 or not inside or \
+                (out and first <= out[-1][1]):
+            sys.exit(f"{path}:{number}: sorted BMP letter ranges with a growth of 1..3")
+        out.append((first, last, growth))
     return out
 
 
