@@ -1,10 +1,12 @@
-/* The per-domain memo: a 2-way set-associative table of MP_MEMO_SLOTS
- * slots, keyed by an FNV-1a hash of the domain octets and the flags. A
- * domain may live in either slot of its pair, so two busy domains that hash
- * alike do not evict each other (a CRM export of 2,000 company domains hit
- * 54 % of the time in 256 direct-mapped slots); a miss replaces the less
- * recently used one, which costs one recomputation, never a wrong answer
- * (the key is compared in full). */
+/* The per-domain memo: a set-associative table of MP_MEMO_SLOTS slots in
+ * sets of MP_MEMO_WAYS, keyed by an FNV-1a hash of the domain octets and
+ * the flags. A domain may live in any slot of its set, so busy domains
+ * that hash alike do not evict each other. A CRM export of 1,917 domains
+ * (200,000 addresses) hit 54 % of the time in 256 direct-mapped slots,
+ * 95 % in 4,096 slots of 2 ways and 97.5 % of 4 ways (98.7 % of 8 ways,
+ * no faster; the first sight of each domain is 1 %). A miss replaces the
+ * least recently used slot of the set, which costs one recomputation,
+ * never a wrong answer (the key is compared in full). */
 #include <string.h>
 #include "copy.h"
 #include "memo.h"
@@ -29,23 +31,26 @@ mp_memo_slot *mp_memo_find(mp_domain_memo *memo, const unsigned char *d, size_t 
     if (n >= MP_MEMO_NAME)
         return NULL;
     uint32_t h = memo_hash(d, n, flags);
-    mp_memo_slot *pair = &memo->slot[(h % (MP_MEMO_SLOTS / 2)) * 2];
-    for (int way = 0; way < 2; way++) {
-        mp_memo_slot *slot = &pair[way];
+    mp_memo_slot *set = &memo->slot[(h % (MP_MEMO_SLOTS / MP_MEMO_WAYS)) * MP_MEMO_WAYS];
+    mp_memo_slot *oldest = set;
+    uint32_t now = ++memo->clock;
+    for (int way = 0; way < MP_MEMO_WAYS; way++) {
+        mp_memo_slot *slot = &set[way];
         if (slot->hash == h && slot->key_len == n && slot->flags == flags &&
             memcmp(slot->key, d, n) == 0) {
             *hit = true;
             memo->hits++;
-            slot->recent = 1;
-            pair[1 - way].recent = 0;
+            slot->used = now;
             return slot;
         }
+        /* Ages wrap after 2^32 lookups: then one eviction is merely not the
+         * oldest, which costs nothing but a recomputation. */
+        if (now - slot->used > now - oldest->used)
+            oldest = slot;
     }
     memo->misses++;
-    int way = pair[0].recent ? 1 : 0;
-    mp_memo_slot *slot = &pair[way];
-    slot->recent = 1;
-    pair[1 - way].recent = 0;
+    mp_memo_slot *slot = oldest;
+    slot->used = now;
     slot->hash = h;
     slot->key_len = (uint8_t)n;
     slot->flags = (uint8_t)flags;

@@ -250,15 +250,15 @@ void mp_check(const char *input, size_t len, const mp_options *opts,
  *
  * The answers are exactly mp_check()'s (tests/unit/test_memo.c runs the
  * corpus both ways): a slot holds one domain, keyed by its octets as given
- * and the MP_ALLOW_* flags. A domain has two candidate slots (a 2-way set);
- * a new one replaces the less recently used of the two. */
-enum { MP_MEMO_SLOTS = 4096, MP_MEMO_NAME = 64 };
+ * and the MP_ALLOW_* flags. A domain has MP_MEMO_WAYS candidate slots (a
+ * set); a new one replaces the least recently used of them. */
+enum { MP_MEMO_SLOTS = 4096, MP_MEMO_WAYS = 4, MP_MEMO_NAME = 64 };
 typedef struct mp_memo_slot {
     uint32_t hash;              /* of key and flags; 0 = empty */
     uint8_t key_len, flags, ascii_len, unicode_len, suggestion_len;
     uint8_t code;               /* the domain's mp_syntax_code */
     uint8_t facts;              /* MEMO_* bits of memo.h */
-    uint8_t recent;             /* the more recently used of its pair */
+    uint32_t used;              /* memo clock at its last use: the oldest of a set goes */
     int16_t position;           /* offending octet from the domain start, or -1 */
     char key[MP_MEMO_NAME], ascii[MP_MEMO_NAME], unicode[MP_MEMO_NAME],
         suggestion[MP_MEMO_NAME];
@@ -266,6 +266,7 @@ typedef struct mp_memo_slot {
 typedef struct mp_domain_memo {
     mp_memo_slot slot[MP_MEMO_SLOTS];
     size_t hits, misses;        /* for benchmarks and tests */
+    uint32_t clock;             /* counts lookups */
 } mp_domain_memo;
 
 /* Empties `memo`. Call once before first use. */
