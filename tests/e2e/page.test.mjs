@@ -154,6 +154,22 @@ test('a disposable address warns', async () => {
   await page.close();
 });
 
+test('a domain ending that is no TLD in use warns on blur, not while typing', async () => {
+  const { page, errors } = await openPage();
+  const input = page.getByTestId('signup-email');
+  await input.fill('ann@shop.comx');
+  await page.waitForTimeout(250);
+  assert.notEqual(await page.getByTestId('signup-message').getAttribute('data-code'), 'unknown_tld');
+  await page.getByLabel('Name').focus();
+  await messageCode(page, 'unknown_tld');
+  assert.match(await page.getByTestId('signup-message').textContent(), /domain ending does not exist/);
+  assert.equal(await page.getByTestId('signup-message').getAttribute('data-level'), 'warning');
+  await input.fill('ann@shop.com');
+  await messageCode(page, 'ok');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a role address warns', async () => {
   const { page, errors } = await openPage();
   await page.getByTestId('signup-email').fill('sales@outlook.com');
