@@ -1,5 +1,6 @@
 # The front door. `make run` builds everything and starts mailprobe;
-# `make test` builds everything and runs every suite. Both install missing
+# `make test` builds everything and runs every suite; `make package` builds
+# the .deb and the npm package into $(BUILD)/packages. All install missing
 # Debian packages first (as root; otherwise they print the apt-get line).
 BUILD      ?= build
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -9,7 +10,7 @@ CMAKE_ARGS += -DMP_WERROR=ON
 endif
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all deps test-deps build run test test-native test-asan test-fuzz bench clean
+.PHONY: all deps test-deps package-deps build run package test test-native test-asan test-fuzz bench clean
 
 all: build
 
@@ -19,6 +20,9 @@ deps:
 test-deps:
 	@tools/install-deps.sh test
 
+package-deps:
+	@tools/install-deps.sh package
+
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
 
@@ -27,6 +31,12 @@ build: deps $(BUILD)/CMakeCache.txt
 
 run: build
 	@tools/run.sh $(BUILD)
+
+# mailprobe_<version>_<arch>.deb (CPack + dpkg-shlibdeps) and
+# mailprobe-mailcheck-<version>.tgz (npm pack); see packaging/CMakeLists.txt.
+package: build package-deps
+	cmake --build $(BUILD) --target packages
+	@ls -1 $(BUILD)/packages/*.deb $(BUILD)/packages/*.tgz
 
 # Every suite: the full build under ctest, the unit tests again under
 # ASan+UBSan, and the fuzzers for a bounded time.

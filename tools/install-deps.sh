@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mailprobe needs to build, run and test, when
 # they are missing. As root it runs apt-get; otherwise it prints the exact
-# command and fails. Usage: tools/install-deps.sh [build|test]
+# command and fails. Usage: tools/install-deps.sh [build|package|test]
 set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten node-terser
-  libc-ares-dev libcurl4-openssl-dev libcjson-dev libevent-dev libsqlite3-dev libidn2-dev)
+  libc-ares-dev libcurl4-openssl-dev libssl-dev libcjson-dev libevent-dev libsqlite3-dev libidn2-dev)
+# make package: CPack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file.
+package_pkgs=(dpkg-dev file)
+# The package tests (tests/package): lintian, systemd-analyze, adduser for the
+# package's postinst, man and groff for the man pages; python3-yaml reads
+# docs/openapi.yaml (tests/integration/test_serve.py).
 test_pkgs=(clang libclang-rt-14-dev postfix postgrey unbound dnsmasq-base chromium
-  swaks sqlite3 ca-certificates curl openssl util-linux)
+  swaks sqlite3 ca-certificates curl openssl util-linux
+  lintian systemd adduser man-db groff-base python3-yaml)
 
 pkgs=("${build_pkgs[@]}")
-[ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
-# The browser tests install playwright-core with npm (tests/e2e); Debian's
-# nodejs comes without it, NodeSource's bundles it.
-if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then pkgs+=(npm); fi
+[ "$what" = package ] && pkgs+=("${package_pkgs[@]}")
+[ "$what" = test ] && pkgs+=("${package_pkgs[@]}" "${test_pkgs[@]}")
+# npm packs the npm package, and the browser and package tests install
+# playwright-core, typescript and esbuild with it (tests/e2e, tests/package);
+# Debian's nodejs comes without it, NodeSource's bundles it.
+if [ "$what" != build ] && ! command -v npm >/dev/null 2>&1; then pkgs+=(npm); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,7 +1,7 @@
 # Lays out the deployable files (cmake -P script): mailcheck.mjs (the
 # hand-written API; it instantiates the module itself, there is no glue)
-# and mailcheck.wasm into WEB_DIR, so a site copies two files; and the npm
-# package (plus mailcheck.d.ts and package.json) into NPM_DIR.
+# and mailcheck.wasm into WEB_DIR, so a site copies two files; and the same
+# plus mailcheck.d.ts into NPM_DIR, which packaging/ turns into the npm package.
 # The copies of mailcheck.mjs are minified (minify.mjs, with Debian's
 # node-terser): comments and long names are for readers of wasm/mailcheck.mjs.
 # In: WASM, API, NODE, SOURCE_DIR, WEB_DIR, NPM_DIR.
@@ -16,4 +16,3 @@ foreach(dir ${WEB_DIR} ${NPM_DIR})
   configure_file(${WASM} ${dir}/mailcheck.wasm COPYONLY)
   configure_file(${SOURCE_DIR}/mailcheck.d.ts ${dir}/mailcheck.d.ts COPYONLY)
 endforeach()
-configure_file(${SOURCE_DIR}/package.json ${NPM_DIR}/package.json COPYONLY)

@@ -185,6 +185,9 @@ void mp_verdict(mp_result *r, const mp_evidence *evidence, const mp_policy *poli
 }
 
 /* ---- SMTP reply classification -------------------------------------------
+ * The rules and their sources are in docs/result-schema.md ("SMTP reply
+ * classification") and docs/verification.md ("Real providers' replies");
+ * tests/data/smtp-replies.tsv holds the real replies they are tested on.
  * Locale-free ASCII helpers: server text is bytes, not the C locale's idea
  * of characters. */
 
@@ -233,36 +236,75 @@ static bool has_any(const char *text, const keyword *list, size_t n)
 
 #define HAS_ANY(text, list) has_any((text), (list), sizeof(list) / sizeof((list)[0]))
 
+/* About our sender, our client, relaying or a whole domain: the recipient
+ * is not the topic (Exim's "550-Verification failed for <sender> 550-No Such
+ * User Here" is about OUR address; "Sender domain does not exist" about
+ * ours). "relay" alone is not enough: Postfix says "User unknown in relay
+ * recipient table" of a dead mailbox. */
+static const keyword about_us_words[] = {
+    {"sender verify", false},         {"verification failed for", false}, {"sender address", false},
+    {"sender domain", false},         {"envelope sender", false},         {"mail from", false},
+    {"mailfrom", false},              {"helo", true},                     {"ehlo", true},
+    {"client host", false},           {"relay access denied", false},     {"relaying denied", false},
+    {"unable to relay", false},       {"relay not permitted", false},     {"not configured to relay", false},
+    {"allowed rcpthosts", false},     {"open relay", false},              {"domain does not exist", false},
+    {"domain not found", false},      {"no such domain", false},          {"host not found", false},
+    {"unknown domain", false},
+};
+
+/* Rate limits and other passing conditions, which some servers send with a
+ * 5xx (Gmail's "550 5.2.1 ... receiving mail at a rate that prevents ...",
+ * QQ's "550 Ip frequency limited", GoDaddy's "550 5.1.1 ... has sent to too
+ * many recipients this hour"): the mailbox may well exist. */
+static const keyword throttle_words[] = {
+    {"rate limit", false},      {"rate that prevents", false}, {"too quickly", false},
+    {"too fast", false},        {"too many", false},           {"frequency limit", false},
+    {"try again later", false}, {"try later", false},          {"temporar", false},
+    {"sending quota", false},   {"sending limit", false},
+};
+
 /* The server refuses us, not the mailbox: checked before any "user unknown"
  * wording, so a mixed message is never a false undeliverable. */
 static const keyword block_words[] = {
     {"blocked", false},   {"block list", false}, {"blocklist", false}, {"blacklist", false},
     {"spamhaus", false},  {"spamcop", false},    {"barracuda", false}, {"policy", false},
-    {"reputation", false}, {"reverse dns", false}, {"rdns", true},      {"ptr", true},
-    {"denied", false},    {"banned", false},     {"spam", true},       {"rbl", true},
-    {"dnsbl", false},
+    {"policies", false},  {"reputation", false}, {"reverse dns", false}, {"rdns", true},
+    {"ptr", true},        {"denied", false},     {"banned", false},    {"spam", true},
+    {"rbl", true},        {"dnsbl", false},
 };
 
 static const keyword not_found_words[] = {
-    {"user unknown", false},      {"unknown user", false},     {"does not exist", false},
-    {"doesn't exist", false},     {"no such user", false},     {"no such mailbox", false},
-    {"unknown recipient", false}, {"invalid recipient", false}, {"invalid mailbox", false},
-    {"unknown mailbox", false},   {"not found", false},        {"no mailbox", false},
+    {"user unknown", false},      {"unknown user", false},       {"does not exist", false},
+    {"doesn't exist", false},     {"no such user", false},       {"no such mailbox", false},
+    {"no such recipient", false}, {"unknown recipient", false},  {"invalid recipient", false},
+    {"invalid mailbox", false},   {"unknown mailbox", false},    {"no mailbox", false},
+    {"user not found", false},    {"recipient not found", false}, {"mailbox not found", false},
+    {"account not found", false}, {"recipientnotfound", false},  {"recipnotfound", false},
+    {"unrouteable address", false}, {"unroutable address", false},
     /* Yahoo: "554 delivery error: dd This user doesn't have a yahoo.com account" */
-    {"doesn't have a", false},    {"does not have a", false},  {"no such account", false},
+    {"doesn't have a", false},    {"does not have a", false},    {"no such account", false},
+    /* RFC 5321 §4.2.3's 550 text, sent alone for unknown recipients by GMX,
+     * web.de and Outlook.com; with block or limit wording (QQ's "Mailbox
+     * unavailable or access denied") the earlier rules decide. */
+    {"mailbox unavailable", false},
 };
 
 static const keyword disabled_words[] = {
     {"disabled", false}, {"inactive", false}, {"suspended", false}, {"deactivated", false},
+    {"frozen", true},    {"no longer valid", false},
 };
 
 static const keyword full_words[] = {
-    {"full", true}, {"quota", false}, {"insufficient storage", false},
+    {"full", true}, {"quota", false}, {"insufficient storage", false}, {"storage allocation", false},
 };
 
+/* Greylisting says so (postgrey, sqlgrey, greyfix, Zoho), or is known by its
+ * text: greylistd's Exim ACL, Mimecast's documented greylisting reply. A bare
+ * "try again later" is a throttle as often as greylisting. */
 static const keyword greylist_words[] = {
     {"greylist", false}, {"graylist", false}, {"grey list", false}, {"gray list", false},
-    {"greylisted", false}, {"try again later", false}, {"postgrey", false},
+    {"postgrey", false}, {"not yet authorized to deliver", false},
+    {"internal resources are temporarily unavailable", false},
 };
 
 /* An RFC 3463 enhanced status code: class "." subject "." detail, with
@@ -309,10 +351,145 @@ static enhanced_code parse_enhanced(const char *s, size_t *used)
     return e;
 }
 
+static bool is_code(enhanced_code e, int subject, int detail)
+{
+    return e.present && e.subject == subject && e.detail == detail;
+}
+
+/* ---- Replies known by their exact text -------------------------------------
+ * A few providers answer an unknown recipient in a way no keyword rule may
+ * safely generalise. Each entry is matched against the whole reply text
+ * (case-insensitively, trailing spaces ignored) and carries its source. */
+typedef struct known_reply {
+    int code;
+    enhanced_code enhanced;     /* present = false: no enhanced code */
+    const char *text;
+    mp_reason reason;
+} known_reply;
+
+static const known_reply known_replies[] = {
+    /* Yandex sends a policy status for unknown users (yandex/NwSMTP
+     * smtp_connection.cpp; yandex.com/support/mail/bounces/yandex.html).
+     * Other 5.7 texts mentioning users stay blocked. */
+    {550, {true, 5, 7, 1}, "No such user!", MP_REASON_MAILBOX_NOT_FOUND},
+    /* Cisco Secure Email's conversational LDAP-accept refusal, seen for
+     * departed employees at *.iphmx.com (lore.kernel.org, 2025-07-01). */
+    {550, {false, 0, 0, 0}, "#5.1.0 Address rejected.", MP_REASON_MAILBOX_NOT_FOUND},
+};
+
+static bool same_text(const char *text, const char *want)
+{
+    size_t n = strlen(want), i = 0;
+    for (; i < n; i++)
+        if (ascii_lower((unsigned char)text[i]) != ascii_lower((unsigned char)want[i]))
+            return false;
+    while (text[i] == ' ')
+        i++;
+    return text[i] == '\0';
+}
+
+static const known_reply *find_known_reply(int code, enhanced_code e, const char *text)
+{
+    for (size_t i = 0; i < sizeof known_replies / sizeof known_replies[0]; i++) {
+        const known_reply *k = &known_replies[i];
+        if (k->code != code || k->enhanced.present != e.present)
+            continue;
+        if (e.present && (k->enhanced.klass != e.klass || k->enhanced.subject != e.subject ||
+                          k->enhanced.detail != e.detail))
+            continue;
+        if (same_text(text, k->text))
+            return k;
+    }
+    return NULL;
+}
+
+/* ---- Masking addresses -------------------------------------------------------
+ * Replies often echo the recipient ("550 5.1.1 <spam-blocked@x>: user
+ * unknown"): a local part must never decide a verdict. The copy in `out`
+ * (at most cap - 1 octets of `in`) has every <...> span and every token
+ * holding an '@' replaced by spaces. */
+enum { CLASSIFY_TEXT_MAX = 1024 };
+
+static bool is_token_break(char c)
+{
+    return c == ' ' || c == '\t' || c == '(' || c == ')' || c == '[' || c == ']' || c == '<' ||
+           c == '>' || c == ',' || c == ';' || c == '"' || c == '\'';
+}
+
+static void blank_addresses(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (in[n] && n + 1 < cap) {
+        out[n] = in[n];
+        n++;
+    }
+    out[n] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] != '<')
+            continue;
+        size_t j = i;
+        while (j < n && out[j] != '>')
+            out[j++] = ' ';
+        if (j < n)
+            out[j] = ' ';
+        i = j;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && !is_token_break(out[i]))
+            continue;
+        if (memchr(out + start, '@', i - start))
+            memset(out + start, ' ', i - start);
+        start = i + 1;
+    }
+}
+
 static mp_reason classified(mp_smtp_result *out, mp_smtp_result result, mp_reason reason)
 {
     *out = result;
     return reason;
+}
+
+/* A 5yz reply, in the order of docs/result-schema.md: whatever points at us
+ * or at a passing condition wins over mailbox wording. */
+static mp_reason classify_permanent(int code, enhanced_code e, const char *text, mp_smtp_result *result)
+{
+    const mp_smtp_result unavailable = MP_SMTP_UNAVAILABLE, rejected = MP_SMTP_REJECTED;
+    if (e.present && e.subject == 7) /* security or policy status: about us */
+        return classified(result, unavailable, MP_REASON_BLOCKED);
+    /* x.1.2-x.1.5 are about the domain or the address's form, x.1.7/x.1.8
+     * about our sender: none proves the mailbox is gone. */
+    if ((e.present && e.subject == 1 && e.detail >= 2 && e.detail <= 8 && e.detail != 6) ||
+        HAS_ANY(text, about_us_words))
+        return classified(result, unavailable, MP_REASON_BLOCKED);
+    if (HAS_ANY(text, throttle_words))
+        return classified(result, unavailable, MP_REASON_TEMPORARY_FAILURE);
+    /* Microsoft 365 directory-based edge blocking: "550 5.4.1 Recipient
+     * address rejected: Access denied" means the recipient is not in the
+     * tenant's directory (learn.microsoft.com, "Use Directory-Based Edge
+     * Blocking"). Zoho's "541 5.4.1 Mail rejected by destination domain" and
+     * Microsoft's "5.4.1 Relay Access Denied" are not. */
+    if (is_code(e, 4, 1) && has_word(text, "recipient address rejected", false) &&
+        has_word(text, "access denied", false))
+        return classified(result, rejected, MP_REASON_MAILBOX_NOT_FOUND);
+    if (HAS_ANY(text, block_words))
+        return classified(result, unavailable, MP_REASON_BLOCKED);
+    if (is_code(e, 2, 2) || HAS_ANY(text, full_words))
+        return classified(result, unavailable, MP_REASON_MAILBOX_FULL);
+    /* x.1.1, x.1.10 (Microsoft), x.1.6 "moved, no forwarding": this address
+     * takes no mail. */
+    if (is_code(e, 1, 1) || is_code(e, 1, 10) || is_code(e, 1, 6))
+        return classified(result, rejected, MP_REASON_MAILBOX_NOT_FOUND);
+    /* x.2.1 and x.1.0 need words: Interia sends "550 5.2.1 Mailbox not
+     * available" for typos, full inboxes and suspended accounts alike. */
+    if (HAS_ANY(text, disabled_words))
+        return classified(result, rejected, MP_REASON_MAILBOX_DISABLED);
+    if (HAS_ANY(text, not_found_words))
+        return classified(result, rejected, MP_REASON_MAILBOX_NOT_FOUND);
+    if (code == 552)
+        return classified(result, unavailable, MP_REASON_MAILBOX_FULL);
+    /* A bare refusal says nothing about the mailbox. */
+    return classified(result, unavailable, MP_REASON_BLOCKED);
 }
 
 mp_reason mp_smtp_classify(int code, const char *enhanced, const char *text,
@@ -344,51 +521,24 @@ mp_reason mp_smtp_classify(int code, const char *enhanced, const char *text,
         if (e.present)
             text += used;
     }
+    while (*text == ' ')
+        text++;
     if (e.present && e.klass != code / 100)
         e.present = false;
 
-    if (code >= 500) {
-        if (e.present) {
-            if (e.subject == 7) /* security or policy status: about us */
-                return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
-            /* Microsoft 365 directory-based edge blocking: "550 5.4.1
-             * Recipient address rejected: Access denied" means the
-             * recipient is not in the tenant's directory. */
-            if (e.subject == 4 && e.detail == 1 && has_word(text, "recipient address rejected", false))
-                return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
-            if (e.subject == 1 && (e.detail == 1 || e.detail == 10))
-                return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
-            if (e.subject == 2 && e.detail == 1)
-                return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_DISABLED);
-            if (e.subject == 2 && e.detail == 2)
-                return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_MAILBOX_FULL);
-            /* x.1.7 / x.1.8: our MAIL FROM was refused, not the recipient. */
-            if (e.subject == 1 && (e.detail == 7 || e.detail == 8))
-                return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
-        }
-        if (HAS_ANY(text, block_words))
-            return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
-        /* 551 "user not local; please try <new>" (x.1.6 moved) names the
-         * recipient too: this address itself takes no mail. */
-        if (e.present && e.subject == 1 && (code == 550 || code == 551 || code == 553))
-            return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
-        if (HAS_ANY(text, full_words))
-            return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_MAILBOX_FULL);
-        if (HAS_ANY(text, disabled_words))
-            return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_DISABLED);
-        if (HAS_ANY(text, not_found_words))
-            return classified(result, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
-        if (code == 552)
-            return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_MAILBOX_FULL);
-        /* A bare refusal says nothing about the mailbox. */
-        return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
-    }
+    const known_reply *known = find_known_reply(code, e, text);
+    if (known)
+        return classified(result, MP_SMTP_REJECTED, known->reason);
+
+    char masked[CLASSIFY_TEXT_MAX];
+    blank_addresses(text, masked, sizeof masked);
+    if (code >= 500)
+        return classify_permanent(code, e, masked, result);
 
     /* 4yz: nothing permanent can be concluded. */
-    if ((e.present && e.subject == 2 && e.detail == 2) || HAS_ANY(text, full_words))
+    if (is_code(e, 2, 2) || HAS_ANY(masked, full_words))
         return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_MAILBOX_FULL);
-    if ((code == 450 || code == 451 || (e.present && e.subject == 7 && e.detail == 1)) &&
-        HAS_ANY(text, greylist_words))
+    if ((code == 450 || code == 451 || is_code(e, 7, 1)) && HAS_ANY(masked, greylist_words))
         return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_GREYLISTED);
     return classified(result, MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-labels: cli
 """`mailprobe check`, from the outside: the NDJSON contract of
 docs/result-schema.md, one answer per input line in input order, the exit
 codes, the options and the readable terminal form.

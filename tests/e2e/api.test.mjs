@@ -2,6 +2,7 @@
 // failure becomes an ApiError whose kind the page can explain (unreachable,
 // timeout, auth, rate_limited …), Retry-After is read, streams are split
 // into lines, and the prober address comes from ?api=, then the settings.
+// ctest-labels: e2e
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProberClient, ApiError, ERROR_TEXT, loadSettings, saveSettings } from '../../web/api.js';

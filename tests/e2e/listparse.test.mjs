@@ -1,5 +1,6 @@
 // The list tool's pure parts (web/listparse.js, web/csv.js) under Node: what
 // a pasted list or a dropped CSV turns into, and what the exports write.
+// ctest-labels: e2e
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseList, detectDelimiter, cleanCell, readRows, MAX_ROWS, ListParser } from '../../web/listparse.js';

@@ -3,6 +3,7 @@
 // widget, the list tool from paste to exported CSV, what the page does when
 // the prober is unreachable, slow, refuses the key (401) or the pace (429),
 // and screenshots at desktop and phone widths.
+// ctest-labels: e2e browser fixture
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,6 @@
 // The list tool's rows as data (web/rows.js) under Node: which verdict a row
 // shows, filter + search + sort, counts, and both CSV exports, byte for byte.
+// ctest-labels: e2e
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statusOf, reasonText, smtpReply, mxHost, countByStatus, selectRows, resultsCsv, keepCsv, RESULT_COLUMNS, TableRow, actionOf, locallyValid, keepRows } from '../../web/rows.js';

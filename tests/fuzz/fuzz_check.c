@@ -10,7 +10,10 @@
  *     with the same normalized form, when more are set;
  *   - the local verdict matches the syntax (invalid => undeliverable);
  *   - mp_check_memo() answers exactly as mp_check(), through one memo kept
- *     across inputs (so domains are recalled behind other local parts). */
+ *     across inputs (so domains are recalled behind other local parts).
+ * ctest-labels: fuzz
+ * ctest-links: mpcore
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """`mailprobe mx` against the fixture's DNS: every DNS case of the catalogue
 (tests/fixture/README.md), the target policy, coalescing, and usage errors.
 Only loopback is ever contacted: the resolver is the fixture's unbound and

@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """`mailprobe doctor` against the loopback fixture: one test per check and
 per exit code (docs/doctor.md).
 

@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
+# ctest-labels: integration fixture
 """Smoke tests of the loopback fixture itself: every behaviour in the
 catalogue (tests/fixture/README.md) is checked against the real servers,
 without the mailprobe binary, so a failing prober test can be told apart
 from a broken fixture."""
+import os
 import socket
+import sys
 import time
 
 import mptest
 from mptest import RawSmtp, check, check_eq, check_in, rcpt_replies, test
+
+sys.path.insert(0, os.path.join(mptest.SOURCE_DIR, "tests", "fixture"))
+import replies  # noqa: E402  (tests/fixture/replies.py)
+
+REPLY_ROWS = replies.load_rows(os.path.join(mptest.SOURCE_DIR, "tests", "data", "smtp-replies.tsv"))
 
 KNOWN_MX = "127.0.0.10"
 BACKUP_MX = "127.0.0.11"
@@ -118,13 +126,15 @@ ADVERSARIAL = {
     "silent": "127.0.0.20", "greet554": "127.0.0.21", "slow": "127.0.0.22",
     "hugeline": "127.0.0.23", "multiline": "127.0.0.24", "reset": "127.0.0.25",
     "limit421": "127.0.0.26", "garbage": "127.0.0.27", "acceptall": "127.0.0.28",
-    "earlyclose": "127.0.0.29",
+    "earlyclose": "127.0.0.29", "replies": "127.0.0.30",
 }
 
 
 @test
 def dns_adversarial_domains_point_at_their_own_address():
     for name, ip in ADVERSARIAL.items():
+        if name == "replies":
+            continue
         check_eq(mx(name + ".mptest"), [(10, "mx.%s.mptest" % name)], name)
         check_eq(address("mx.%s.mptest" % name), [ip], name)
 
@@ -359,6 +369,47 @@ def adversarial_earlyclose_closes_on_ehlo_without_reply():
         check_eq(s.reply()[0], 220, "greeting")
         s.send("EHLO tester.mptest")
         check_eq(s.recv_some(5), b"", "EOF instead of an EHLO reply")
+
+
+@test
+def dns_every_corpus_row_has_its_provider_mx_on_127_0_0_30():
+    for row in REPLY_ROWS:
+        check_eq(mx("%s.replies.mptest" % row["id"]), [(10, row["mx_host"])], row["id"])
+    for host in sorted({row["mx_host"] for row in REPLY_ROWS}):
+        check_eq(address(host), [ADVERSARIAL["replies"]], host)
+    # Only those names: the rest of the providers' zones is not served.
+    check_eq(mptest.dns("www.google.com", "A", timeout=10)["rcode"], "SERVFAIL", "www.google.com")
+
+
+@test
+def adversarial_replies_sends_each_corpus_reply_line_for_line():
+    """Every row's reply arrives exactly as written in the corpus (raw
+    lines, {rcpt} replaced); other local parts are unknown users."""
+    for row in REPLY_ROWS:
+        rcpt = replies.address_of(row)
+        with RawSmtp(ADVERSARIAL["replies"]) as s:
+            check_eq(s.reply()[0], 220, "greeting")
+            s.command("EHLO tester.mptest")
+            check_eq(s.command("MAIL FROM:<a@fixture-test.mptest>")[0], 250, "MAIL")
+            s.send("RCPT TO:<%s>" % rcpt)
+            got = [s.read_line().decode() for _ in row["lines"]]
+            check_eq(got, [line.replace("{rcpt}", rcpt) for line in row["lines"]], row["id"])
+    check_eq(rcpt_replies(ADVERSARIAL["replies"], ["other@r001.replies.mptest"]),
+             [(550, (UNKNOWN_USER % "other@r001.replies.mptest")[4:])], "another local part")
+
+
+@test
+def adversarial_txlimit_takes_two_recipients_per_transaction():
+    check_eq(mx("txlimit.mptest"), [(10, "mx.txlimit.mptest")], "MX")
+    with RawSmtp(ADVERSARIAL["replies"]) as s:
+        check_eq(s.reply()[0], 220, "greeting")
+        s.command("EHLO tester.mptest")
+        for _ in range(2):  # the limit holds per transaction, RSET starts anew
+            check_eq(s.command("MAIL FROM:<a@fixture-test.mptest>")[0], 250, "MAIL")
+            check_eq(s.command("RCPT TO:<a@txlimit.mptest>")[0], 250, "1st")
+            check_eq(s.command("RCPT TO:<no1@txlimit.mptest>")[0], 550, "2nd")
+            check_eq(s.command("RCPT TO:<b@txlimit.mptest>"), (452, ["4.5.3 Error: too many recipients"]), "3rd")
+            check_eq(s.command("RSET")[0], 250, "RSET")
 
 
 @test

@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """`mailprobe serve`: every endpoint and error of docs/openapi.yaml, API
 keys, rate limits, CORS, static files, SSE, the result cache, SIGHUP reload
 of --disposable-list, `update-lists`, the webhook and the configuration
@@ -19,142 +20,11 @@ import threading
 import time
 
 import mptest
+from mpserve import Server, check_error, free_port, metric
 from mptest import check, check_eq, check_in, test
 
 SOURCE_DIR = mptest.SOURCE_DIR
 
-
-# --- a server process --------------------------------------------------------
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """One `mailprobe serve` on a free loopback port with its own database
-    (in a temporary directory, removed by stop()) and the fixture flags."""
-
-    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True):
-        self.dir = workdir or tempfile.mkdtemp(prefix="mpserve-")
-        self.port = port or free_port()
-        self.args = list(args)
-        self.env = env
-        self.fixture = fixture
-        self.proc = None
-        if start:
-            self.start()
-
-    def argv(self):
-        argv = [mptest.MAILPROBE, "serve", "--db", os.path.join(self.dir, "mp.db")]
-        if self.port is not None and not any(a.startswith("--listen") for a in self.args):
-            argv += ["--listen", "127.0.0.1:%d" % self.port]
-        if self.fixture:
-            argv += mptest.FIXTURE_FLAGS
-        return argv + self.args
-
-    def start(self, wait=True):
-        env = dict(os.environ)
-        if self.env:
-            env.update(self.env)
-        self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
-        self.proc = subprocess.Popen(self.argv(), cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
-        if wait:
-            self.wait_ready()
-        return self
-
-    def wait_ready(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("server exited with %d: %s" % (self.proc.returncode, self.stderr()[-800:]))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("server did not start listening")
-
-    def stderr(self):
-        try:
-            with open(os.path.join(self.dir, "stderr.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def request(self, method, path, body=None, headers=None, timeout=60):
-        """Returns (status, headers dict with lower-case names, body bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        hdrs = dict(headers or {})
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode()
-            hdrs.setdefault("Content-Type", "application/json")
-        elif isinstance(body, str):
-            body = body.encode()
-        conn.request(method, path, body=body, headers=hdrs)
-        resp = conn.getresponse()
-        data = resp.read()
-        out = (resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
-        conn.close()
-        return out
-
-    def json(self, method, path, body=None, headers=None, expect=200, timeout=60):
-        status, hdrs, data = self.request(method, path, body, headers, timeout)
-        check_eq(status, expect, "%s %s status (body %r)" % (method, path, data[:300]))
-        return json.loads(data)
-
-    def verify(self, email, headers=None):
-        return self.json("POST", "/v1/verify", {"email": email}, headers)
-
-    def wait_job(self, job_id, timeout=60, headers=None):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            job = self.json("GET", "/v1/jobs/" + job_id, headers=headers)
-            if job["state"] in ("done", "cancelled"):
-                return job
-            time.sleep(0.2)
-        raise AssertionError("job %s not finished after %ds: %r" % (job_id, timeout, job))
-
-    def send(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self, sig=signal.SIGTERM, keep_dir=False):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        log = self.stderr()
-        if not keep_dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
-        # Under ASan/UBSan builds, a report fails the test that caused it.
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            if marker in log:
-                raise AssertionError("sanitizer report: " + log[max(0, log.index(marker) - 200):][:3000])
-        return self.proc.returncode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-def check_error(server, method, path, status, code, body=None, headers=None):
-    """The response is `status` with the JSON error body {"error":{"code","message"}}."""
-    got, hdrs, data = server.request(method, path, body, headers)
-    check_eq(got, status, "%s %s status (body %r)" % (method, path, data[:200]))
-    check_in("application/json", hdrs.get("content-type", ""), "error content type")
-    err = json.loads(data)["error"]
-    check_eq(err["code"], code, "error code")
-    check(isinstance(err["message"], str) and err["message"], "error message present")
-    return hdrs
-
-
-# --- basics -------------------------------------------------------------------
 
 @test
 def healthz_reports_ok_and_versions():
@@ -323,13 +193,6 @@ def jobs_store_domain_facts_in_sqlite():
     check_in("mx1.known.mptest", json.dumps(mx), "MX hosts stored")
     check_eq(catch_all, 0, "known.mptest is not catch-all (learned from the unknown-user test)")
     check_eq(rows["catchall.mptest"][1], 1, "catchall.mptest is catch-all")
-
-def metric(server, name):
-    text = server.request("GET", "/metrics")[2].decode()
-    m = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
-    check(m, "metric %s present" % name)
-    return int(m.group(1))
-
 
 @test
 def catch_all_verdicts_are_remembered_across_restarts():
@@ -817,6 +680,28 @@ def disposable_list_override_reloads_on_sighup():
         time.sleep(0.5)
         check_eq(s.json("GET", "/healthz")["lists"]["extra_disposable_count"], 2, "a bad file keeps the old list")
         check(s.proc.poll() is None, "still running")
+
+
+@test
+def metrics_count_the_verdict_the_client_gets():
+    """The extra disposable list is part of the engine's one verdict: /metrics
+    counts the status the client receives (risky), not an earlier one."""
+    d = tempfile.mkdtemp(prefix="mpdisp-")
+    lst = os.path.join(d, "extra.txt")
+    with open(lst, "w") as f:
+        f.write("known.mptest\n")
+    try:
+        with Server("--disposable-list", lst, "--cache-ttl", "0", workdir=d) as s:
+            r = s.verify("alice@known.mptest")
+            check_eq((r["disposable"], r["status"], r["reason"]), (True, "risky", "disposable"), "verify")
+            job = s.json("POST", "/v1/jobs", {"emails": ["bob@known.mptest"]}, expect=202)
+            s.wait_job(job["id"])
+            row = mptest.parse_ndjson(s.request("GET", "/v1/jobs/%s/results" % job["id"])[2].decode())[0]
+            check_eq((row["disposable"], row["status"]), (True, "risky"), "job result")
+            check_eq(metric(s, 'mailprobe_probes_total{status="risky"}'), 2, "both counted as risky")
+            check_eq(metric(s, 'mailprobe_probes_total{status="deliverable"}'), 0, "none counted as deliverable")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @test

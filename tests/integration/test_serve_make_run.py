@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """`make run` (tools/run.sh BUILD): starts `mailprobe serve` on the fixed
 address http://127.0.0.1:8025/ with the page built into BUILD/web and the
 embedded default database, mailprobe.db (SQLite, WAL) in the working

@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """`mailprobe serve` crash recovery: a job killed with SIGKILL half-way
 resumes when the server restarts, and every address ends with exactly one
 result, in input order — nothing lost, nothing duplicated. Also a clean
@@ -9,7 +10,7 @@ import time
 
 import mptest
 from mptest import check, check_eq, test
-from test_serve import Server
+from mpserve import Server
 
 del mptest._tests[:]  # importing test_serve registered its tests; run only ours
 

@@ -1,3 +1,4 @@
+# ctest-labels: integration fixture
 """`mailprobe verify` against the loopback fixture: every catalogue case
 (tests/fixture/README.md) ends with the right status, reason and SMTP fields
 within its time limit; batching, CSV, transcripts and the safety of command

@@ -7,7 +7,9 @@
  * Format (tab-separated, header line first, '#' comments and blank lines
  * ignored): email valid syntax_reason status reason disposable role free
  * suggestion. In the email column \t \r \n \0 and \\ stand for TAB, CR, LF,
- * NUL and a backslash. */
+ * NUL and a backslash.
+ * ctest-labels: unit
+ */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>

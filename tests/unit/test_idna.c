@@ -1,6 +1,8 @@
 /* IDNA2008 + UTS #46 (non-transitional) in the core: one test per rule.
  * Expected A-labels are the registries' own (and agree with libidn2; see
- * test_prober_idna_libidn2.c for the differential test). */
+ * test_idna_libidn2.c for the differential test).
+ * ctest-labels: unit
+ */
 #include <string.h>
 #include "idna.h"
 #include "test.h"

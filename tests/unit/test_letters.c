@@ -1,6 +1,8 @@
 /* mp_is_letter_mark_digit (varint steps and a block index) against the
  * plain ranges of core/data/letters.txt, for every code point: the compact
- * form must not change one answer. */
+ * form must not change one answer.
+ * ctest-labels: unit
+ */
 #include "letters.h"
 #include "letters_pairs.h"
 #include "test.h"

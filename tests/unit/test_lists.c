@@ -1,4 +1,6 @@
-/* The disposable / free / role rules (core/src/lists.c, core/data). */
+/* The disposable / free / role rules (core/src/lists.c, core/data).
+ * ctest-labels: unit
+ */
 #include "test.h"
 
 #include "lists.h"

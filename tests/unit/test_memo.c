@@ -2,7 +2,9 @@
  * the cases a memo could get wrong — a recalled domain error behind a local
  * part of another length, options that change the domain's verdict,
  * colliding slots, domains too long to remember. (The whole corpus is also
- * run both ways, under every option set, by test_corpus.c.) */
+ * run both ways, under every option set, by test_corpus.c.)
+ * ctest-labels: unit
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "mailprobe/core.h"

@@ -1,5 +1,7 @@
 /* mp_parse(): one test per rule of docs/syntax.md, with the boundaries of
- * every limit, every option flag and the position of every error. */
+ * every limit, every option flag and the position of every error.
+ * ctest-labels: unit
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,9 @@
 /* The top-level domain rules against IANA's root zone list
  * (core/data/tlds.txt): every delegated TLD has the shape the parser
  * demands and is known to mp_is_listed_tld(); an unlisted one is flagged
- * (`unknown_tld`), never refused. */
+ * (`unknown_tld`), never refused.
+ * ctest-labels: unit
+ */
 #include "test.h"
 
 #include <stdint.h>

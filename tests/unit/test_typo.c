@@ -1,4 +1,6 @@
-/* "Did you mean" (core/src/typo.c): each typo class, each never-suggest case. */
+/* "Did you mean" (core/src/typo.c): each typo class, each never-suggest case.
+ * ctest-labels: unit
+ */
 #include "test.h"
 
 #include "mailprobe/core.h"

@@ -1,7 +1,9 @@
 /* The verdict rules and the SMTP reply classification, one test per rule of
  * docs/result-schema.md. Results are built by hand (not through mp_parse) so
  * those tests depend on nothing but verdict.c; the mp_check tests at the end
- * run the whole local pipeline (parser, lists, typos). */
+ * run the whole local pipeline (parser, lists, typos).
+ * ctest-labels: unit
+ */
 #include <string.h>
 #include "mailprobe/core.h"
 #include "test.h"
@@ -427,14 +429,24 @@ TEST(classify_other_5_4_1_is_not_mailbox_not_found)
     CHECK_CLASSIFY(550, "5.4.1", "Relay access denied", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
 }
 
-TEST(classify_other_550_553_with_5_1_x_is_mailbox_not_found)
+TEST(classify_5_1_6_moved_is_mailbox_not_found)
 {
     CHECK_CLASSIFY(550, "5.1.6", "Mailbox has moved", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
     CHECK_CLASSIFY(551, "5.1.6", "User has moved; please try <new@example.org>", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
     CHECK_CLASSIFY(551, NULL, "5.1.6 User not local; please try <b@example.org>", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
-    CHECK_CLASSIFY(553, "5.1.3", "Bad recipient address syntax", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
-    /* Not with other codes: 554 5.1.0 says nothing certain. */
+    /* 5.1.0 says nothing certain without words. */
     CHECK_CLASSIFY(554, "5.1.0", "Rejected", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, "5.1.0", "Recipient address rejected: RESOLVER.ADR.RecipientNotFound",
+                   MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+}
+
+TEST(classify_5_1_2_to_5_1_5_are_not_proof_about_the_mailbox)
+{
+    /* Google's "553 5.1.2 We weren't able to find the recipient domain" is
+     * about the domain; x.1.3 about a form our syntax check accepted. */
+    CHECK_CLASSIFY(553, "5.1.2", "We weren't able to find the recipient domain.", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(553, "5.1.3", "Bad recipient address syntax", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, "5.1.2", "Domain does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
 }
 
 TEST(classify_sender_rejections_5_1_7_and_5_1_8_are_blocked)
@@ -499,8 +511,14 @@ TEST(classify_greylisting)
 {
     CHECK_CLASSIFY(450, "4.2.0", "Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/",
                    MP_SMTP_UNAVAILABLE, MP_REASON_GREYLISTED);
-    CHECK_CLASSIFY(451, NULL, "Please try again later", MP_SMTP_UNAVAILABLE, MP_REASON_GREYLISTED);
     CHECK_CLASSIFY(421, "4.7.1", "greylisting in action", MP_SMTP_UNAVAILABLE, MP_REASON_GREYLISTED);
+    /* greylistd's Exim ACL and Mimecast name no greylisting but are it. */
+    CHECK_CLASSIFY(451, NULL, "192.0.2.1 is not yet authorized to deliver mail from <a@b.c> to <d@e.f>. Please try later.",
+                   MP_SMTP_UNAVAILABLE, MP_REASON_GREYLISTED);
+    CHECK_CLASSIFY(451, NULL, "Internal resources are temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451",
+                   MP_SMTP_UNAVAILABLE, MP_REASON_GREYLISTED);
+    /* A bare "try again later" is a throttle as often as greylisting. */
+    CHECK_CLASSIFY(451, NULL, "Please try again later", MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
     /* 4.7.1 without greylist wording is an ordinary temporary failure. */
     CHECK_CLASSIFY(421, "4.7.1", "Too many connections", MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
 }
@@ -517,6 +535,94 @@ TEST(classify_other_4xx_is_temporary_failure)
 TEST(classify_enhanced_code_contradicting_the_basic_code_is_ignored)
 {
     CHECK_CLASSIFY(450, "5.1.1", "", MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
+}
+
+TEST(classify_rate_limits_sent_with_5xx_are_temporary_failure)
+{
+    /* Gmail's per-recipient rate limit carries 5.2.1, GoDaddy's 5.1.1. */
+    CHECK_CLASSIFY(550, "5.2.1", "The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.",
+                   MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
+    CHECK_CLASSIFY(550, NULL, "5.1.1 <a@b.c>  - 192.0.2.1 has sent to too many recipients this hour. IB607",
+                   MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
+    CHECK_CLASSIFY(550, NULL, "Ip frequency limited", MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
+    CHECK_CLASSIFY(550, NULL, "Requested action not taken: mailbox unavailable Failure sending mail. Try again later",
+                   MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
+}
+
+TEST(classify_sender_client_and_relay_wording_is_blocked)
+{
+    /* Exim's sender callout: "No Such User Here" is about OUR sender. */
+    CHECK_CLASSIFY(550, NULL, "Verification failed for <probe@example.org> No Such User Here Sender verify failed",
+                   MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(553, NULL, "5.1.8 <a@b.c>... Domain of sender address a@b.c does not exist", MP_SMTP_UNAVAILABLE,
+                   MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(554, NULL, "5.7.1 <a@b.c>: Relay access denied", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, NULL, "relay not permitted", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    /* "does not exist" of a domain, ours or the recipient's, is no mailbox. */
+    CHECK_CLASSIFY(550, NULL, "Sender domain does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, NULL, "Domain does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(550, NULL, "HELO name does not exist", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    /* "relay" alone is no refusal: Postfix's relay_recipient_maps answer. */
+    CHECK_CLASSIFY(550, "5.1.1", "<a@b.c>: Recipient address rejected: User unknown in relay recipient table",
+                   MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+}
+
+TEST(classify_echoed_addresses_never_decide)
+{
+    /* A local part full of block, limit or quota words changes nothing. */
+    CHECK_CLASSIFY(550, "5.1.1", "<spam-blocked-policy@b.c>: Recipient address rejected: User unknown",
+                   MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(550, NULL, "Unknown user too-many.quota-full@b.c", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(550, NULL, "No such user (denied.temporarily@b.c)", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    /* Nor does a mailbox word inside an address make a refusal a dead mailbox. */
+    CHECK_CLASSIFY(550, NULL, "Rejected <user-unknown@b.c>", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+}
+
+TEST(classify_known_replies_match_their_whole_text_only)
+{
+    /* Yandex's unknown-user reply carries a policy status. */
+    CHECK_CLASSIFY(550, NULL, "5.7.1 No such user!", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(550, "5.7.1", "no such user!  ", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(550, "5.7.1", "No such user! Client host blocked", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(554, "5.7.1", "No such user!", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(450, "4.7.1", "No such user!", MP_SMTP_UNAVAILABLE, MP_REASON_TEMPORARY_FAILURE);
+    /* Cisco Secure Email's LDAP-accept refusal. */
+    CHECK_CLASSIFY(550, NULL, "#5.1.0 Address rejected.", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(550, NULL, "#5.1.0 Address rejected. Blocked by policy", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+}
+
+TEST(classify_5_2_1_needs_disabled_or_unknown_wording)
+{
+    /* Interia sends it for typos, full inboxes and suspended accounts alike. */
+    CHECK_CLASSIFY(550, "5.2.1", "Mailbox not available", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    CHECK_CLASSIFY(552, "5.2.1", "<a@b.c>: Recipient address rejected: User disabled", MP_SMTP_REJECTED,
+                   MP_REASON_MAILBOX_DISABLED);
+    CHECK_CLASSIFY(550, "5.2.1", "<a@b.c>... User Unknown", MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+}
+
+TEST(classify_mailbox_unavailable_alone_is_mailbox_not_found)
+{
+    /* RFC 5321's own 550 text, GMX's and Outlook.com's unknown-user reply. */
+    CHECK_CLASSIFY(550, NULL, "Requested action not taken: mailbox unavailable", MP_SMTP_REJECTED,
+                   MP_REASON_MAILBOX_NOT_FOUND);
+    CHECK_CLASSIFY(550, "5.5.0", "Requested action not taken: mailbox unavailable (S2017062302).", MP_SMTP_REJECTED,
+                   MP_REASON_MAILBOX_NOT_FOUND);
+    /* With block wording it is a block (QQ's per-recipient limit). */
+    CHECK_CLASSIFY(550, NULL, "Mailbox unavailable or access denied", MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+}
+
+TEST(classify_reads_at_most_1023_octets_of_text)
+{
+    /* The bound of the masked working copy: words past it are not seen. */
+    static char text[2048];
+    memset(text, 'x', sizeof text - 1);
+    memcpy(text, "user unknown ", 13);
+    CHECK_CLASSIFY(550, NULL, text, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    memset(text, 'x', sizeof text - 1);
+    memcpy(text + 1019, " user unknown", 13);
+    CHECK_CLASSIFY(550, NULL, text, MP_SMTP_UNAVAILABLE, MP_REASON_BLOCKED);
+    memcpy(text + 1000, " user unknown", 13);
+    CHECK_CLASSIFY(550, NULL, text, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
 }
 
 TEST(classify_bare_5xx_is_blocked_not_undeliverable)
@@ -655,7 +761,8 @@ int main(void)
     RUN(classify_5_1_10_is_mailbox_not_found);
     RUN(classify_m365_5_4_1_recipient_rejected_is_mailbox_not_found);
     RUN(classify_other_5_4_1_is_not_mailbox_not_found);
-    RUN(classify_other_550_553_with_5_1_x_is_mailbox_not_found);
+    RUN(classify_5_1_6_moved_is_mailbox_not_found);
+    RUN(classify_5_1_2_to_5_1_5_are_not_proof_about_the_mailbox);
     RUN(classify_sender_rejections_5_1_7_and_5_1_8_are_blocked);
     RUN(classify_550_without_enhanced_code_uses_the_text);
     RUN(classify_yahoo_no_account_wording_is_mailbox_not_found);
@@ -666,6 +773,13 @@ int main(void)
     RUN(classify_greylisting);
     RUN(classify_other_4xx_is_temporary_failure);
     RUN(classify_enhanced_code_contradicting_the_basic_code_is_ignored);
+    RUN(classify_rate_limits_sent_with_5xx_are_temporary_failure);
+    RUN(classify_sender_client_and_relay_wording_is_blocked);
+    RUN(classify_echoed_addresses_never_decide);
+    RUN(classify_known_replies_match_their_whole_text_only);
+    RUN(classify_5_2_1_needs_disabled_or_unknown_wording);
+    RUN(classify_mailbox_unavailable_alone_is_mailbox_not_found);
+    RUN(classify_reads_at_most_1023_octets_of_text);
     RUN(classify_bare_5xx_is_blocked_not_undeliverable);
     RUN(classify_text_matching_is_case_insensitive);
     RUN(classify_accepts_a_null_result_pointer);

@@ -1,5 +1,6 @@
 // The JavaScript API of mailcheck.mjs: load(), check(), checkMany(), the
 // options, and every way a caller can get it wrong.
+// ctest-labels: wasm
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

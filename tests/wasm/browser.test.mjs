@@ -2,6 +2,7 @@
 // HTTP server serves mailcheck.mjs and mailcheck.wasm next to a page that
 // loads them, and headless Chromium prints the DOM the page produced.
 // Skipped when Chromium is not installed.
+// ctest-labels: wasm
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';

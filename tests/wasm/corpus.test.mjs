@@ -3,6 +3,7 @@
 // (`mailprobe check --json`) and through the WebAssembly module, and the two
 // whole result objects must be identical — values and key order — under the
 // default profile and with every option on.
+// ctest-labels: wasm
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';

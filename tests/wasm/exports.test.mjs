@@ -1,6 +1,7 @@
 // wasm/check_exports.py keeps wasm/exports.txt honest: every function of
 // the public header is reached through a *_wasm export or excluded with a
 // reason, and every export exists in binding.c. These tests make it fail.
+// ctest-labels: wasm
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,7 @@
 // Size is a feature: the files a site copies (mailcheck.mjs + mailcheck.wasm,
 // the whole disposable list inside) must stay within 64 KiB gzipped, measured
 // as `gzip -9` does (Node's zlib gives a few KiB more on the same bytes).
+// ctest-labels: wasm
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
 /* wasm/binding.c, natively: the transfer format JavaScript relies on (record
  * words, UTF-16 offsets, string references, line splitting) checked in C, so
  * it also runs under ASan+UBSan with the other unit tests. The binding is
- * included whole: its helpers are static. */
+ * included whole: its helpers are static.
+ * ctest-labels: unit */
 #include "test.h"
 #include "../../wasm/binding.c"
 

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mailprobe/version.h" /* generated: MP_VERSION */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -282,12 +284,16 @@ void mp_check_memo(const char *input, size_t len, const mp_options *opts,
 void mp_verdict(mp_result *r, const mp_evidence *evidence, const mp_policy *policy);
 
 /* Classifies an SMTP reply to RCPT TO (or to MAIL FROM / the greeting) from
- * its enhanced status code (RFC 3463, may be NULL or ""), then its basic
- * code, then its text (may be NULL). Returns MP_REASON_ACCEPTED,
+ * its enhanced status code (RFC 3463, may be NULL or "" when the text starts
+ * with it), then its basic code, then its text (may be NULL; addresses in it
+ * are ignored, at most 1,023 octets are read). Returns MP_REASON_ACCEPTED,
  * MAILBOX_NOT_FOUND, MAILBOX_DISABLED, MAILBOX_FULL, GREYLISTED,
- * TEMPORARY_FAILURE, BLOCKED or PROTOCOL_ERROR; stores in *result the
- * matching mp_smtp_result. A policy block (5.7.x, "spamhaus", ...) is
- * BLOCKED/UNAVAILABLE, never MAILBOX_NOT_FOUND. */
+ * TEMPORARY_FAILURE (any other 4xx, and a rate limit sent as 5xx), BLOCKED
+ * or PROTOCOL_ERROR; stores in *result the matching mp_smtp_result. Only a
+ * 5xx is ever REJECTED. A policy block (5.7.x, "spamhaus", our sender
+ * refused, ...) is BLOCKED/UNAVAILABLE, never MAILBOX_NOT_FOUND. The rules:
+ * docs/result-schema.md; the real replies they are tested on:
+ * tests/data/smtp-replies.tsv. No allocation; thread-safe. */
 mp_reason mp_smtp_classify(int code, const char *enhanced, const char *text,
                            mp_smtp_result *result);
 
@@ -329,7 +335,9 @@ typedef struct mp_list_info {
 } mp_list_info;
 void mp_list_info_get(mp_list_info *out);
 
-#define MP_CORE_VERSION "0.1.0"
+/* The release (mailprobe --version, /healthz, the module's `version`): the
+ * top-level project(VERSION), through the generated mailprobe/version.h. */
+#define MP_CORE_VERSION MP_VERSION
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,979 @@
+/* scheduler.c — batching, politeness, MX failover, catch-all and retries.
+ * See scheduler.h for the model and docs/design.md for the reasoning. */
+#include "scheduler.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "dns.h"
+#include "hash.h"
+#include "provider.h"
+#include "smtp_session.h"
+
+enum {
+    MAX_ATTEMPTS = 3,            /* RCPTs sent for one address without an answer */
+    ZERO_PROGRESS_MAX = 3,       /* sessions in a row answering nothing → next MX */
+    CATCH_ALL_ATTEMPTS = 2,
+    HOST_WAIT_MS = 200,          /* re-check a busy host this often */
+    DOMAIN_IDLE_S = 600,         /* forget an unused domain (and its catch-all) */
+    GREYLIST_DEFAULT_RETRY_S = 300, /* postgrey's default delay */
+};
+
+typedef struct mp_sched_domain mp_domain;
+typedef struct mp_host mp_host;
+
+typedef enum mp_catch_all_state {
+    MP_CATCH_ALL_UNKNOWN = 0,  /* not tested yet */
+    MP_CATCH_ALL_TESTING,      /* the random RCPT is out */
+    MP_CATCH_ALL_YES,
+    MP_CATCH_ALL_NO,
+    MP_CATCH_ALL_INCONCLUSIVE, /* tested, no verdict (452, 4xx, blocked, failures) */
+} mp_catch_all_state;
+
+typedef enum mp_dns_state { MP_DOMAIN_NEW = 0, MP_DOMAIN_RESOLVING, MP_DOMAIN_READY, MP_DOMAIN_FAILED } mp_dns_state;
+
+typedef struct mp_endpoint {
+    char host[MP_HOST_MAX + 1];
+    struct sockaddr_storage addr;
+    bool dead;                 /* failed in this run: skip */
+} mp_endpoint;
+
+enum { MP_ENDPOINTS_MAX = 32 };
+
+/* One domain: its DNS answer, its MX endpoints in the order to try them,
+ * its queue of probes and its catch-all question. */
+struct mp_sched_domain {
+    mp_scheduler *sched;          /* back pointer for timers */
+    char name[MP_DOMAIN_MAX + 1];
+    mp_domain *hash_next;
+    mp_dns_state dns_state;
+    int64_t resolved_at_ms;       /* monotonic (clock.h) */
+    uint32_t ttl;
+    mp_dns_result dns_result;
+    bool mx_implicit;
+    size_t mx_count;
+    mp_probe_mx mx[MP_PROBE_MX_MAX];
+    size_t nendpoints, current;   /* endpoints in the order to try them */
+    mp_endpoint *endpoints;
+    const mp_provider *provider;
+    int zero_progress;            /* consecutive sessions on `current` that answered nothing */
+    mp_session_end last_failure;  /* why the last endpoint failed */
+    bool has_failure_reply;
+    mp_smtp_reply failure_reply;
+    char failure_host[MP_HOST_MAX + 1];
+    mp_probe_list queue;
+    mp_probe_list parked;
+    size_t in_session;            /* probes whose rcpt a session holds */
+    int sessions;                 /* active sessions */
+    mp_catch_all_state catch_all;
+    int catch_all_attempts;
+    mp_rcpt catch_all_rcpt;
+    struct event *pump_timer;     /* retry when a host limit said "later" */
+    struct event *idle_timer;     /* forget the domain after a while unused */
+    bool dns_pending;
+};
+
+/* One MX address ("address:port") and its politeness budget. */
+struct mp_host {
+    char key[64];                 /* "address:port" */
+    mp_host *hash_next;
+    int active;                   /* sessions open now */
+    double tokens;                /* rate limiter bucket */
+    int64_t refilled_ms;          /* last refill, monotonic */
+};
+
+/* A running session and what the scheduler knows about it. */
+typedef struct mp_sched_session {
+    mp_scheduler *sched;
+    mp_smtp_session *session;
+    mp_domain *domain;
+    mp_host *host;
+    size_t endpoint;
+    bool established;             /* reached MAIL (asked for recipients) */
+    bool progress;                /* got at least one RCPT answer */
+    bool closed;
+    struct mp_sched_session *next;
+} mp_sched_session;
+
+enum { MP_DOMAIN_BUCKETS = 4096, MP_HOST_BUCKETS = 1024 };
+
+struct mp_scheduler {
+    struct event_base *base;
+    mp_prober_config cfg;
+    mp_session_config session_cfg;    /* points into cfg */
+    char helo[MP_HOST_MAX + 1];
+    char from[MP_HOST_MAX + 16];      /* "" = null reverse-path */
+    mp_sched_hooks hooks;
+    void *owner;
+    mp_dns *dns;
+    bool shutting_down;
+    struct event *reap_ev;
+    mp_domain *domains[MP_DOMAIN_BUCKETS];
+    mp_host *hosts[MP_HOST_BUCKETS];
+    mp_sched_session *sessions;
+    mp_session_counters counters;
+    uint64_t catch_all_tests, greylist_retries;
+    uint64_t rng;                     /* for catch-all local parts (seeded from the OS) */
+    mp_catch_all_memory memory;       /* all NULL: every domain is tested */
+};
+
+static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg);
+static void on_domain_idle(evutil_socket_t fd, short what, void *arg);
+static void domain_pump(mp_scheduler *sc, mp_domain *d);
+
+/* The single way a probe leaves the scheduler with an answer. */
+static void finish_probe(mp_scheduler *sc, mp_probe *probe, const mp_evidence *ev, int retry_after)
+{
+    sc->hooks.finish(sc->owner, probe, ev, retry_after);
+}
+
+static mp_domain *domain_get(mp_scheduler *sc, const char *name)
+{
+    uint32_t b = mp_fnv1a32_str(name) % MP_DOMAIN_BUCKETS;
+    for (mp_domain *d = sc->domains[b]; d; d = d->hash_next)
+        if (!strcmp(d->name, name))
+            return d;
+    mp_domain *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    snprintf(d->name, sizeof d->name, "%s", name);
+    d->sched = sc;
+    d->pump_timer = evtimer_new(sc->base, on_domain_pump_timer, d);
+    d->idle_timer = evtimer_new(sc->base, on_domain_idle, d);
+    if (!d->pump_timer || !d->idle_timer) {
+        if (d->pump_timer)
+            event_free(d->pump_timer);
+        if (d->idle_timer)
+            event_free(d->idle_timer);
+        free(d);
+        return NULL;
+    }
+    if (sc->memory.recall && sc->cfg.catch_all) {
+        mp_tristate known = sc->memory.recall(d->name, sc->memory.arg);
+        if (known == MP_YES || known == MP_NO)
+            d->catch_all = known == MP_YES ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
+    }
+    d->hash_next = sc->domains[b];
+    sc->domains[b] = d;
+    return d;
+}
+
+static void domain_free(mp_domain *d)
+{
+    event_free(d->pump_timer);
+    event_free(d->idle_timer);
+    free(d->endpoints);
+    free(d);
+}
+
+static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
+{
+    char ip[INET6_ADDRSTRLEN], key[64];
+    mp_address_text(&ep->addr, ip, sizeof ip);
+    snprintf(key, sizeof key, "%s:%d", ip, port);
+    uint32_t b = mp_fnv1a32_str(key) % MP_HOST_BUCKETS;
+    for (mp_host *h = sc->hosts[b]; h; h = h->hash_next)
+        if (!strcmp(h->key, key))
+            return h;
+    mp_host *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    snprintf(h->key, sizeof h->key, "%s", key);
+    /* A full bucket at first: up to per_host_connections sessions at once. */
+    h->tokens = sc->cfg.per_host_connections;
+    h->refilled_ms = mp_now_monotonic_ms();
+    h->hash_next = sc->hosts[b];
+    sc->hosts[b] = h;
+    return h;
+}
+
+/* Token bucket: `per_host_rate` new sessions per second, burst of
+ * per_host_connections. Returns 0 when a session may start now, else the
+ * milliseconds until one may. */
+static int host_take_token(mp_scheduler *sc, mp_host *h)
+{
+    int64_t now = mp_now_monotonic_ms();
+    double elapsed = (double)(now - h->refilled_ms) / 1000.0;
+    h->refilled_ms = now;
+    double burst = sc->cfg.per_host_connections;
+    h->tokens += elapsed * sc->cfg.per_host_rate;
+    if (h->tokens > burst)
+        h->tokens = burst;
+    if (h->tokens >= 1.0) {
+        h->tokens -= 1.0;
+        return 0;
+    }
+    int ms = (int)((1.0 - h->tokens) / sc->cfg.per_host_rate * 1000.0) + 1;
+    return ms;
+}
+
+/* ---- evidence and finishing -------------------------------------------- */
+
+static void domain_evidence(const mp_scheduler *sc, const mp_domain *d, mp_evidence *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->dns = d->dns_state == MP_DOMAIN_NEW || d->dns_state == MP_DOMAIN_RESOLVING ? MP_DNS_ERROR : d->dns_result;
+    ev->smtp = MP_SMTP_NOT_CHECKED;
+    ev->smtp_reason = MP_REASON_NOT_CHECKED;
+    ev->catch_all = MP_UNKNOWN;
+    ev->accept_all_provider = d->provider && d->provider->accepts_all;
+    (void)sc;
+}
+
+static mp_tristate catch_all_tristate(const mp_domain *d)
+{
+    if (d->catch_all == MP_CATCH_ALL_YES)
+        return MP_YES;
+    if (d->catch_all == MP_CATCH_ALL_NO)
+        return MP_NO;
+    return MP_UNKNOWN;
+}
+
+/* The reason a refusal that closed the session gives: the greeting, EHLO or
+ * MAIL refused, or a 421 (RFC 5321 §3.8) at any point. It never says
+ * anything about a mailbox. */
+static mp_reason reason_for_refusal(const mp_smtp_reply *reply)
+{
+    mp_smtp_result r;
+    mp_reason why = mp_smtp_classify(reply->code, reply->enhanced, reply->text, &r);
+    if (why == MP_REASON_MAILBOX_NOT_FOUND || why == MP_REASON_MAILBOX_DISABLED ||
+        why == MP_REASON_MAILBOX_FULL || why == MP_REASON_ACCEPTED)
+        return reply->code >= 500 ? MP_REASON_BLOCKED : MP_REASON_TEMPORARY_FAILURE;
+    return why;
+}
+
+/* The reason for a session failure that left an address without answer. */
+static mp_reason reason_for_end(mp_session_end end, const mp_smtp_reply *reply)
+{
+    switch (end) {
+    case MP_SESSION_END_TIMEOUT: return MP_REASON_TIMEOUT;
+    case MP_SESSION_END_PROTOCOL: return MP_REASON_PROTOCOL_ERROR;
+    case MP_SESSION_END_REFUSED:
+        return reply ? reason_for_refusal(reply) : MP_REASON_BLOCKED;
+    case MP_SESSION_END_DROPPED:
+        /* A 421 says why it closes ("421 4.7.0 [TSS04] ... deferred"); a
+         * connection that just went says nothing. */
+        return reply && reply->code ? reason_for_refusal(reply) : MP_REASON_CONNECTION_FAILED;
+    case MP_SESSION_END_CONNECT:
+    case MP_SESSION_END_TLS:
+    case MP_SESSION_END_CANCELLED:
+    case MP_SESSION_END_OK:
+    case MP_SESSION_END_COUNT:
+        break;
+    }
+    return MP_REASON_CONNECTION_FAILED;
+}
+
+static int retry_after_for(const mp_scheduler *sc, mp_reason why)
+{
+    switch (why) {
+    case MP_REASON_GREYLISTED:
+        return sc->cfg.greylist_wait_s > 0 ? sc->cfg.greylist_wait_s : GREYLIST_DEFAULT_RETRY_S;
+    case MP_REASON_TEMPORARY_FAILURE:
+    case MP_REASON_TIMEOUT:
+    case MP_REASON_CONNECTION_FAILED:
+        return GREYLIST_DEFAULT_RETRY_S;
+    default:
+        return -1;
+    }
+}
+
+static void finish_failure(mp_scheduler *sc, mp_probe *probe, mp_reason why)
+{
+    mp_evidence ev;
+    domain_evidence(sc, probe->domain, &ev);
+    ev.smtp = MP_SMTP_UNAVAILABLE;
+    ev.smtp_reason = why;
+    ev.catch_all = catch_all_tristate(probe->domain);
+    finish_probe(sc, probe, &ev, retry_after_for(sc, why));
+}
+
+/* Finishes a probe from its own reply. */
+static void finish_with_reply(mp_scheduler *sc, mp_probe *probe)
+{
+    mp_evidence ev;
+    domain_evidence(sc, probe->domain, &ev);
+    ev.smtp_reason = mp_smtp_classify(probe->reply.code, probe->reply.enhanced, probe->reply.text, &ev.smtp);
+    ev.catch_all = catch_all_tristate(probe->domain);
+    finish_probe(sc, probe, &ev, retry_after_for(sc, ev.smtp_reason));
+}
+
+/* The catch-all question is settled: finish every parked probe. */
+static void release_parked(mp_scheduler *sc, mp_domain *d)
+{
+    mp_probe *probe;
+    while ((probe = mp_probe_list_pop(&d->parked)))
+        finish_with_reply(sc, probe);
+}
+
+/* Every queued probe of the domain fails the same way (no MX host left,
+ * DNS said no). */
+static void fail_queue(mp_scheduler *sc, mp_domain *d, mp_reason why)
+{
+    mp_probe *probe;
+    while ((probe = mp_probe_list_pop(&d->queue))) {
+        if (d->has_failure_reply) {
+            probe->has_reply = true;
+            probe->reply = d->failure_reply;
+        }
+        if (d->failure_host[0])
+            snprintf(probe->reply_host, sizeof probe->reply_host, "%s", d->failure_host);
+        finish_failure(sc, probe, why);
+    }
+    if (d->parked.count) {
+        if (d->catch_all == MP_CATCH_ALL_UNKNOWN || d->catch_all == MP_CATCH_ALL_TESTING)
+            d->catch_all = MP_CATCH_ALL_INCONCLUSIVE;
+        release_parked(sc, d);
+    }
+}
+
+static void snapshot_transcript(mp_probe *probe, mp_smtp_session *s)
+{
+    const char *const *lines = NULL;
+    size_t n = mp_smtp_session_transcript(s, &lines);
+    for (size_t i = 0; i < probe->transcript_count; i++)
+        free(probe->transcript[i]);
+    free(probe->transcript);
+    probe->transcript = NULL;
+    probe->transcript_count = 0;
+    if (!n || !(probe->transcript = calloc(n, sizeof *probe->transcript)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if ((probe->transcript[probe->transcript_count] = strdup(lines[i])))
+            probe->transcript_count++;
+}
+
+/* ---- session callbacks --------------------------------------------------- */
+
+static void random_local_part(mp_scheduler *sc, char *out, size_t cap)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    /* xorshift64*: unguessable enough for a per-run catch-all test, seeded
+     * from the OS in prober.c. */
+    size_t n = 0;
+    const char prefix[] = "mp-";
+    for (; n < sizeof prefix - 1 && n + 1 < cap; n++)
+        out[n] = prefix[n];
+    for (int i = 0; i < 20 && n + 1 < cap; i++) {
+        sc->rng ^= sc->rng >> 12;
+        sc->rng ^= sc->rng << 25;
+        sc->rng ^= sc->rng >> 27;
+        uint64_t r = sc->rng * 2685821657736338717ull;
+        out[n++] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
+    }
+    out[n] = '\0';
+}
+
+static mp_rcpt *on_take(void *owner, mp_smtp_session *s, mp_take_phase phase)
+{
+    mp_sched_session *ss = owner;
+    mp_domain *d = ss->domain;
+    mp_scheduler *sc = ss->sched;
+    ss->established = true;
+    if (phase == MP_TAKE_REAL) {
+        mp_probe *probe;
+        while ((probe = mp_probe_list_pop(&d->queue))) {
+            if (probe->rcpt.smtputf8 && !mp_smtp_session_caps(s)->smtputf8) {
+                /* RFC 6531: a UTF-8 local part needs SMTPUTF8 from the server. */
+                mp_evidence ev;
+                domain_evidence(sc, d, &ev);
+                ev.smtp = MP_SMTP_UNAVAILABLE;
+                ev.smtp_reason = MP_REASON_SMTPUTF8_UNSUPPORTED;
+                snprintf(probe->reply_host, sizeof probe->reply_host, "%s", mp_smtp_session_host(s));
+                if (sc->cfg.transcript)
+                    snapshot_transcript(probe, s);
+                finish_probe(sc, probe, &ev, -1);
+                continue;
+            }
+            probe->where = MP_PROBE_IN_SESSION;
+            d->in_session++;
+            return &probe->rcpt;
+        }
+        return NULL;
+    }
+    /* MP_TAKE_FINAL: the catch-all test, once per domain, after the real
+     * recipients and only when some were accepted (else it proves nothing
+     * new: a 5.1.1 already showed the domain rejects unknown users). */
+    if (sc->cfg.catch_all && d->catch_all == MP_CATCH_ALL_UNKNOWN && d->parked.count) {
+        d->catch_all = MP_CATCH_ALL_TESTING;
+        char local[32];
+        random_local_part(sc, local, sizeof local);
+        memset(&d->catch_all_rcpt, 0, sizeof d->catch_all_rcpt);
+        snprintf(d->catch_all_rcpt.address, sizeof d->catch_all_rcpt.address, "%s@%s", local, d->name);
+        d->catch_all_rcpt.catch_all_test = true;
+        d->catch_all_rcpt.owner_data = d;
+        sc->catch_all_tests++;
+        return &d->catch_all_rcpt;
+    }
+    return NULL;
+}
+
+static void on_greylist_retry(evutil_socket_t fd, short what, void *arg);
+
+/* A verdict established in this run (not recalled): keep it, and tell the
+ * prober's memory. */
+static void learn_catch_all(mp_scheduler *sc, mp_domain *d, bool catch_all)
+{
+    d->catch_all = catch_all ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
+    if (sc->memory.learn)
+        sc->memory.learn(d->name, catch_all, sc->memory.arg);
+}
+
+static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_smtp_reply *reply)
+{
+    mp_sched_session *ss = owner;
+    mp_domain *d = ss->domain;
+    mp_scheduler *sc = ss->sched;
+    ss->progress = true;
+    mp_smtp_result res;
+    mp_reason why = mp_smtp_classify(reply->code, reply->enhanced, reply->text, &res);
+
+    if (r->catch_all_test) {
+        if (res == MP_SMTP_ACCEPTED)
+            learn_catch_all(sc, d, true);
+        else if (reply->code >= 500 && why != MP_REASON_BLOCKED)
+            learn_catch_all(sc, d, false);
+        else
+            d->catch_all = MP_CATCH_ALL_INCONCLUSIVE;
+        /* Their transcripts should show the test that decided them. */
+        if (sc->cfg.transcript)
+            for (mp_probe *q = d->parked.head; q; q = q->next)
+                snapshot_transcript(q, s);
+        release_parked(sc, d);
+        return;
+    }
+
+    mp_probe *probe = r->owner_data;
+    d->in_session--;
+    probe->has_reply = true;
+    probe->reply = *reply;
+    snprintf(probe->reply_host, sizeof probe->reply_host, "%s", mp_smtp_session_host(s));
+    if (sc->cfg.transcript)
+        snapshot_transcript(probe, s);
+    if (probe->in_session_finished) { /* timed out or cancelled meanwhile */
+        probe->where = MP_PROBE_FINISHED;
+        sc->hooks.release(sc->owner, probe);
+        return;
+    }
+    if (why == MP_REASON_MAILBOX_NOT_FOUND && d->catch_all == MP_CATCH_ALL_UNKNOWN) {
+        /* The domain rejects an unknown user: it is not a catch-all. */
+        learn_catch_all(sc, d, false);
+        release_parked(sc, d);
+    }
+    if (res == MP_SMTP_ACCEPTED && sc->cfg.catch_all &&
+        (d->catch_all == MP_CATCH_ALL_UNKNOWN || d->catch_all == MP_CATCH_ALL_TESTING)) {
+        probe->where = MP_PROBE_PARKED;
+        mp_probe_list_push(&d->parked, probe);
+        return;
+    }
+    if (why == MP_REASON_GREYLISTED && sc->cfg.greylist_wait_s > 0 && probe->greylist_retries == 0) {
+        /* Same sender, same recipient, same client after the wait: the
+         * greylisting triplet is then known (postgrey, RFC 6647 §2.1). */
+        probe->retry_timer = evtimer_new(sc->base, on_greylist_retry, probe);
+        if (probe->retry_timer) {
+            struct timeval tv = {sc->cfg.greylist_wait_s, 0};
+            probe->greylist_retries++;
+            probe->where = MP_PROBE_GREYLIST_WAIT;
+            sc->greylist_retries++;
+            /* The wait does not count against the address's time budget. */
+            if (probe->deadline && evtimer_pending(probe->deadline, NULL)) {
+                int64_t left = probe->deadline_at_ms - mp_now_monotonic_ms();
+                mp_probe_arm_deadline(probe, (left > 0 ? left : 0) + (int64_t)sc->cfg.greylist_wait_s * 1000);
+            }
+            evtimer_add(probe->retry_timer, &tv);
+            return;
+        }
+    }
+    finish_with_reply(sc, probe);
+}
+
+static void on_greylist_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_probe *probe = arg;
+    mp_scheduler *sc = probe->domain->sched;
+    event_free(probe->retry_timer);
+    probe->retry_timer = NULL;
+    probe->has_reply = false;
+    probe->where = MP_PROBE_DOMAIN_QUEUE;
+    mp_probe_list_push(&probe->domain->queue, probe);
+    domain_pump(sc, probe->domain);
+}
+
+static void on_give_back(void *owner, mp_smtp_session *s, mp_rcpt *r, bool sent, mp_session_end end,
+                         const mp_smtp_reply *reply)
+{
+    mp_sched_session *ss = owner;
+    mp_domain *d = ss->domain;
+    mp_scheduler *sc = ss->sched;
+    if (r->catch_all_test) {
+        if (sent)
+            d->catch_all_attempts++;
+        d->catch_all = d->catch_all_attempts >= CATCH_ALL_ATTEMPTS ? MP_CATCH_ALL_INCONCLUSIVE : MP_CATCH_ALL_UNKNOWN;
+        if (d->catch_all == MP_CATCH_ALL_INCONCLUSIVE)
+            release_parked(sc, d);
+        return;
+    }
+    mp_probe *probe = r->owner_data;
+    d->in_session--;
+    if (sc->cfg.transcript)
+        snapshot_transcript(probe, s);
+    if (probe->in_session_finished) {
+        probe->where = MP_PROBE_FINISHED;
+        sc->hooks.release(sc->owner, probe);
+        return;
+    }
+    if (sent && ++probe->attempts >= MAX_ATTEMPTS) {
+        if (reply) {
+            probe->has_reply = true;
+            probe->reply = *reply;
+            snprintf(probe->reply_host, sizeof probe->reply_host, "%s", mp_smtp_session_host(s));
+        }
+        finish_failure(sc, probe, reason_for_end(end, reply));
+        return;
+    }
+    /* Back to the front: keep input order and let the next session try. */
+    probe->where = MP_PROBE_DOMAIN_QUEUE;
+    mp_probe_list_push_front(&d->queue, probe);
+}
+
+static void advance_endpoint(mp_scheduler *sc, mp_domain *d, mp_session_end end, const mp_smtp_reply *reply,
+                             const char *host)
+{
+    d->endpoints[d->current].dead = true;
+    d->last_failure = end;
+    d->has_failure_reply = reply != NULL;
+    if (reply)
+        d->failure_reply = *reply;
+    snprintf(d->failure_host, sizeof d->failure_host, "%s", host);
+    d->zero_progress = 0;
+    while (d->current < d->nendpoints && d->endpoints[d->current].dead)
+        d->current++;
+    (void)sc;
+}
+
+static void on_closed(void *owner, mp_smtp_session *s, mp_session_end end, const mp_smtp_reply *reply)
+{
+    mp_sched_session *ss = owner;
+    mp_domain *d = ss->domain;
+    mp_scheduler *sc = ss->sched;
+    ss->closed = true;
+    ss->host->active--;
+    d->sessions--;
+    bool failed = end != MP_SESSION_END_OK && end != MP_SESSION_END_CANCELLED;
+    if (failed && ss->endpoint == d->current && d->current < d->nendpoints) {
+        if (!ss->established || end == MP_SESSION_END_REFUSED) {
+            /* This host does not talk to us: the next MX (RFC 5321 §5.1). */
+            advance_endpoint(sc, d, end, reply, mp_smtp_session_host(s));
+        } else if (!ss->progress && ++d->zero_progress >= ZERO_PROGRESS_MAX) {
+            advance_endpoint(sc, d, end, reply, mp_smtp_session_host(s));
+        } else {
+            d->last_failure = end;
+        }
+    }
+    if (!failed || ss->progress)
+        d->zero_progress = 0;
+    event_active(sc->reap_ev, EV_TIMEOUT, 0);
+    domain_pump(sc, d);
+}
+
+static const mp_session_ops session_ops = {
+    .take = on_take,
+    .rcpt_reply = on_rcpt_reply,
+    .give_back = on_give_back,
+    .closed = on_closed,
+};
+
+/* ---- pumping ------------------------------------------------------------- */
+
+static bool wants_session(const mp_scheduler *sc, const mp_domain *d)
+{
+    if (d->queue.count == 0)
+        return sc->cfg.catch_all && d->catch_all == MP_CATCH_ALL_UNKNOWN && d->parked.count && d->sessions == 0;
+    size_t per = (size_t)sc->cfg.max_rcpt_per_session;
+    size_t want = (d->queue.count + per - 1) / per;
+    return (size_t)d->sessions < want;
+}
+
+static bool domain_idle(const mp_domain *d)
+{
+    return !d->queue.count && !d->parked.count && !d->in_session && !d->sessions && !d->dns_pending;
+}
+
+static void schedule_pump(mp_domain *d, int ms)
+{
+    struct timeval tv = mp_timeval_ms(ms);
+    if (!evtimer_pending(d->pump_timer, NULL))
+        evtimer_add(d->pump_timer, &tv);
+}
+
+static void domain_pump(mp_scheduler *sc, mp_domain *d)
+{
+    if (sc->shutting_down)
+        return;
+    if (d->dns_state == MP_DOMAIN_READY) {
+        while (wants_session(sc, d)) {
+            while (d->current < d->nendpoints && d->endpoints[d->current].dead)
+                d->current++;
+            if (d->current >= d->nendpoints) {
+                fail_queue(sc, d, reason_for_end(d->last_failure, d->has_failure_reply ? &d->failure_reply : NULL));
+                break;
+            }
+            mp_endpoint *ep = &d->endpoints[d->current];
+            mp_host *h = host_get(sc, ep, sc->cfg.smtp_port);
+            if (!h)
+                break;
+            if (h->active >= sc->cfg.per_host_connections) {
+                schedule_pump(d, HOST_WAIT_MS);
+                break;
+            }
+            int wait = host_take_token(sc, h);
+            if (wait) {
+                schedule_pump(d, wait);
+                break;
+            }
+            mp_sched_session *ss = calloc(1, sizeof *ss);
+            if (!ss)
+                break;
+            ss->sched = sc;
+            ss->domain = d;
+            ss->host = h;
+            ss->endpoint = d->current;
+            mp_session_params params = {
+                .cfg = &sc->session_cfg,
+                .helo = sc->helo,
+                .from = sc->from,
+                .host = ep->host,
+                .addr = ep->addr,
+                .port = sc->cfg.smtp_port,
+                .counters = &sc->counters,
+            };
+            ss->session = mp_smtp_session_start(sc->base, &params, &session_ops, ss);
+            if (!ss->session) {
+                free(ss);
+                schedule_pump(d, 1000);
+                break;
+            }
+            h->active++;
+            d->sessions++;
+            ss->next = sc->sessions;
+            sc->sessions = ss;
+        }
+    }
+    if (domain_idle(d)) {
+        struct timeval tv = {DOMAIN_IDLE_S, 0};
+        evtimer_add(d->idle_timer, &tv);
+    } else {
+        evtimer_del(d->idle_timer);
+    }
+}
+
+static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_domain *d = arg;
+    domain_pump(d->sched, d);
+}
+
+/* An unused domain is forgotten (its DNS answer and catch-all verdict with
+ * it) so a long-running server's memory stays bounded. */
+static void on_domain_idle(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_domain *d = arg;
+    mp_scheduler *sc = d->sched;
+    if (!domain_idle(d))
+        return;
+    uint32_t b = mp_fnv1a32_str(d->name) % MP_DOMAIN_BUCKETS;
+    for (mp_domain **pp = &sc->domains[b]; *pp; pp = &(*pp)->hash_next)
+        if (*pp == d) {
+            *pp = d->hash_next;
+            break;
+        }
+    domain_free(d);
+}
+
+/* ---- DNS ----------------------------------------------------------------- */
+
+static void on_mail_hosts(const mp_mx_answer *a, void *arg)
+{
+    mp_domain *d = arg;
+    mp_scheduler *sc = d->sched;
+    if (sc->shutting_down)
+        return;
+    d->dns_pending = false;
+    d->resolved_at_ms = mp_now_monotonic_ms();
+    d->ttl = a->ttl ? a->ttl : 300;
+    d->dns_result = a->result;
+    d->mx_implicit = a->implicit_mx;
+    d->mx_count = 0;
+    d->nendpoints = d->current = 0;
+    d->zero_progress = 0;
+    free(d->endpoints);
+    d->endpoints = NULL;
+    for (size_t i = 0; i < a->nhosts && d->mx_count < MP_PROBE_MX_MAX; i++) {
+        snprintf(d->mx[d->mx_count].host, sizeof d->mx[0].host, "%s", a->hosts[i].name);
+        d->mx[d->mx_count].preference = a->implicit_mx ? 0 : a->hosts[i].preference;
+        d->mx_count++;
+    }
+    d->provider = a->nhosts ? mp_provider_from_mx(a->hosts[0].name, strlen(a->hosts[0].name)) : NULL;
+    if (a->result == MP_DNS_OK) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->nhosts; i++)
+            n += a->hosts[i].naddrs;
+        if (n > MP_ENDPOINTS_MAX)
+            n = MP_ENDPOINTS_MAX;
+        d->endpoints = n ? calloc(n, sizeof *d->endpoints) : NULL;
+        for (size_t i = 0; i < a->nhosts && d->endpoints; i++)
+            for (size_t j = 0; j < a->hosts[i].naddrs && d->nendpoints < n; j++) {
+                mp_endpoint *ep = &d->endpoints[d->nendpoints++];
+                snprintf(ep->host, sizeof ep->host, "%s", a->hosts[i].name);
+                ep->addr = a->hosts[i].addrs[j];
+            }
+    }
+    if (a->result != MP_DNS_OK || !d->nendpoints) {
+        if (a->result == MP_DNS_OK)
+            d->dns_result = MP_DNS_BLOCKED_TARGET; /* no permitted address left */
+        d->dns_state = MP_DOMAIN_FAILED;
+        mp_probe *probe;
+        while ((probe = mp_probe_list_pop(&d->queue))) {
+            mp_evidence ev;
+            domain_evidence(sc, d, &ev);
+            finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR ? 60 : -1);
+        }
+    } else {
+        d->dns_state = MP_DOMAIN_READY;
+        d->last_failure = MP_SESSION_END_CONNECT;
+    }
+    domain_pump(sc, d);
+}
+
+static bool dns_fresh(const mp_domain *d)
+{
+    return mp_now_monotonic_ms() - d->resolved_at_ms < (int64_t)d->ttl * 1000;
+}
+
+void mp_sched_attach(mp_scheduler *sc, mp_probe *probe)
+{
+    mp_domain *d = domain_get(sc, probe->result.syntax.ascii_domain);
+    if (!d) {
+        mp_evidence ev = {.dns = MP_DNS_ERROR, .catch_all = MP_UNKNOWN};
+        finish_probe(sc, probe, &ev, 60);
+        return;
+    }
+    probe->domain = d;
+    probe->where = MP_PROBE_DOMAIN_QUEUE;
+    mp_probe_list_push(&d->queue, probe);
+    if (d->dns_state == MP_DOMAIN_RESOLVING || d->dns_pending)
+        return;
+    if ((d->dns_state == MP_DOMAIN_READY || d->dns_state == MP_DOMAIN_FAILED) && dns_fresh(d)) {
+        if (d->dns_state == MP_DOMAIN_FAILED) {
+            mp_probe_list_unlink(probe);
+            mp_evidence ev;
+            domain_evidence(sc, d, &ev);
+            finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR ? 60 : -1);
+            return;
+        }
+        domain_pump(sc, d);
+        return;
+    }
+    /* New or stale: (re)resolve. Sessions already running keep going. */
+    if (d->sessions == 0)
+        d->dns_state = MP_DOMAIN_RESOLVING;
+    d->dns_pending = true;
+    evtimer_del(d->idle_timer);
+    mp_dns_resolve_mail_hosts(sc->dns, d->name, on_mail_hosts, d);
+}
+
+/* ---- the prober's questions ------------------------------------------------ */
+
+bool mp_sched_waiting_politely(const mp_probe *probe)
+{
+    const mp_domain *d = probe->domain;
+    return d && probe->where == MP_PROBE_DOMAIN_QUEUE && d->dns_state == MP_DOMAIN_READY &&
+           (d->sessions > 0 || evtimer_pending(d->pump_timer, NULL));
+}
+
+void mp_sched_timeout_evidence(const mp_probe *probe, mp_evidence *ev)
+{
+    const mp_domain *d = probe->domain;
+    memset(ev, 0, sizeof *ev);
+    if (d && d->dns_state == MP_DOMAIN_READY) {
+        ev->dns = MP_DNS_OK;
+        ev->smtp = MP_SMTP_UNAVAILABLE;
+        ev->smtp_reason = MP_REASON_TIMEOUT;
+        ev->catch_all = catch_all_tristate(d);
+        ev->accept_all_provider = d->provider && d->provider->accepts_all;
+    } else {
+        ev->dns = MP_DNS_ERROR;
+        ev->catch_all = MP_UNKNOWN;
+    }
+}
+
+void mp_sched_domain_details(const mp_probe *probe, const mp_evidence *ev, mp_probe_details *d)
+{
+    const mp_domain *dom = probe->domain;
+    if (!dom || ev->dns == MP_DNS_NOT_CHECKED)
+        return;
+    d->dns = ev->dns;
+    d->mx_implicit = dom->mx_implicit;
+    d->mx_count = dom->mx_count;
+    memcpy(d->mx, dom->mx, dom->mx_count * sizeof d->mx[0]);
+    d->provider = dom->provider ? dom->provider->name : NULL;
+}
+
+void mp_sched_domain_changed(mp_scheduler *sc, mp_domain *d)
+{
+    if (d)
+        domain_pump(sc, d);
+}
+
+void mp_sched_set_catch_all_memory(mp_scheduler *sc, const mp_catch_all_memory *memory)
+{
+    if (memory)
+        sc->memory = *memory;
+    else
+        memset(&sc->memory, 0, sizeof sc->memory);
+}
+
+void mp_sched_stats(const mp_scheduler *sc, mp_prober_stats *out)
+{
+    out->sessions_opened = sc->counters.sessions_opened;
+    out->sessions_failed = sc->counters.sessions_failed;
+    out->sessions_active = sc->counters.sessions_active;
+    out->mail_sent = sc->counters.mail_sent;
+    out->rcpt_sent = sc->counters.rcpt_sent;
+    out->rset_sent = sc->counters.rset_sent;
+    out->round_trips = sc->counters.round_trips;
+    out->catch_all_tests = sc->catch_all_tests;
+    out->greylist_retries = sc->greylist_retries;
+    if (sc->dns) {
+        mp_dns_stats ds;
+        mp_dns_stats_get(sc->dns, &ds);
+        out->dns_queries = ds.queries_sent;
+        out->dns_cache_hits = ds.cache_hits;
+        out->dns_errors = ds.errors;
+    }
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+/* Frees the sessions that closed (never inside their own callbacks). */
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_scheduler *sc = arg;
+    for (mp_sched_session **pp = &sc->sessions; *pp;) {
+        mp_sched_session *ss = *pp;
+        if (ss->closed) {
+            *pp = ss->next;
+            mp_smtp_session_free(ss->session);
+            free(ss);
+        } else {
+            pp = &ss->next;
+        }
+    }
+}
+
+static uint64_t os_random64(void)
+{
+    uint64_t v = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            v = 0;
+        close(fd);
+    }
+    if (!v) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        v = ((uint64_t)tv.tv_sec << 20) ^ (uint64_t)tv.tv_usec ^ ((uint64_t)getpid() << 40);
+    }
+    return v | 1;
+}
+
+mp_scheduler *mp_sched_new(struct event_base *base, const mp_prober_config *cfg, const mp_sched_identity *who,
+                           const mp_sched_hooks *hooks, void *owner, char *err, size_t errlen)
+{
+    mp_scheduler *sc = calloc(1, sizeof *sc);
+    if (!sc) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    sc->base = base;
+    sc->cfg = *cfg;
+    sc->session_cfg = (mp_session_config){
+        .connect_timeout_ms = sc->cfg.connect_timeout_ms,
+        .command_timeout_ms = sc->cfg.command_timeout_ms,
+        .max_rcpt_per_session = sc->cfg.max_rcpt_per_session,
+        .max_rejections_per_session = sc->cfg.max_rejections_per_session,
+        .starttls = sc->cfg.starttls,
+        .proxy = sc->cfg.proxy,
+        .targets = &sc->cfg.targets,
+        .transcript = sc->cfg.transcript,
+    };
+    snprintf(sc->helo, sizeof sc->helo, "%s", who->helo);
+    snprintf(sc->from, sizeof sc->from, "%s", who->from);
+    sc->hooks = *hooks;
+    sc->owner = owner;
+    sc->rng = os_random64();
+    mp_dns_config dc = {
+        .server = sc->cfg.dns_server[0] ? sc->cfg.dns_server : NULL,
+        .timeout_ms = sc->cfg.dns_timeout_ms,
+        .tries = 2,
+        .cache_max = 10000,
+        .targets = &sc->cfg.targets,
+    };
+    sc->dns = mp_dns_new(base, &dc, err, errlen);
+    sc->reap_ev = event_new(base, -1, 0, on_reap, sc);
+    if (!sc->dns || !sc->reap_ev) {
+        if (!sc->dns && err && errlen && !err[0])
+            snprintf(err, errlen, "cannot create the DNS resolver");
+        mp_sched_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void mp_sched_free(mp_scheduler *sc)
+{
+    if (!sc)
+        return;
+    sc->shutting_down = true;
+    /* DNS first: its cancelled callbacks still see live domains. */
+    if (sc->dns)
+        mp_dns_free(sc->dns);
+    sc->dns = NULL;
+    while (sc->sessions) {
+        mp_sched_session *ss = sc->sessions;
+        sc->sessions = ss->next;
+        mp_smtp_session_free(ss->session);
+        free(ss);
+    }
+    for (size_t b = 0; b < MP_DOMAIN_BUCKETS; b++)
+        while (sc->domains[b]) {
+            mp_domain *d = sc->domains[b];
+            sc->domains[b] = d->hash_next;
+            domain_free(d);
+        }
+    for (size_t b = 0; b < MP_HOST_BUCKETS; b++)
+        while (sc->hosts[b]) {
+            mp_host *h = sc->hosts[b];
+            sc->hosts[b] = h->hash_next;
+            free(h);
+        }
+    if (sc->reap_ev)
+        event_free(sc->reap_ev);
+    free(sc);
+}

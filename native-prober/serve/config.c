@@ -1,0 +1,424 @@
+/* config.c — `mailprobe serve` settings: defaults, config file, environment,
+ * flags, applied in that order so each later source wins (config.h). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "prober_options.h"
+#include "text.h"
+
+/* The serve options. Each is also a config key and MAILPROBE_<NAME>. */
+typedef struct serve_opt {
+    const char *name;
+    bool has_arg;
+    const char *metavar;
+    const char *help;
+} serve_opt;
+
+static const serve_opt serve_opts[] = {
+    {"listen", true, "ADDR:PORT", "address to listen on (default 127.0.0.1:8025)"},
+    {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
+    {"db", true, "PATH", "SQLite database (default mailprobe.db)"},
+    {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
+    {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
+    {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
+    {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
+    {"cache-ttl", true, "SECONDS", "cache single-verify results this long; 0 = off (default 86400)"},
+    {"domain-cache-ttl", true, "SECONDS", "reuse a domain's stored catch-all verdict this long; 0 = off (default 604800)"},
+    {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
+    {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
+    {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
+    {"max-running-jobs", true, "N", "jobs probing at the same time (default 2)"},
+    {"max-queued-jobs", true, "N", "unfinished jobs accepted before 503 (default 100)"},
+    {"job-in-flight", true, "N", "addresses of one job inside the prober at once (default 200)"},
+    {"max-pending-verify", true, "N", "single verifies in flight before 503 (default 2000)"},
+    {"rate-limit", true, "R", "requests per second per API key (or per IP without keys); 0 = off (default 20)"},
+    {"rate-burst", true, "N", "requests allowed in a burst (default 100)"},
+    {"request-timeout", true, "SECONDS", "HTTP read/write timeout (default 120)"},
+    {"disposable-list", true, "PATH", "extra disposable domains, one per line (default disposable-domains.txt if present); reloaded on SIGHUP"},
+    {"webhook", true, "URL", "POST a job's summary here when it finishes"},
+    {"webhook-secret", true, "SECRET", "sign webhook bodies: X-Mailprobe-Signature: sha256=HMAC"},
+};
+enum { SERVE_OPT_COUNT = sizeof serve_opts / sizeof serve_opts[0], SERVE_OPT_BASE = 0x2000 };
+
+void mp_serve_config_default(mp_serve_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:8025");
+    snprintf(cfg->db_path, sizeof cfg->db_path, "mailprobe.db");
+    snprintf(cfg->disposable_list, sizeof cfg->disposable_list, "disposable-domains.txt");
+    cfg->access_log = true;
+    cfg->cache_ttl_s = 86400;
+    cfg->domain_cache_ttl_s = 7 * 86400;
+    cfg->max_body_verify = 1u << 20;
+    cfg->max_body_jobs = 16u << 20;
+    cfg->max_job_addresses = 1000000;
+    cfg->max_running_jobs = 2;
+    cfg->max_queued_jobs = 100;
+    cfg->job_in_flight = 200;
+    cfg->max_pending_verify = 2000;
+    cfg->rate_limit = 20;
+    cfg->rate_burst = 100;
+    cfg->request_timeout_s = 120;
+    mp_prober_config_default(&cfg->prober);
+}
+
+static mp_option_status bad(char *err, size_t errlen, const char *name, const char *value, const char *why)
+{
+    snprintf(err, errlen, "--%s '%s': %s", name, value ? value : "", why);
+    return MP_OPTION_BAD_VALUE;
+}
+
+static mp_option_status copy_text(char *dst, size_t cap, const char *name, const char *value, char *err, size_t errlen)
+{
+    if (strlen(value) >= cap)
+        return bad(err, errlen, name, value, "too long");
+    memcpy(dst, value, strlen(value) + 1);
+    return MP_OPTION_APPLIED;
+}
+
+mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, const char *value, char *err,
+                          size_t errlen)
+{
+    long n = 0;
+    if (!strcmp(name, "listen")) {
+        if (!strrchr(value, ':'))
+            return bad(err, errlen, name, value, "expected ADDR:PORT");
+        return copy_text(cfg->listen, sizeof cfg->listen, name, value, err, errlen);
+    }
+    if (!strcmp(name, "web"))
+        return copy_text(cfg->web_dir, sizeof cfg->web_dir, name, value, err, errlen);
+    if (!strcmp(name, "db"))
+        return copy_text(cfg->db_path, sizeof cfg->db_path, name, value, err, errlen);
+    if (!strcmp(name, "api-key")) {
+        size_t len = strlen(value);
+        if (len < 8 || len > MP_SERVE_KEY_LEN_MAX)
+            return bad(err, errlen, name, "…", "a key must have 8 to 128 characters");
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
+                return bad(err, errlen, name, "…", "a key must be printable ASCII without spaces");
+        if (cfg->api_key_count >= MP_SERVE_KEYS_MAX)
+            return bad(err, errlen, name, "…", "too many keys");
+        memcpy(cfg->api_keys[cfg->api_key_count++], value, len + 1);
+        return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "cors-origin")) {
+        if (cfg->cors_origin_count >= MP_SERVE_ORIGINS_MAX)
+            return bad(err, errlen, name, value, "too many origins");
+        if (strlen(value) >= sizeof cfg->cors_origins[0] || !*value)
+            return bad(err, errlen, name, value, "bad origin");
+        memcpy(cfg->cors_origins[cfg->cors_origin_count++], value, strlen(value) + 1);
+        return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "insecure-no-auth") || !strcmp(name, "no-access-log")) {
+        bool b;
+        if (!mp_option_parse_bool(value, &b))
+            return bad(err, errlen, name, value, "expected true or false");
+        if (name[0] == 'i')
+            cfg->insecure_no_auth = b;
+        else
+            cfg->access_log = !b;
+        return MP_OPTION_APPLIED;
+    }
+    struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
+        {"cache-ttl", 0, 365L * 86400, &cfg->cache_ttl_s, NULL},
+        {"domain-cache-ttl", 0, 365L * 86400, &cfg->domain_cache_ttl_s, NULL},
+        {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
+        {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
+        {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},
+        {"max-running-jobs", 1, 1000, &cfg->max_running_jobs, NULL},
+        {"max-queued-jobs", 1, 100000, &cfg->max_queued_jobs, NULL},
+        {"job-in-flight", 1, 100000, &cfg->job_in_flight, NULL},
+        {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
+        {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
+        {"request-timeout", 1, 86400, &cfg->request_timeout_s, NULL},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (strcmp(name, ints[i].name))
+            continue;
+        if (!mp_option_parse_long(value, ints[i].lo, ints[i].hi, &n)) {
+            char why[96];
+            snprintf(why, sizeof why, "expected an integer from %ld to %ld", ints[i].lo, ints[i].hi);
+            return bad(err, errlen, name, value, why);
+        }
+        if (ints[i].ip)
+            *ints[i].ip = (int)n;
+        else
+            *ints[i].zp = (size_t)n;
+        return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "rate-limit")) {
+        char *end = NULL;
+        errno = 0;
+        double d = strtod(value, &end);
+        if (errno || end == value || *end || !(d >= 0 && d <= 1e6))
+            return bad(err, errlen, name, value, "expected a number from 0 to 1000000");
+        cfg->rate_limit = d;
+        return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "disposable-list")) {
+        cfg->disposable_list_explicit = true;
+        return copy_text(cfg->disposable_list, sizeof cfg->disposable_list, name, value, err, errlen);
+    }
+    if (!strcmp(name, "webhook")) {
+        if (*value && strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+            return bad(err, errlen, name, value, "expected an http:// or https:// URL");
+        return copy_text(cfg->webhook, sizeof cfg->webhook, name, value, err, errlen);
+    }
+    if (!strcmp(name, "webhook-secret"))
+        return copy_text(cfg->webhook_secret, sizeof cfg->webhook_secret, name, value, err, errlen);
+    return mp_prober_option_apply_named(&cfg->prober, name, value, err, errlen);
+}
+
+/* Which list a key belongs to, so a higher source can replace it. */
+typedef enum { LIST_NONE, LIST_KEYS, LIST_ORIGINS } list_kind;
+static list_kind list_of(const char *name)
+{
+    if (!strcmp(name, "api-key"))
+        return LIST_KEYS;
+    if (!strcmp(name, "cors-origin"))
+        return LIST_ORIGINS;
+    return LIST_NONE;
+}
+
+/* Source tags in precedence order; a list is cleared the first time a new
+ * source touches it. */
+typedef struct list_owner { int keys, origins; } list_owner;
+
+static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int source, const char *name,
+                                   const char *value, char *err, size_t errlen)
+{
+    list_kind lk = list_of(name);
+    if (lk == LIST_KEYS && own->keys != source) {
+        own->keys = source;
+        cfg->api_key_count = 0;
+    } else if (lk == LIST_ORIGINS && own->origins != source) {
+        own->origins = source;
+        cfg->cors_origin_count = 0;
+    }
+    return mp_serve_config_apply(cfg, name, value, err, errlen);
+}
+
+static mp_config_status read_file(mp_serve_config *cfg, list_owner *own, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return MP_CONFIG_INVALID;
+    }
+    char line[4096], msg[512];
+    int lineno = 0;
+    mp_config_status rc = MP_CONFIG_OK;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            rc = MP_CONFIG_INVALID;
+            break;
+        }
+        char *s = mp_trim_blank(line);
+        if (!*s || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+            rc = MP_CONFIG_INVALID;
+            break;
+        }
+        *eq = 0;
+        char *key = mp_trim_blank(s), *value = mp_trim_blank(eq + 1);
+        if (!strcmp(key, "config")) {
+            snprintf(err, errlen, "%s:%d: 'config' cannot be nested", path, lineno);
+            rc = MP_CONFIG_INVALID;
+            break;
+        }
+        mp_option_status r = apply_from(cfg, own, 1, key, value, msg, sizeof msg);
+        if (r != MP_OPTION_APPLIED) {
+            if (r == MP_OPTION_UNKNOWN)
+                snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
+            else
+                snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+            rc = MP_CONFIG_INVALID;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
+{
+    list_owner own = {0, 0};
+    return read_file(cfg, &own, path, err, errlen);
+}
+
+/* MAILPROBE_PER_HOST_RATE for "per-host-rate". */
+static void env_name(const char *name, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "MAILPROBE_");
+    for (const char *p = name; *p && n + 1 < cap; p++)
+        out[n++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    out[n] = 0;
+}
+
+/* A comma-separated environment list (MAILPROBE_API_KEYS). */
+static mp_config_status apply_env_list(mp_serve_config *cfg, list_owner *own, const char *var, const char *name,
+                                       char *err, size_t errlen)
+{
+    const char *v = getenv(var);
+    if (!v)
+        return MP_CONFIG_OK;
+    char buf[8192];
+    if (strlen(v) >= sizeof buf) {
+        snprintf(err, errlen, "%s: too long", var);
+        return MP_CONFIG_INVALID;
+    }
+    memcpy(buf, v, strlen(v) + 1);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *t = mp_trim_blank(tok);
+        if (!*t)
+            continue;
+        char msg[256];
+        if (apply_from(cfg, own, 2, name, t, msg, sizeof msg) == MP_OPTION_BAD_VALUE) {
+            snprintf(err, errlen, "%s: %s", var, msg);
+            return MP_CONFIG_INVALID;
+        }
+    }
+    return MP_CONFIG_OK;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mailprobe serve [options]\n\n"
+                 "Serves the JSON API (docs/openapi.yaml) and the web page.\n\nserver options:\n");
+    fprintf(out, "  %-34s %s\n", "--config FILE", "read 'key = value' lines (keys = long option names)");
+    for (size_t i = 0; i < SERVE_OPT_COUNT; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", serve_opts[i].name, serve_opts[i].has_arg ? " " : "",
+                 serve_opts[i].has_arg ? serve_opts[i].metavar : "");
+        fprintf(out, "  %-34s %s\n", left, serve_opts[i].help);
+    }
+    fprintf(out, "\nprober options (as for `mailprobe verify`):\n");
+    mp_prober_options_help(out);
+    fprintf(out, "\nEvery option is also an environment variable MAILPROBE_<NAME> (dashes as\n"
+                 "underscores); MAILPROBE_API_KEYS and MAILPROBE_CORS_ORIGINS take comma-separated\n"
+                 "lists. Precedence: flags > environment > config file > defaults.\n");
+}
+
+const char *mp_config_status_name(mp_config_status st)
+{
+    static const char *const names[MP_CONFIG_STATUS_COUNT] = {"ok", "help_shown", "invalid"};
+    return (unsigned)st < MP_CONFIG_STATUS_COUNT ? names[st] : "?";
+}
+
+mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **argv, FILE *out, char *err,
+                                      size_t errlen)
+{
+    mp_serve_config_default(cfg);
+    enum { OPT_CAP = 128 };
+    struct option opts[OPT_CAP];
+    size_t n = 0;
+    opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[n++] = (struct option){"config", required_argument, NULL, 'c'};
+    for (size_t i = 0; i < SERVE_OPT_COUNT; i++)
+        opts[n++] = (struct option){serve_opts[i].name, serve_opts[i].has_arg ? required_argument : no_argument,
+                                    NULL, SERVE_OPT_BASE + (int)i};
+    n += mp_prober_options_append(opts + n, OPT_CAP - n - 1);
+    opts[n] = (struct option){0};
+
+    /* Pass 1: --help and --config only, and syntax errors. */
+    const char *config_path = getenv("MAILPROBE_CONFIG");
+    int c, idx;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hc:", opts, &idx)) != -1) {
+        if (c == 'h') {
+            usage(out);
+            return MP_CONFIG_HELP_SHOWN;
+        }
+        if (c == 'c')
+            config_path = optarg;
+        if (c == '?' || c == ':') {
+            snprintf(err, errlen, "bad or incomplete option '%s' (see --help)", argv[optind - 1]);
+            return MP_CONFIG_INVALID;
+        }
+    }
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return MP_CONFIG_INVALID;
+    }
+    list_owner own = {0, 0};
+    if (config_path && read_file(cfg, &own, config_path, err, errlen) != MP_CONFIG_OK)
+        return MP_CONFIG_INVALID;
+
+    /* Environment: every option name, plus the two plural lists. */
+    char var[96], msg[512];
+    for (size_t i = 2; i < n; i++) {
+        if (list_of(opts[i].name) != LIST_NONE)
+            continue;
+        env_name(opts[i].name, var, sizeof var);
+        const char *v = getenv(var);
+        if (!v)
+            continue;
+        if (apply_from(cfg, &own, 2, opts[i].name, v, msg, sizeof msg) == MP_OPTION_BAD_VALUE) {
+            snprintf(err, errlen, "%s: %s", var, msg);
+            return MP_CONFIG_INVALID;
+        }
+    }
+    if (apply_env_list(cfg, &own, "MAILPROBE_API_KEYS", "api-key", err, errlen) != MP_CONFIG_OK ||
+        apply_env_list(cfg, &own, "MAILPROBE_API_KEY", "api-key", err, errlen) != MP_CONFIG_OK ||
+        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) != MP_CONFIG_OK)
+        return MP_CONFIG_INVALID;
+
+    /* Pass 2: the flags themselves. */
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "hc:", opts, &idx)) != -1) {
+        if (c == 'h' || c == 'c')
+            continue;
+        mp_option_status r;
+        if (c >= SERVE_OPT_BASE && c < SERVE_OPT_BASE + SERVE_OPT_COUNT) {
+            const serve_opt *so = &serve_opts[c - SERVE_OPT_BASE];
+            r = apply_from(cfg, &own, 3, so->name, so->has_arg ? optarg : "1", msg, sizeof msg);
+        } else {
+            r = mp_prober_option_apply(&cfg->prober, c, optarg, msg, sizeof msg);
+        }
+        if (r != MP_OPTION_APPLIED) {
+            snprintf(err, errlen, "%s", r == MP_OPTION_BAD_VALUE ? msg : "unknown option");
+            return MP_CONFIG_INVALID;
+        }
+    }
+    return MP_CONFIG_OK;
+}
+
+bool mp_serve_listen_is_loopback(const char *listen)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return false;
+    size_t len = (size_t)(colon - listen);
+    if (len >= sizeof host)
+        return false;
+    memcpy(host, listen, len);
+    host[len] = 0;
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+        memmove(host, host + 1, len - 2);
+        host[len - 2] = 0;
+    }
+    if (!strcmp(host, "localhost"))
+        return true;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return false;
+}

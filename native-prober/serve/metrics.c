@@ -1,0 +1,111 @@
+/* metrics.c — Prometheus text exposition for `mailprobe serve` (metrics.h). */
+#include "metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double bucket_le[MP_METRICS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                     0.25,  0.5,    1,     2.5,  5,     10,   30};
+
+const char *mp_route_name(mp_route r)
+{
+    static const char *const names[MP_ROUTE_COUNT] = {
+        "verify", "jobs_create", "job_get", "job_events", "job_results", "job_delete",
+        "healthz", "metrics", "static", "preflight", "other"};
+    return (unsigned)r < MP_ROUTE_COUNT ? names[r] : "other";
+}
+
+void mp_metrics_init(mp_metrics *m) { memset(m, 0, sizeof *m); }
+
+void mp_metrics_request(mp_metrics *m, mp_route route, int code, double seconds)
+{
+    if ((unsigned)route >= MP_ROUTE_COUNT)
+        route = MP_ROUTE_OTHER;
+    int slot = -1;
+    for (int i = 0; i < MP_METRICS_CODES; i++) {
+        if (m->codes[i] == code || m->codes[i] == 0) {
+            m->codes[i] = code;
+            slot = i;
+            break;
+        }
+    }
+    if (slot < 0)
+        slot = MP_METRICS_CODES - 1; /* more distinct codes than slots: lump into the last */
+    m->requests[route][slot]++;
+    for (int b = 0; b < MP_METRICS_BUCKETS; b++)
+        if (seconds <= bucket_le[b]) {
+            m->latency_bucket[route][b]++;
+            break;
+        }
+    m->latency_sum[route] += seconds;
+    m->latency_count[route]++;
+}
+
+void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct evbuffer *out)
+{
+    evbuffer_add_printf(out, "# HELP mailprobe_http_requests_total HTTP requests by route and status code.\n"
+                             "# TYPE mailprobe_http_requests_total counter\n");
+    for (int r = 0; r < MP_ROUTE_COUNT; r++)
+        for (int i = 0; i < MP_METRICS_CODES && m->codes[i]; i++)
+            if (m->requests[r][i])
+                evbuffer_add_printf(out, "mailprobe_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
+                                    mp_route_name((mp_route)r), m->codes[i],
+                                    (unsigned long long)m->requests[r][i]);
+    evbuffer_add_printf(out, "# HELP mailprobe_http_request_duration_seconds Time from request to reply.\n"
+                             "# TYPE mailprobe_http_request_duration_seconds histogram\n");
+    for (int r = 0; r < MP_ROUTE_COUNT; r++) {
+        if (!m->latency_count[r])
+            continue;
+        const char *name = mp_route_name((mp_route)r);
+        uint64_t cum = 0;
+        for (int b = 0; b < MP_METRICS_BUCKETS; b++) {
+            cum += m->latency_bucket[r][b];
+            evbuffer_add_printf(out, "mailprobe_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                                name, bucket_le[b], (unsigned long long)cum);
+        }
+        evbuffer_add_printf(out,
+                            "mailprobe_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n"
+                            "mailprobe_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+                            "mailprobe_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                            name, (unsigned long long)m->latency_count[r], name, m->latency_sum[r], name,
+                            (unsigned long long)m->latency_count[r]);
+    }
+    const mp_prober_stats *p = &g->prober;
+    evbuffer_add_printf(out, "# HELP mailprobe_probes_total Finished probes by status.\n"
+                             "# TYPE mailprobe_probes_total counter\n");
+    for (int s = 0; s < MP_STATUS_COUNT; s++)
+        evbuffer_add_printf(out, "mailprobe_probes_total{status=\"%s\"} %llu\n", mp_status_name((mp_status)s),
+                            (unsigned long long)p->by_status[s]);
+    evbuffer_add_printf(out, "# HELP mailprobe_probe_reasons_total Finished probes by reason.\n"
+                             "# TYPE mailprobe_probe_reasons_total counter\n");
+    for (int r = 0; r < MP_REASON_COUNT; r++)
+        if (p->by_reason[r])
+            evbuffer_add_printf(out, "mailprobe_probe_reasons_total{reason=\"%s\"} %llu\n",
+                                mp_reason_name((mp_reason)r), (unsigned long long)p->by_reason[r]);
+    struct { const char *name, *type, *help; uint64_t v; } simple[] = {
+        {"mailprobe_probes_submitted_total", "counter", "Addresses given to the prober.", p->submitted},
+        {"mailprobe_probes_cancelled_total", "counter", "Probes cancelled (job cancelled, client gone).", p->cancelled},
+        {"mailprobe_smtp_sessions_total", "counter", "SMTP connections attempted.", p->sessions_opened},
+        {"mailprobe_smtp_sessions_failed_total", "counter", "SMTP sessions ending in a connection or protocol failure.", p->sessions_failed},
+        {"mailprobe_smtp_sessions_active", "gauge", "SMTP sessions open now.", p->sessions_active},
+        {"mailprobe_dns_queries_total", "counter", "DNS queries sent (MX and address lookups).", p->dns_queries},
+        {"mailprobe_dns_cache_hits_total", "counter", "DNS lookups answered from the resolver cache.", p->dns_cache_hits},
+        {"mailprobe_dns_errors_total", "counter", "DNS queries that failed (timeout, SERVFAIL, ...).", p->dns_errors},
+        {"mailprobe_smtp_rcpt_total", "counter", "RCPT TO commands sent (catch-all tests included).", p->rcpt_sent},
+        {"mailprobe_catch_all_tests_total", "counter", "RCPT TO commands for random local parts (catch-all tests).", p->catch_all_tests},
+        {"mailprobe_probes_in_flight", "gauge", "Probes admitted and not finished.", p->in_flight},
+        {"mailprobe_probes_queued", "gauge", "Probes waiting for a concurrency slot.", p->queued},
+        {"mailprobe_verify_pending", "gauge", "POST /v1/verify requests waiting for their probe.", g->verify_pending},
+        {"mailprobe_jobs_queued", "gauge", "Jobs waiting to run (job queue depth).", g->jobs_queued},
+        {"mailprobe_jobs_running", "gauge", "Jobs probing now.", g->jobs_running},
+        {"mailprobe_jobs_created_total", "counter", "Jobs accepted.", m->jobs_created},
+        {"mailprobe_jobs_finished_total", "counter", "Jobs that reached done.", m->jobs_finished},
+        {"mailprobe_verify_cache_hits_total", "counter", "Single verifies answered from the cache.", m->cache_hits},
+        {"mailprobe_verify_cache_misses_total", "counter", "Single verifies that needed a probe.", m->cache_misses},
+        {"mailprobe_rate_limited_total", "counter", "Requests refused with 429.", m->rate_limited},
+    };
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
+        evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", simple[i].name, simple[i].help,
+                            simple[i].name, simple[i].type, simple[i].name, (unsigned long long)simple[i].v);
+}

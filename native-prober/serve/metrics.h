@@ -1,0 +1,57 @@
+/* metrics.h — what `mailprobe serve` tells its operator: the counters
+ * behind GET /metrics (Prometheus text format, every name prefixed
+ * mailprobe_): HTTP requests by route and status code with latency
+ * histograms, probe outcomes, and gauges the caller samples (prober stats,
+ * job queue depth) — fixed-size arrays, no allocation. */
+#ifndef MP_METRICS_H
+#define MP_METRICS_H
+#include <event2/buffer.h>
+#include <stdint.h>
+#include "prober.h"
+
+typedef enum mp_route {
+    MP_ROUTE_VERIFY = 0,
+    MP_ROUTE_JOBS_CREATE,
+    MP_ROUTE_JOB_GET,
+    MP_ROUTE_JOB_EVENTS,
+    MP_ROUTE_JOB_RESULTS,
+    MP_ROUTE_JOB_DELETE,
+    MP_ROUTE_HEALTHZ,
+    MP_ROUTE_METRICS,
+    MP_ROUTE_STATIC,
+    MP_ROUTE_PREFLIGHT,
+    MP_ROUTE_OTHER,
+    MP_ROUTE_COUNT
+} mp_route;
+
+const char *mp_route_name(mp_route r);
+
+enum { MP_METRICS_CODES = 16, MP_METRICS_BUCKETS = 14 };
+
+typedef struct mp_metrics {
+    int codes[MP_METRICS_CODES];                     /* status codes seen, in order */
+    uint64_t requests[MP_ROUTE_COUNT][MP_METRICS_CODES];
+    uint64_t latency_bucket[MP_ROUTE_COUNT][MP_METRICS_BUCKETS]; /* cumulative on output */
+    double latency_sum[MP_ROUTE_COUNT];
+    uint64_t latency_count[MP_ROUTE_COUNT];
+    uint64_t cache_hits, cache_misses;
+    uint64_t jobs_created, jobs_finished;
+    uint64_t rate_limited;
+} mp_metrics;
+
+/* Gauges sampled at render time. */
+typedef struct mp_metrics_gauges {
+    mp_prober_stats prober;
+    uint64_t jobs_queued, jobs_running;
+    uint64_t verify_pending;
+} mp_metrics_gauges;
+
+void mp_metrics_init(mp_metrics *m);
+
+/* Counts one finished request; `seconds` from arrival to reply. */
+void mp_metrics_request(mp_metrics *m, mp_route route, int code, double seconds);
+
+/* Appends the whole exposition text to `out`. */
+void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct evbuffer *out);
+
+#endif

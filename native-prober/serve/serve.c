@@ -1,0 +1,261 @@
+/* serve.c — `mailprobe serve`: wires the pieces together on one libevent
+ * loop — configuration (config.h), the prober, the SQLite store, the job
+ * runner, the HTTP API — and handles signals: SIGTERM/SIGINT stop
+ * accepting, write buffered results and exit (unfinished jobs resume at the
+ * next start); SIGHUP reloads --disposable-list without dropping requests. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "http_server.h"
+#include "jobs.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "serve.h"
+#include "static_files.h"
+#include "store.h"
+#include "webhook.h"
+
+enum {
+    CACHE_EXPIRE_EVERY_S = 600,
+    /* After SIGTERM: how long the last replies (503s to waiting verifies,
+     * the ends of event streams) may take to reach their clients. */
+    DRAIN_DEADLINE_MS = 2000,
+};
+
+typedef struct serve_state {
+    mp_server srv;
+    mp_serve_config cfg;
+    mp_webhook *webhook;
+} serve_state;
+
+/* Loads the extra disposable list; a missing default file is fine. */
+static bool load_extra(serve_state *st, bool startup)
+{
+    const mp_serve_config *cfg = &st->cfg;
+    if (!cfg->disposable_list[0])
+        return true;
+    struct stat sb;
+    if (!cfg->disposable_list_explicit && stat(cfg->disposable_list, &sb) != 0)
+        return true;
+    char err[512];
+    mp_domain_list *l = mp_domain_list_load(cfg->disposable_list, err, sizeof err);
+    if (!l) {
+        /* On reload the old list stays in force: a bad download must not
+         * switch the override off. */
+        mp_log_detail("error", startup ? "cannot load disposable list" : "reload failed; keeping the old list", err);
+        return false;
+    }
+    /* The prober reads the list only while finishing a probe, on this loop:
+     * after this call nothing points at the old one. */
+    mp_prober_set_extra_disposable(st->srv.prober, l);
+    mp_domain_list_free(st->srv.extra);
+    st->srv.extra = l;
+    char n[64];
+    snprintf(n, sizeof n, "%zu domains", mp_domain_list_count(l));
+    mp_log_detail("info", startup ? "disposable list loaded" : "disposable list reloaded", n);
+    return true;
+}
+
+/* The prober's catch-all memory, in SQLite: a verdict learned by an earlier
+ * job or verify (within --domain-cache-ttl) spares the domain its
+ * random-recipient test, across restarts too. */
+static mp_tristate recall_catch_all(const char *domain, void *arg)
+{
+    const serve_state *st = arg;
+    if (st->cfg.domain_cache_ttl_s <= 0)
+        return MP_UNKNOWN;
+    return mp_store_domain_catch_all(st->srv.store, domain, (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
+}
+
+static void learn_catch_all(const char *domain, bool catch_all, void *arg)
+{
+    serve_state *st = arg;
+    if (mp_store_domain_put(st->srv.store, domain, NULL, catch_all ? MP_YES : MP_NO, NULL, (int64_t)time(NULL)) !=
+        MP_STORE_OK)
+        mp_log_detail("error", "storing a catch-all verdict failed", mp_store_error(st->srv.store));
+}
+
+static void on_drained(void *arg)
+{
+    serve_state *st = arg;
+    event_base_loopexit(st->srv.base, NULL);
+}
+
+/* SIGTERM/SIGINT: stop accepting, answer what waits, write buffered
+ * results, and leave the loop once the last replies are out (or at the
+ * deadline). Unfinished job addresses stay unfinished in the store and are
+ * probed at the next start; `done:` in mp_cmd_serve frees the rest. */
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    serve_state *st = arg;
+    mp_log_detail("info", sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
+    if (st->srv.stopping)
+        return; /* a second signal changes nothing: the deadline is set */
+    mp_jobs_flush(st->srv.jobs);
+    struct timeval deadline = mp_timeval_ms(DRAIN_DEADLINE_MS);
+    event_base_loopexit(st->srv.base, &deadline);
+    mp_http_server_drain(&st->srv, on_drained, st);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    load_extra(arg, false);
+}
+
+static void on_cache_expire(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    serve_state *st = arg;
+    mp_store_cache_expire(st->srv.store, (int64_t)time(NULL), NULL);
+}
+
+static void on_job_finished(const char *id, void *arg)
+{
+    serve_state *st = arg;
+    if (!st->webhook)
+        return;
+    cJSON *o = mp_jobs_status_json(st->srv.jobs, id);
+    if (o) {
+        cJSON_AddStringToObject(o, "event", "job.finished");
+        mp_webhook_post(st->webhook, o);
+        cJSON_Delete(o);
+    }
+}
+
+int mp_cmd_serve(int argc, char **argv)
+{
+    serve_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return 1;
+    char err[1024];
+    mp_config_status loaded = mp_serve_config_load(&st->cfg, argc, argv, stdout, err, sizeof err);
+    if (loaded != MP_CONFIG_OK) {
+        if (loaded == MP_CONFIG_INVALID)
+            fprintf(stderr, "mailprobe serve: %s\n", err);
+        free(st);
+        return loaded == MP_CONFIG_HELP_SHOWN ? 0 : 2;
+    }
+    mp_serve_config *cfg = &st->cfg;
+    if (!mp_serve_listen_is_loopback(cfg->listen) && !cfg->api_key_count && !cfg->insecure_no_auth) {
+        fprintf(stderr, "mailprobe serve: refusing to listen on %s without an API key: anyone could use this\n"
+                        "host to probe the Internet. Set --api-key (or MAILPROBE_API_KEYS), or pass\n"
+                        "--insecure-no-auth if something in front of it authenticates.\n",
+                cfg->listen);
+        free(st);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    mp_server *srv = &st->srv;
+    srv->cfg = cfg;
+    srv->started = mp_now_monotonic();
+    mp_metrics_init(&srv->metrics);
+    int exit_code = 1;
+    struct event *sigs[3] = {NULL, NULL, NULL}, *expire = NULL;
+
+    srv->base = event_base_new();
+    if (!srv->base) {
+        fprintf(stderr, "mailprobe serve: event_base_new failed\n");
+        goto done;
+    }
+    srv->prober = mp_prober_new(srv->base, &cfg->prober, err, sizeof err);
+    if (!srv->prober) {
+        fprintf(stderr, "mailprobe serve: %s\n", err);
+        goto done;
+    }
+    srv->store = mp_store_open(cfg->db_path, err, sizeof err);
+    if (!srv->store) {
+        fprintf(stderr, "mailprobe serve: database: %s\n", err);
+        goto done;
+    }
+    mp_catch_all_memory memory = {recall_catch_all, learn_catch_all, st};
+    mp_prober_set_catch_all_memory(srv->prober, &memory);
+    srv->ratelimit = mp_ratelimit_new(cfg->rate_limit, cfg->rate_burst);
+    if (!srv->ratelimit)
+        goto done;
+    if (!load_extra(st, true)) {
+        fprintf(stderr, "mailprobe serve: --disposable-list %s could not be loaded\n", cfg->disposable_list);
+        goto done;
+    }
+    if (cfg->web_dir[0]) {
+        if (!realpath(cfg->web_dir, srv->web_root)) {
+            fprintf(stderr, "mailprobe serve: --web %s: %s\n", cfg->web_dir, strerror(errno));
+            goto done;
+        }
+    } else {
+        char guess[PATH_MAX];
+        mp_static_default_root(guess, sizeof guess);
+        if (!guess[0] || !realpath(guess, srv->web_root))
+            srv->web_root[0] = 0;
+    }
+    if (cfg->webhook[0]) {
+        st->webhook = mp_webhook_new(srv->base, cfg->webhook, cfg->webhook_secret, err, sizeof err);
+        if (!st->webhook) {
+            fprintf(stderr, "mailprobe serve: --webhook: %s\n", err);
+            goto done;
+        }
+    }
+    mp_jobs_env env = {srv->base, srv->prober, srv->store, cfg, &srv->metrics, on_job_finished, st};
+    srv->jobs = mp_jobs_new(&env);
+    if (!srv->jobs)
+        goto done;
+    size_t resumed = mp_jobs_resume(srv->jobs);
+    if (!mp_http_server_start(srv, err, sizeof err)) {
+        fprintf(stderr, "mailprobe serve: %s\n", err);
+        goto done;
+    }
+    sigs[0] = evsignal_new(srv->base, SIGTERM, on_stop_signal, st);
+    sigs[1] = evsignal_new(srv->base, SIGINT, on_stop_signal, st);
+    sigs[2] = evsignal_new(srv->base, SIGHUP, on_hup, st);
+    for (int i = 0; i < 3; i++)
+        if (sigs[i])
+            event_add(sigs[i], NULL);
+    expire = event_new(srv->base, -1, EV_PERSIST, on_cache_expire, st);
+    struct timeval every = {CACHE_EXPIRE_EVERY_S, 0};
+    if (expire)
+        event_add(expire, &every);
+
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "listen", cfg->listen);
+    cJSON_AddStringToObject(f, "db", cfg->db_path);
+    cJSON_AddStringToObject(f, "web", srv->web_root);
+    cJSON_AddBoolToObject(f, "auth", cfg->api_key_count > 0);
+    cJSON_AddNumberToObject(f, "resumed_jobs", (double)resumed);
+    mp_log("info", "listening", f);
+    event_base_dispatch(srv->base);
+    exit_code = 0;
+done:
+    if (srv->http)
+        mp_http_server_stop(srv);
+    /* Jobs first: they cancel their probes while the prober still exists and
+     * write what is buffered; unfinished addresses stay unfinished. */
+    mp_jobs_free(srv->jobs);
+    mp_webhook_free(st->webhook);
+    mp_prober_free(srv->prober);
+    for (int i = 0; i < 3; i++)
+        if (sigs[i])
+            event_free(sigs[i]);
+    if (expire)
+        event_free(expire);
+    mp_store_close(srv->store);
+    mp_ratelimit_free(srv->ratelimit);
+    mp_domain_list_free(srv->extra);
+    if (srv->base)
+        event_base_free(srv->base);
+    free(st);
+    return exit_code;
+}

@@ -1,0 +1,183 @@
+/* The prober engine's contract (prober.h) without any mail server: callbacks
+ * only from the loop, exactly once, never after cancellation; freeing with
+ * work in flight is clean (run under ASan in CI). DNS goes to a loopback
+ * UDP socket of ours that never answers, so nothing leaves the machine.
+ * ctest-labels: unit native
+ * ctest-links: mpengine
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "prober.h"
+#include "result_json.h"
+#include "test.h"
+
+typedef struct seen {
+    int calls;
+    mp_status status;
+    mp_reason reason;
+} seen;
+
+static void on_done(const mp_result *r, const mp_probe_details *d, void *arg)
+{
+    (void)d;
+    seen *s = arg;
+    s->calls++;
+    s->status = r->status;
+    s->reason = r->reason;
+}
+
+/* A UDP socket on loopback that receives DNS queries and never answers. */
+static int mute_dns_fd = -1;
+static char mute_dns[32];
+
+static void open_mute_dns(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    socklen_t len = sizeof sa;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    mute_dns_fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (mute_dns_fd < 0 || bind(mute_dns_fd, (struct sockaddr *)&sa, sizeof sa) ||
+        getsockname(mute_dns_fd, (struct sockaddr *)&sa, &len))
+        return;
+    snprintf(mute_dns, sizeof mute_dns, "127.0.0.1:%d", ntohs(sa.sin_port));
+}
+
+static void set_mute_dns(mp_prober_config *cfg)
+{
+    snprintf(cfg->dns_server, sizeof cfg->dns_server, "%s", mute_dns);
+}
+
+static mp_prober *new_prober(struct event_base *base)
+{
+    mp_prober_config cfg;
+    mp_prober_config_default(&cfg);
+    set_mute_dns(&cfg);
+    cfg.dns_timeout_ms = 5000;
+    snprintf(cfg.helo, sizeof cfg.helo, "test.invalid");
+    char err[128] = "";
+    mp_prober *p = mp_prober_new(base, &cfg, err, sizeof err);
+    if (!p)
+        fprintf(stderr, "mp_prober_new: %s\n", err);
+    return p;
+}
+
+static void spin(struct event_base *base, int rounds)
+{
+    for (int i = 0; i < rounds; i++)
+        event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+TEST(invalid_address_is_answered_from_the_loop_not_inside_submit)
+{
+    struct event_base *base = event_base_new();
+    mp_prober *p = new_prober(base);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    seen s = {0};
+    uint64_t id = mp_prober_submit(p, "not an address", 14, on_done, &s);
+    CHECK(id > 0);
+    CHECK_EQ_INT(s.calls, 0);
+    spin(base, 3);
+    CHECK_EQ_INT(s.calls, 1);
+    CHECK_EQ_INT(s.status, MP_STATUS_UNDELIVERABLE);
+    CHECK_EQ_INT(s.reason, MP_REASON_INVALID_SYNTAX);
+    spin(base, 3);
+    CHECK_EQ_INT(s.calls, 1); /* exactly once */
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.submitted, 1);
+    CHECK_EQ_INT(st.completed, 1);
+    CHECK_EQ_INT(st.in_flight, 0);
+    CHECK_EQ_INT(st.sessions_opened, 0);
+    CHECK(!mp_prober_cancel(p, id)); /* already finished */
+    mp_prober_free(p);
+    event_base_free(base);
+}
+
+TEST(cancelled_probes_never_call_back)
+{
+    struct event_base *base = event_base_new();
+    mp_prober *p = new_prober(base);
+    if (!p)
+        return;
+    seen a = {0}, b = {0};
+    uint64_t id1 = mp_prober_submit(p, "x", 1, on_done, &a);
+    mp_prober_submit(p, "y", 1, on_done, &a);
+    mp_prober_submit(p, "z", 1, on_done, &b);
+    CHECK(mp_prober_cancel(p, id1));
+    CHECK(!mp_prober_cancel(p, id1));
+    CHECK_EQ_INT(mp_prober_cancel_arg(p, &a), 1);
+    spin(base, 3);
+    CHECK_EQ_INT(a.calls, 0);
+    CHECK_EQ_INT(b.calls, 1);
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.cancelled, 2);
+    mp_prober_free(p);
+    event_base_free(base);
+}
+
+TEST(probes_waiting_for_dns_can_be_cancelled_and_freed)
+{
+    struct event_base *base = event_base_new();
+    mp_prober *p = new_prober(base);
+    if (!p)
+        return;
+    seen a = {0}, b = {0};
+    mp_prober_submit(p, "alice@unanswered.org", 20, on_done, &a);
+    mp_prober_submit(p, "bob@unanswered.org", 18, on_done, &b);
+    spin(base, 3); /* admitted: now waiting for DNS that never answers */
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.in_flight, 2);
+    CHECK_EQ_INT(a.calls + b.calls, 0);
+    CHECK_EQ_INT(mp_prober_cancel_arg(p, &a), 1);
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.in_flight, 1);
+    mp_prober_free(p); /* b is still pending: dropped without a callback */
+    CHECK_EQ_INT(a.calls + b.calls, 0);
+    event_base_free(base);
+}
+
+TEST(concurrency_bounds_work_in_flight)
+{
+    struct event_base *base = event_base_new();
+    mp_prober_config cfg;
+    mp_prober_config_default(&cfg);
+    set_mute_dns(&cfg);
+    snprintf(cfg.helo, sizeof cfg.helo, "test.invalid");
+    cfg.concurrency = 2;
+    char err[128];
+    mp_prober *p = mp_prober_new(base, &cfg, err, sizeof err);
+    if (!p)
+        return;
+    seen s = {0};
+    char addr[32];
+    for (int i = 0; i < 5; i++) {
+        int n = snprintf(addr, sizeof addr, "u%d@unanswered.org", i);
+        mp_prober_submit(p, addr, (size_t)n, on_done, &s);
+    }
+    spin(base, 3);
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.in_flight, 2);
+    CHECK_EQ_INT(st.queued, 3);
+    mp_prober_free(p);
+    event_base_free(base);
+}
+
+int main(void)
+{
+    open_mute_dns();
+    RUN(invalid_address_is_answered_from_the_loop_not_inside_submit);
+    RUN(cancelled_probes_never_call_back);
+    RUN(probes_waiting_for_dns_can_be_cancelled_and_freed);
+    RUN(concurrency_bounds_work_in_flight);
+    if (mute_dns_fd >= 0)
+        close(mute_dns_fd);
+    return test_report();
+}

@@ -1,0 +1,89 @@
+/* The settings of `serve` (config.h): defaults as documented, one name for
+ * every setting in every source, errors that name the line, named results.
+ * ctest-labels: unit native
+ * ctest-links: mpserve */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "test.h"
+
+TEST(config_defaults_match_the_documentation)
+{
+    mp_serve_config c;
+    mp_serve_config_default(&c);
+    CHECK_EQ_STR(c.listen, "127.0.0.1:8025");
+    CHECK_EQ_STR(c.db_path, "mailprobe.db");
+    CHECK_EQ_INT(c.max_body_verify, 1 << 20);
+    CHECK_EQ_INT(c.max_body_jobs, 16 << 20);
+    CHECK_EQ_INT(c.api_key_count, 0);
+    CHECK_EQ_INT(c.prober.concurrency, 1000);
+}
+
+TEST(config_apply_by_name_covers_serve_and_prober_options)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "listen", "[::1]:9000", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "api-key", "abcdefgh12", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "api-key", "short", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "rate-limit", "2.5", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "rate-limit", "fast", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "max-running-jobs", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "per-host-rate", "5", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "insecure-no-auth", "yes", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "no-such-option", "1", err, sizeof err), MP_OPTION_UNKNOWN);
+    CHECK_EQ_STR(c.listen, "[::1]:9000");
+    CHECK_EQ_INT(c.api_key_count, 1);
+    CHECK(c.rate_limit == 2.5);
+    CHECK(c.prober.per_host_rate == 5.0);
+    CHECK(c.insecure_no_auth);
+}
+
+TEST(config_file_errors_name_the_line)
+{
+    char path[128], err[512];
+    snprintf(path, sizeof path, "/tmp/mp-test-conf-%d", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs("# comment\n\nlisten = 127.0.0.1:1234\ncache-ttl = soon\n", f);
+    fclose(f);
+    mp_serve_config c;
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(mp_serve_config_read_file(&c, path, err, sizeof err), MP_CONFIG_INVALID);
+    CHECK(strstr(err, ":4:") != NULL);
+    CHECK_EQ_STR(c.listen, "127.0.0.1:1234");
+    unlink(path);
+}
+
+TEST(only_loopback_listen_addresses_count_as_private)
+{
+    CHECK(mp_serve_listen_is_loopback("127.0.0.1:8025"));
+    CHECK(mp_serve_listen_is_loopback("127.9.9.9:1"));
+    CHECK(mp_serve_listen_is_loopback("[::1]:8025"));
+    CHECK(mp_serve_listen_is_loopback("localhost:80"));
+    CHECK(!mp_serve_listen_is_loopback("0.0.0.0:8025"));
+    CHECK(!mp_serve_listen_is_loopback("[::]:8025"));
+    CHECK(!mp_serve_listen_is_loopback("192.0.2.1:80"));
+    CHECK(!mp_serve_listen_is_loopback("no-port"));
+}
+
+
+TEST(config_results_have_names)
+{
+    CHECK_EQ_STR(mp_config_status_name(MP_CONFIG_OK), "ok");
+    CHECK_EQ_STR(mp_config_status_name(MP_CONFIG_HELP_SHOWN), "help_shown");
+    CHECK_EQ_STR(mp_config_status_name(MP_CONFIG_INVALID), "invalid");
+    CHECK_EQ_STR(mp_config_status_name(MP_CONFIG_STATUS_COUNT), "?");
+}
+
+int main(void)
+{
+    RUN(config_defaults_match_the_documentation);
+    RUN(config_apply_by_name_covers_serve_and_prober_options);
+    RUN(config_file_errors_name_the_line);
+    RUN(only_loopback_listen_addresses_count_as_private);
+    RUN(config_results_have_names);
+    return test_report();
+}

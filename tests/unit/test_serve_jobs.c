@@ -1,0 +1,20 @@
+/* The job runner's contract that needs no prober (jobs.h): its errors have
+ * names. Jobs end to end: tests/integration/test_serve*.py.
+ * ctest-labels: unit native
+ * ctest-links: mpserve */
+#include "jobs.h"
+#include "test.h"
+
+TEST(job_errors_have_names)
+{
+    CHECK_EQ_STR(mp_jobs_error_name(MP_JOBS_OK), "ok");
+    CHECK_EQ_STR(mp_jobs_error_name(MP_JOBS_TOO_MANY), "too_many");
+    CHECK_EQ_STR(mp_jobs_error_name(MP_JOBS_STORE), "store");
+    CHECK_EQ_STR(mp_jobs_error_name(MP_JOBS_ERROR_COUNT), "?");
+}
+
+int main(void)
+{
+    RUN(job_errors_have_names);
+    return test_report();
+}
