@@ -3,7 +3,7 @@
 // ctest-labels: e2e
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statusOf, reasonText, smtpReply, mxHost, countByStatus, selectRows, resultsCsv, keepCsv, RESULT_COLUMNS } from '../../web/rows.js';
+import { statusOf, reasonText, smtpReply, mxHost, countByStatus, selectRows, resultsCsv, keepCsv, RESULT_COLUMNS, TableRow, actionOf, locallyValid, keepRows } from '../../web/rows.js';
 
 const local = (status, reason, action, extra = {}) => ({ status, reason, action, score: 50, suggestion: null, ...extra });
 const row = (n, email, l, remote = null, pending = false) => ({ n, email, line: n + 1, local: l, remote, pending });
@@ -56,4 +56,35 @@ test('the rows export: every result column, server texts defused, CRLF', () => {
 
 test('the keep export: every address whose verdict is not "remove", in input order', () => {
   assert.equal(keepCsv(ROWS), 'email\r\nann@known.mptest\r\nbob@gmal.com\r\n');
+});
+
+// A stand-in for mailcheck.mjs's ResultTable: columns of codes, get(i) builds
+// the object (and counts how often it was asked).
+function fakeTable(results) {
+  const names = { status: ['deliverable', 'undeliverable', 'risky', 'unknown'], action: ['send', 'remove', 'retry', 'segment'] };
+  const table = {
+    names,
+    built: 0,
+    status: Uint8Array.from(results, (r) => names.status.indexOf(r.status)),
+    action: Uint8Array.from(results, (r) => names.action.indexOf(r.action)),
+    valid: Uint8Array.from(results, (r) => (r.syntax?.valid === false ? 0 : 1)),
+    get(i) { table.built++; return { ...results[i] }; },
+  };
+  return table;
+}
+
+test('a TableRow reads status, action and validity from the columns and builds its object once, when asked', () => {
+  const results = ROWS.map((r) => ({ ...r.local, syntax: { valid: r.local.reason !== 'invalid_syntax', ...r.local.syntax } }));
+  const table = fakeTable(results);
+  const rows = ROWS.map((r, i) => Object.assign(new TableRow(r.n, r.email, r.line, table, i), { remote: r.remote, pending: r.pending }));
+  assert.deepEqual(rows.map(statusOf), ROWS.map(statusOf));
+  assert.deepEqual(countByStatus(rows), countByStatus(ROWS));
+  assert.deepEqual(rows.map(actionOf), ROWS.map(actionOf));
+  assert.deepEqual(rows.map(locallyValid), [true, true, true, false]);
+  assert.deepEqual(keepRows(rows).map((r) => r.n), keepRows(ROWS).map((r) => r.n));
+  assert.equal(table.built, 0, 'no object built for counting, filtering and keeping');
+  assert.equal(rows[2].local.suggestion, 'bob@gmail.com');
+  assert.equal(rows[2].local, rows[2].local);
+  assert.equal(table.built, 1);
+  assert.equal(resultsCsv(rows), resultsCsv(ROWS));
 });
