@@ -96,6 +96,8 @@ const char *mp_dns_doubt_message(mp_dns_doubt d)
                                        "saying it takes no mail is not trusted.",
         [MP_DOUBT_FREE_PROVIDER] = "This domain is a well-known mail provider, so a DNS answer saying "
                                    "it takes no mail is not trusted.",
+        [MP_DOUBT_TLD_DENIED] = "The prober's DNS resolver says this domain's top-level domain does not "
+                                "exist, but it is in the root zone: its answer is not trusted (a DNS filter?).",
     };
     return (unsigned)d < MP_DOUBT_COUNT ? messages[d] : NULL;
 }
@@ -408,8 +410,13 @@ static mp_denial_judgement judge_by_tld(mp_dns_trust *t, const char *domain, mp_
     case TLD_EXISTS:
         return MP_DENIAL_BELIEVED;
     case TLD_DENIED:
-        if (!e->known)
+        if (!e->known) {
+            if (mp_is_listed_tld(e->name, strlen(e->name))) {
+                *doubt = MP_DOUBT_TLD_DENIED;
+                return MP_DENIAL_DOUBTED;
+            }
             return MP_DENIAL_BELIEVED;    /* a TLD that does not exist (RFC 8020) */
+        }
         {
             char why[160];
             snprintf(why, sizeof why, "it says the TLD %s. does not exist, although it answered for names "

@@ -17,8 +17,12 @@
  *   - TLD canaries. Before a denial of example.org is believed, the
  *     resolver must confirm `org.` (once per round). A TLD it denies
  *     although it answered for names under it (or named it as a canary)
- *     proves it lies; a TLD it denies and never showed (a typo such as
- *     `.cmo`) really does not exist, and neither does the domain.
+ *     proves it lies; a TLD it denies that is in the root zone (the core's
+ *     copy of IANA's list, mp_is_listed_tld) leaves the denials under it
+ *     doubted (a DNS filter blocking one TLD; the list may also be older
+ *     than a retired TLD, so this alone never calls the resolver a liar);
+ *     a TLD it denies that nobody knows (a typo such as `.cmo`) really does
+ *     not exist, and neither does the domain.
  *
  * Until a start-up round (or a round started by a jump in denials) ends, a
  * judgement is pending; the owner holds the denial and is told through the
@@ -61,6 +65,7 @@ typedef enum mp_dns_doubt {
     MP_DOUBT_TLD_UNCONFIRMED,   /* the resolver did not answer for the domain's TLD */
     MP_DOUBT_KNOWN_MAIL_DOMAIN, /* a mail server answered for the domain before */
     MP_DOUBT_FREE_PROVIDER,     /* the domain is on the compiled free-provider list */
+    MP_DOUBT_TLD_DENIED,        /* the resolver denies a TLD of the root zone list */
     MP_DOUBT_COUNT
 } mp_dns_doubt;
 

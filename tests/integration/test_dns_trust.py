@@ -126,6 +126,19 @@ def tld_canary_catches_a_resolver_contradicting_itself():
 
 
 @test
+def a_filtered_tld_of_the_root_zone_is_not_taken_at_its_word():
+    # The honest fixture resolver denies ru. (a DNS filter blocking one TLD).
+    # ru is in the root zone (the core's list), so its denials are doubted;
+    # the resolver is not called a liar for that alone.
+    run = verify("--stats", "x@shop-example.ru", "x@nosuch.mptest")
+    got = by_email(run)
+    expect(got["x@shop-example.ru"], "unknown", "dns_untrusted", "retry")
+    check_in("in the root zone", got["x@shop-example.ru"]["mx"]["message"], "why")
+    expect(got["x@nosuch.mptest"], "undeliverable", "domain_not_found")
+    check_eq(stats_of(run)["resolver"], "honest", "--stats resolver")
+
+
+@test
 def free_provider_domain_is_never_undeliverable_on_dns_grounds():
     # The liar passes a canary it serves (mptest.), so its NXDOMAIN for
     # gmail.com is judged like an honest one's -- but gmail.com is on the

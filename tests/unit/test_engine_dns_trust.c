@@ -263,6 +263,23 @@ TEST(a_denied_tld_it_answered_under_proves_a_lie)
     env_close(&e);
 }
 
+/* A DNS filter blocking a TLD of the root zone (here .ru): those denials
+ * are doubted, the others still believed -- the resolver is not called a
+ * liar on the strength of the compiled list alone. */
+TEST(a_denied_tld_of_the_root_zone_list_leaves_its_denials_doubted)
+{
+    env e;
+    world = WORLD_HONEST;
+    CHECK(env_open(&e, 0, NULL, 0));
+    mp_dns_doubt doubt;
+    CHECK_EQ_INT(judge(&e, "shop.ru", &doubt), MP_DENIAL_DOUBTED);
+    CHECK_EQ_INT(doubt, MP_DOUBT_TLD_DENIED);
+    CHECK(strstr(mp_dns_doubt_message(doubt), "root zone") != NULL);
+    CHECK_EQ_STR(mp_resolver_state_name(state(&e).state), "honest");
+    CHECK_EQ_INT(judge(&e, "x.test", &doubt), MP_DENIAL_BELIEVED);
+    env_close(&e);
+}
+
 TEST(an_unanswered_tld_canary_leaves_the_denial_doubted)
 {
     env e;
@@ -368,6 +385,7 @@ int main(void)
     RUN(tld_canary_is_asked_once_per_round);
     RUN(a_tld_that_does_not_exist_makes_the_denial_believable);
     RUN(a_denied_tld_it_answered_under_proves_a_lie);
+    RUN(a_denied_tld_of_the_root_zone_list_leaves_its_denials_doubted);
     RUN(an_unanswered_tld_canary_leaves_the_denial_doubted);
     RUN(tld_table_is_bounded);
     RUN(a_resolver_not_honest_is_asked_again_ten_times_as_often);
