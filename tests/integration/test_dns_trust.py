@@ -127,24 +127,27 @@ def tld_canary_catches_a_resolver_contradicting_itself():
 
 @test
 def a_filtered_tld_of_the_root_zone_is_not_taken_at_its_word():
-    # The honest fixture resolver denies ru. (a DNS filter blocking one TLD).
-    # ru is in the root zone (the core's list), so its denials are doubted;
+    # The honest fixture resolver denies xyz. (a DNS filter blocking one TLD).
+    # xyz is in the root zone (the core's list), so its denials are doubted;
     # the resolver is not called a liar for that alone.
-    run = verify("--stats", "x@shop-example.ru", "x@nosuch.mptest")
+    run = verify("--stats", "x@shop-example.xyz", "x@nosuch.mptest")
     got = by_email(run)
-    expect(got["x@shop-example.ru"], "unknown", "dns_untrusted", "retry")
-    check_in("in the root zone", got["x@shop-example.ru"]["mx"]["message"], "why")
+    expect(got["x@shop-example.xyz"], "unknown", "dns_untrusted", "retry")
+    check_in("in the root zone", got["x@shop-example.xyz"]["mx"]["message"], "why")
     expect(got["x@nosuch.mptest"], "undeliverable", "domain_not_found")
     check_eq(stats_of(run)["resolver"], "honest", "--stats resolver")
 
 
 @test
 def free_provider_domain_is_never_undeliverable_on_dns_grounds():
-    # The liar passes a canary it serves (mptest.), so its NXDOMAIN for
-    # gmail.com is judged like an honest one's -- but gmail.com is on the
-    # compiled free-provider list, and that knowledge wins. A domain nobody
-    # knows, from the same resolver, is taken at its word.
-    run = verify("--dns-canary", "mptest.", "jane@gmail.com", "x@acme-widgets.com", flags=LIAR_FLAGS)
+    # A resolver that passes every canary and confirms com. -- yet denies
+    # gmail.com. gmail.com is on the compiled free-provider list, and that
+    # knowledge wins; a domain nobody knows, denied by the same resolver,
+    # is taken at its word.
+    root = mpunbound.root_lines("honest") + ('\nlocal-zone: "gmail.com." always_nxdomain\n'
+                                             'local-zone: "acme-widgets.com." always_nxdomain\n')
+    with mpunbound.Unbound(root) as dns:
+        run = verify("jane@gmail.com", "x@acme-widgets.com", flags=mpunbound.serve_flags(dns.address))
     got = by_email(run)
     expect(got["jane@gmail.com"], "unknown", "dns_untrusted", "retry")
     check_in("well-known mail provider", got["jane@gmail.com"]["mx"]["message"], "why")
