@@ -756,7 +756,7 @@ static void domain_conclude_failure(mp_scheduler *sc, mp_domain *d)
     while ((probe = mp_probe_list_pop(&d->queue))) {
         mp_evidence ev;
         domain_evidence(sc, d, &ev);
-        finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR || d->doubt ? 60 : -1);
+        finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR || d->doubt != MP_DOUBT_NONE ? 60 : -1);
     }
 }
 
