@@ -128,7 +128,8 @@ static bool open_list(verify_run *run, FILE *f, const char *name, mp_addrlist_mo
     char err[768];
     mp_addrlist_status st = mp_addrlist_open(&run->list, mp_csv_read_file, f, &lo, err, sizeof err);
     if (st != MP_ADDRLIST_OK) {
-        fprintf(stderr, "mailprobe verify: %s: %s\n", name, err);
+        bool hint = st == MP_ADDRLIST_NO_ADDRESSES || st == MP_ADDRLIST_NO_SUCH_COLUMN;
+        fprintf(stderr, "mailprobe verify: %s: %s%s\n", name, err, hint ? "; name it with --column NAME|N" : "");
         return false;
     }
     run->list_file = f;

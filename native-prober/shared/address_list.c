@@ -374,8 +374,8 @@ static mp_addrlist_status choose_column(mp_addrlist *l, char *err, size_t errlen
     }
     if (by_content == 0) {
         if (mp_csv_reader_format(l->csv)->separator && l->width > 1) {
-            list_error(err, errlen, "no column holds addresses in the first %zu rows: name it (column NAME or N)",
-                       l->head_count);
+            list_error(err, errlen, "no column holds addresses in the first %zu row%s", l->head_count,
+                       l->head_count == 1 ? "" : "s");
             return MP_ADDRLIST_NO_ADDRESSES;
         }
         l->column = 0;

@@ -799,3 +799,5 @@ void mp_csv_end_row(mp_csv_writer *w)
     emit_ascii(w, w->fmt.crlf ? "\r\n" : "\n", w->fmt.crlf ? 2 : 1);
     w->in_row = false;
 }
+
+void mp_csv_cut_row(mp_csv_writer *w) { w->in_row = false; }

@@ -182,6 +182,11 @@ void mp_csv_write_empty(mp_csv_writer *w, size_t count);
 /* Ends the row. */
 void mp_csv_end_row(mp_csv_writer *w);
 
+/* Ends the row without writing its line end: what was written since it
+ * began is one row's fields alone, for a caller that keeps rows apart (the
+ * job store keeps each row, padded, to write it back later). */
+void mp_csv_cut_row(mp_csv_writer *w);
+
 /* True when a spreadsheet would take a cell starting like `p` for a formula
  * or a command: it starts with = + - @ TAB or CR (OWASP's "CSV injection").
  * mp_csv_write_field() writes such a cell with a leading apostrophe, which
