@@ -4,7 +4,7 @@
 // paged table, a chart, and CSV exports. Local results are never thrown away:
 // a prober failure leaves the table as it was and offers a retry.
 
-import { parseList } from './listparse.js';
+import { parseList, decodeList } from './listparse.js';
 import { resultOf, statusOf, mxHost, smtpReply, reasonText, countByStatus, selectRows, keepRows, resultsCsv, keepCsv } from './rows.js';
 import { drawStatusChart, STATUSES, STATUS_LABEL } from './chart.js';
 import { ApiError } from './api.js';
@@ -119,7 +119,8 @@ export class ListTool {
       this.showNotice('File too large.', `${file.name} is ${(file.size / 1048576).toFixed(1)} MiB; the limit is 32 MiB.`, { retry: false });
       return;
     }
-    const text = await file.text();
+    // UTF-16 and Windows-1252 exports are decoded as the prober reads them.
+    const { text } = decodeList(await file.arrayBuffer());
     // A huge file in the textarea makes typing sluggish; the triage uses the text itself.
     $('list-input').value = text;
     this.triage(text);
@@ -136,6 +137,9 @@ export class ListTool {
     this.triageMs = performance.now() - t0;
     this.job = { state: JOB.IDLE, id: null, rowIndex: [], done: 0, total: 0, counts: {}, error: null };
     this.hideNotice();
+    if (parsed.noAddressColumn) {
+      this.showNotice('No column of addresses.', 'None of the columns in the first 200 rows holds addresses; nothing was taken from names or other columns.', { retry: false });
+    }
     $('progress-box').hidden = true;
     this.invalidate();
     this.page = 0;
