@@ -123,8 +123,8 @@ static char *copy_of(const char *p, size_t n)
  * the mode asked for. False (and a message) when it cannot be read. */
 static bool open_list(verify_run *run, FILE *f, const char *name, mp_addrlist_mode mode, bool keep_empty)
 {
-    mp_addrlist_options lo = {.mode = mode, .encoding = run->encoding, .column = run->column,
-                          .keep_empty_lines = keep_empty};
+    mp_addrlist_options lo = {
+        .mode = mode, .encoding = run->encoding, .column = run->column, .keep_empty_lines = keep_empty};
     char err[768];
     mp_addrlist_status st = mp_addrlist_open(&run->list, mp_csv_read_file, f, &lo, err, sizeof err);
     if (st != MP_ADDRLIST_OK) {

@@ -100,7 +100,7 @@ bool mp_result_csv_parse(const char *text, mp_csv_format *fmt, mp_result_csv_sha
     const char *sep = strstr(sp, " sep="), *width = strstr(sp, " width="), *column = strstr(sp, " column=");
     if (!sep || !width || !column)
         return false;
-    fmt->separator = (char)atoi(sep + 5);
+    fmt->separator = (char)strtol(sep + 5, NULL, 10);
     shape->width = strtoul(width + 7, NULL, 10);
     shape->column = strtoul(column + 8, NULL, 10);
     return true;

@@ -619,12 +619,18 @@ mp_csv_status mp_csv_next(mp_csv_reader *r, mp_csv_record *rec)
     }
 }
 
+/* Closes a converter of reader or writer; (iconv_t)-1 (none) is fine. */
+static void converter_close(iconv_t cd)
+{
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+}
+
 void mp_csv_reader_free(mp_csv_reader *r)
 {
     if (!r)
         return;
-    if (r->cd != (iconv_t)-1)
-        iconv_close(r->cd);
+    converter_close(r->cd);
     free(r->buf);
     free(r->utf8);
     free(r->fields);
@@ -678,8 +684,7 @@ void mp_csv_writer_free(mp_csv_writer *w)
 {
     if (!w)
         return;
-    if (w->cd != (iconv_t)-1)
-        iconv_close(w->cd);
+    converter_close(w->cd);
     free(w->tmp);
     free(w->out);
     free(w);
