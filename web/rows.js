@@ -5,7 +5,11 @@
 //
 // A row is {n, email, line, local, remote, pending}: `local` is the
 // WebAssembly verdict, `remote` the prober's (docs/result-schema.md) once it
-// arrived; `pending` while the prober is still on it.
+// arrived; `pending` while the prober is still on it. The list tool's rows
+// are TableRows: their local verdict stays in a ResultTable's columns until
+// something asks for the whole object, so 200,000 rows are counted,
+// filtered by status and exported as "to keep" without building 200,000
+// objects.
 
 import { toCsv } from './csv.js';
 
@@ -31,7 +35,7 @@ export const REASON_TEXT = {
  * result_csv.c) and this page's. docs/result-schema.md, "CSV".
  */
 export const RESULT_CSV_COLUMNS = ['status', 'reason', 'action', 'score', 'syntax_reason', 'normalized', 'suggestion',
-  'disposable', 'role', 'free', 'provider', 'mx_host', 'smtp_result', 'smtp_code', 'smtp_enhanced_code', 'smtp_message',
+  'disposable', 'role', 'free', 'unknown_tld', 'provider', 'mx_host', 'smtp_result', 'smtp_code', 'smtp_enhanced_code', 'smtp_message',
   'catch_all', 'retry_after'];
 
 /** The columns of the "rows" export: the address, the result columns, then
@@ -41,16 +45,48 @@ export const RESULT_COLUMNS = ['email', ...RESULT_CSV_COLUMNS, 'verified', 'sour
 /** A result's values for RESULT_CSV_COLUMNS (null for "nothing"). */
 export function resultCells(r) {
   return [r.status, r.reason, r.action, r.score, r.syntax?.reason ?? null, r.normalized ?? null, r.suggestion ?? null,
-    r.disposable ?? null, r.role ?? null, r.free ?? null, r.provider ?? null, mxHost(r) || null, r.smtp?.result ?? null,
+    r.disposable ?? null, r.role ?? null, r.free ?? null, r.unknown_tld ?? null, r.provider ?? null, mxHost(r) || null, r.smtp?.result ?? null,
     r.smtp?.code ?? null, r.smtp?.enhanced_code ?? null, r.smtp?.message ?? null, r.smtp?.catch_all ?? null,
     r.retry_after ?? null];
+}
+
+/**
+ * A row whose local verdict is row `i` of a ResultTable (mailcheck.mjs,
+ * checkMany(…, {as: 'table'})): `local` is built on first use and kept;
+ * localStatus, localAction and localValid read the table's columns.
+ */
+export class TableRow {
+  #local = null;
+
+  constructor(n, email, line, table, i) {
+    this.n = n;
+    this.email = email;
+    this.line = line;
+    this.table = table;
+    this.i = i;
+    this.remote = null;
+    this.pending = false;
+  }
+
+  get local() { return (this.#local ??= this.table.get(this.i)); }
+  get localStatus() { return this.table.names.status[this.table.status[this.i]]; }
+  get localAction() { return this.table.names.action[this.table.action[this.i]]; }
+  get localValid() { return this.table.valid[this.i] === 1; }
 }
 
 /** The verdict a row shows: the prober's once it arrived, else the local one. */
 export function resultOf(row) { return row.remote ?? row.local; }
 
 /** 'pending' while the prober is on it, else the verdict's status. */
-export function statusOf(row) { return row.pending ? 'pending' : resultOf(row).status; }
+export function statusOf(row) {
+  return row.pending ? 'pending' : row.remote ? row.remote.status : row.localStatus ?? row.local.status;
+}
+
+/** The verdict's action (send, remove, retry, segment). */
+export function actionOf(row) { return row.remote ? row.remote.action : row.localAction ?? row.local.action; }
+
+/** Whether the local check found the syntax valid (what Verify sends). */
+export function locallyValid(row) { return row.localValid ?? row.local.syntax.valid; }
 
 export function mxHost(r) { return r.smtp?.host ?? r.mx?.hosts?.[0]?.host ?? ''; }
 
@@ -109,7 +145,7 @@ export function resultsCsv(rows) {
 }
 
 /** The rows worth keeping: every one whose verdict is not "remove". */
-export function keepRows(rows) { return rows.filter((row) => resultOf(row).action !== 'remove'); }
+export function keepRows(rows) { return rows.filter((row) => actionOf(row) !== 'remove'); }
 
 /** The "to keep" export: one column, the addresses of keepRows(). */
 export function keepCsv(rows) { return toCsv(['email'], keepRows(rows).map((row) => [row.email])); }

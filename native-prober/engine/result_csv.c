@@ -7,7 +7,7 @@
 
 const char *const mp_result_csv_columns[MP_RESULT_CSV_COLUMNS] = {
     "status", "reason", "action", "score", "syntax_reason", "normalized", "suggestion",
-    "disposable", "role", "free", "provider", "mx_host", "smtp_result", "smtp_code",
+    "disposable", "role", "free", "unknown_tld", "provider", "mx_host", "smtp_result", "smtp_code",
     "smtp_enhanced_code", "smtp_message", "catch_all", "retry_after",
 };
 
@@ -44,7 +44,7 @@ void mp_result_csv_fields(mp_csv_writer *w, const cJSON *o)
     const cJSON *values[MP_RESULT_CSV_COLUMNS] = {
         key(o, "status"), key(o, "reason"), key(o, "action"), key(o, "score"), key(syntax, "reason"),
         key(o, "normalized"), key(o, "suggestion"), key(o, "disposable"), key(o, "role"), key(o, "free"),
-        key(o, "provider"), host, key(smtp, "result"), key(smtp, "code"), key(smtp, "enhanced_code"),
+        key(o, "unknown_tld"), key(o, "provider"), host, key(smtp, "result"), key(smtp, "code"), key(smtp, "enhanced_code"),
         key(smtp, "message"), key(smtp, "catch_all"), key(o, "retry_after"),
     };
     for (size_t i = 0; i < MP_RESULT_CSV_COLUMNS; i++)

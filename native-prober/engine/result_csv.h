@@ -13,7 +13,7 @@
 
 /* The column names, in order. */
 extern const char *const mp_result_csv_columns[];
-enum { MP_RESULT_CSV_COLUMNS = 18 };
+enum { MP_RESULT_CSV_COLUMNS = 19 };
 
 /* Writes the names as the next fields of the current row. */
 void mp_result_csv_header(mp_csv_writer *w);
