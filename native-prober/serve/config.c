@@ -33,8 +33,9 @@ static const serve_opt serve_opts[] = {
     {"public-host", true, "NAME[:PORT]", "a Host name this server answers to besides its --listen address (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
     {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
-    {"cache-ttl", true, "SECONDS", "cache single-verify results this long; 0 = off (default 86400)"},
-    {"domain-cache-ttl", true, "SECONDS", "reuse a domain's stored catch-all verdict this long; 0 = off (default 604800)"},
+    {"cache-ttl", true, "DURATION", "cache single-verify results this long; 0 = off (default 1d)"},
+    {"domain-cache-ttl", true, "DURATION",
+     "reuse what a domain's mail server told us (catch-all verdict; it receives mail) this long; 0 = off (default 7d)"},
     {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
     {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
     {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
@@ -44,8 +45,8 @@ static const serve_opt serve_opts[] = {
     {"max-pending-verify", true, "N", "single verifies in flight before 503 (default 2000)"},
     {"rate-limit", true, "R", "requests per second per API key (or per IP without keys); 0 = off (default 20)"},
     {"rate-burst", true, "N", "requests allowed in a burst (default 100)"},
-    {"request-timeout", true, "SECONDS", "HTTP idle timeout: reading, writing, keep-alive (default 120)"},
-    {"request-deadline", true, "SECONDS", "a request's head and body must arrive within this (default 60)"},
+    {"request-timeout", true, "DURATION", "HTTP idle timeout: reading, writing, keep-alive (default 2m)"},
+    {"request-deadline", true, "DURATION", "a request's head and body must arrive within this (default 1m)"},
     {"max-connections", true, "N", "HTTP connections open at once; beyond, the longest idle is closed (default 8192)"},
     {"disposable-list", true, "PATH", "extra disposable domains, one per line (default disposable-domains.txt if present); reloaded on SIGHUP"},
     {"webhook", true, "URL", "POST a job's summary here when it finishes"},
@@ -150,9 +151,25 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
             cfg->access_log = !b;
         return MP_OPTION_APPLIED;
     }
+    /* Durations: the prober options' one parser and rule (prober_options.h);
+     * these are kept in whole seconds. */
+    struct { const char *name; mp_duration_rule rule; int *seconds; } durations[] = {
+        {"cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->cache_ttl_s},
+        {"domain-cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->domain_cache_ttl_s},
+        {"request-timeout", {1000, 86400000, 1000, false}, &cfg->request_timeout_s},
+        {"request-deadline", {1000, 86400000, 1000, false}, &cfg->request_deadline_s},
+    };
+    for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+        if (strcmp(name, durations[i].name))
+            continue;
+        int64_t ms = 0;
+        char why[200];
+        if (!mp_option_parse_duration(value, &durations[i].rule, &ms, why, sizeof why))
+            return bad(err, errlen, name, value, why);
+        *durations[i].seconds = (int)(ms / 1000);
+        return MP_OPTION_APPLIED;
+    }
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
-        {"cache-ttl", 0, 365L * 86400, &cfg->cache_ttl_s, NULL},
-        {"domain-cache-ttl", 0, 365L * 86400, &cfg->domain_cache_ttl_s, NULL},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},
@@ -161,8 +178,6 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"job-in-flight", 1, 100000, &cfg->job_in_flight, NULL},
         {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
         {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
-        {"request-timeout", 1, 86400, &cfg->request_timeout_s, NULL},
-        {"request-deadline", 1, 86400, &cfg->request_deadline_s, NULL},
         {"max-connections", 16, 1000000, NULL, &cfg->max_connections},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
@@ -217,6 +232,7 @@ static const list_option list_options[] = {
     {"allow-net", "MAILPROBE_ALLOW_NET", NULL},
     {"public-key", "MAILPROBE_PUBLIC_KEY", "MAILPROBE_PUBLIC_KEYS"},
     {"public-host", "MAILPROBE_PUBLIC_HOST", "MAILPROBE_PUBLIC_HOSTS"},
+    {"dns-canary", "MAILPROBE_DNS_CANARY", NULL},
 };
 enum { LIST_COUNT = sizeof list_options / sizeof list_options[0], LIST_NONE = -1 };
 
@@ -236,6 +252,7 @@ static void list_clear(mp_serve_config *cfg, int list)
     case 2: cfg->prober.targets.nallow = 0; break;
     case 3: cfg->public_key_count = 0; break;
     case 4: cfg->public_host_count = 0; break;
+    case 5: cfg->prober.dns_canary_count = 0; break;
     default: break;
     }
 }
@@ -356,9 +373,10 @@ static void usage(FILE *out)
     fprintf(out, "\nEvery option is also an environment variable MAILPROBE_<NAME> (dashes as\n"
                  "underscores). The repeatable options take comma-separated lists there, also\n"
                  "under a plural name: MAILPROBE_API_KEYS, MAILPROBE_PUBLIC_KEYS,\n"
-                 "MAILPROBE_CORS_ORIGINS, MAILPROBE_PUBLIC_HOSTS, MAILPROBE_ALLOW_NET.\n"
-                 "Precedence: flags > environment > config file > defaults; a list from a\n"
-                 "higher source replaces the lower one's.\n");
+                 "MAILPROBE_CORS_ORIGINS, MAILPROBE_PUBLIC_HOSTS; MAILPROBE_ALLOW_NET and\n"
+                 "MAILPROBE_DNS_CANARY too. Precedence: flags > environment > config file >\n"
+                 "defaults; a list from a higher source replaces the lower one's. Durations\n"
+                 "read the same everywhere: 500ms, 8s, 2m, 1h, 7d; a bare number means seconds.\n");
 }
 
 const char *mp_config_status_name(mp_config_status st)

@@ -5,11 +5,11 @@
  * Every key has one spelling everywhere: the long option name. `--per-host-rate 5`
  * on the command line is `per-host-rate = 5` in the file and
  * MAILPROBE_PER_HOST_RATE=5 in the environment. The list options
- * (api-key, public-key, cors-origin, public-host, allow-net) accumulate
- * within one source; a higher source replaces the whole list. In the
- * environment a list is comma-separated, under its name and a plural one
- * (MAILPROBE_API_KEYS, MAILPROBE_PUBLIC_KEYS, MAILPROBE_CORS_ORIGINS,
- * MAILPROBE_PUBLIC_HOSTS). */
+ * (api-key, public-key, cors-origin, public-host, allow-net, dns-canary)
+ * accumulate within one source; a higher source replaces the whole list. In
+ * the environment a list is comma-separated, under its name and for most a
+ * plural one (MAILPROBE_API_KEYS, MAILPROBE_PUBLIC_KEYS,
+ * MAILPROBE_CORS_ORIGINS, MAILPROBE_PUBLIC_HOSTS). */
 #ifndef MP_SERVE_CONFIG_H
 #define MP_SERVE_CONFIG_H
 #include <stdbool.h>
@@ -47,8 +47,9 @@ typedef struct mp_serve_config {
     bool insecure_no_auth;         /* allow a non-loopback listen without keys */
     bool access_log;               /* one JSON line per request on stderr (default on) */
     int cache_ttl_s;               /* single-verify result cache; 0 = off; default 86400 */
-    int domain_cache_ttl_s;        /* stored catch-all verdicts are reused this long;
-                                      0 = off; default 604800 (a week) */
+    int domain_cache_ttl_s;        /* stored catch-all verdicts (and so the knowledge
+                                      that the domain receives mail) are reused this
+                                      long; 0 = off; default 604800 (a week) */
     size_t max_body_verify;        /* octets; default 1 MiB */
     size_t max_body_jobs;          /* octets; default 16 MiB */
     size_t max_job_addresses;      /* default 1,000,000 */

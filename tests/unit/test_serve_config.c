@@ -19,6 +19,10 @@ TEST(config_defaults_match_the_documentation)
     CHECK_EQ_INT(c.max_body_verify, 1 << 20);
     CHECK_EQ_INT(c.max_body_jobs, 16 << 20);
     CHECK_EQ_INT(c.api_key_count, 0);
+    CHECK_EQ_INT(c.public_key_count, 0);
+    CHECK_EQ_INT(c.public_host_count, 0);
+    CHECK_EQ_INT(c.max_connections, 8192);
+    CHECK_EQ_INT(c.request_deadline_s, 60);
     CHECK_EQ_INT(c.prober.concurrency, 1000);
 }
 
@@ -36,11 +40,24 @@ TEST(config_apply_by_name_covers_serve_and_prober_options)
     CHECK_EQ_INT(mp_serve_config_apply(&c, "per-host-rate", "5", err, sizeof err), MP_OPTION_APPLIED);
     CHECK_EQ_INT(mp_serve_config_apply(&c, "insecure-no-auth", "yes", err, sizeof err), MP_OPTION_APPLIED);
     CHECK_EQ_INT(mp_serve_config_apply(&c, "no-such-option", "1", err, sizeof err), MP_OPTION_UNKNOWN);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "public-key", "pk-0123456789 origin=https://a.example", err, sizeof err),
+                 MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "public-key", "pk-0123456789", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK(strstr(err, "pk-0123456789") == NULL); /* a key is never echoed */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "public-host", "verify.example.org", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "public-host", "[::1]:8025", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "public-host", "a b", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "public-host", "x.org/path", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "max-connections", "15", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "max-connections", "100", err, sizeof err), MP_OPTION_APPLIED);
     CHECK_EQ_STR(c.listen, "[::1]:9000");
     CHECK_EQ_INT(c.api_key_count, 1);
     CHECK(c.rate_limit == 2.5);
     CHECK(c.prober.per_host_rate == 5.0);
     CHECK(c.insecure_no_auth);
+    CHECK_EQ_INT(c.public_key_count, 1);
+    CHECK_EQ_INT(c.public_host_count, 2);
+    CHECK_EQ_INT(c.max_connections, 100);
 }
 
 TEST(config_file_errors_name_the_line)
@@ -55,6 +72,56 @@ TEST(config_file_errors_name_the_line)
     CHECK_EQ_INT(mp_serve_config_read_file(&c, path, err, sizeof err), MP_CONFIG_INVALID);
     CHECK(strstr(err, ":4:") != NULL);
     CHECK_EQ_STR(c.listen, "127.0.0.1:1234");
+    unlink(path);
+}
+
+/* serve's own durations read like the prober's: units, bare seconds, a
+ * floor, "0" where 0 means off -- from the file, the environment and flags. */
+TEST(serve_durations_take_units_in_every_source)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(c.cache_ttl_s, 86400);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-ttl", "2h", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.cache_ttl_s, 7200);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-ttl", "0", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.cache_ttl_s, 0);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "domain-cache-ttl", "7d", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.domain_cache_ttl_s, 7 * 86400);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-timeout", "90", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.request_timeout_s, 90);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-timeout", "500ms", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK(strstr(err, "--request-timeout") && strstr(err, "too short"));
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-timeout", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-ttl", "1500ms", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK(strstr(err, "whole seconds") != NULL);
+    CHECK_EQ_INT(c.request_timeout_s, 90);
+    CHECK_EQ_INT(c.request_deadline_s, 60);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-deadline", "2m", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.request_deadline_s, 120);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-deadline", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/mp-test-conf-d-%d", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs("timeout = 8\ncommand-timeout = 2500ms\ndns-canary = mptest.\n", f);
+    fclose(f);
+    setenv("MAILPROBE_CONNECT_TIMEOUT", "4s", 1);
+    setenv("MAILPROBE_DNS_CANARY", "., mptest.", 1);
+    char *argv[] = {"serve", "--config", path, "--greylist-wait", "1m", NULL};
+    CHECK_EQ_INT(mp_serve_config_load(&c, 5, argv, stdout, err, sizeof err), MP_CONFIG_OK);
+    CHECK_EQ_INT(c.prober.timeout_ms, 8000);                 /* file, bare: seconds */
+    CHECK_EQ_INT(c.prober.command_timeout_ms, 2500);         /* file */
+    CHECK_EQ_INT(c.prober.connect_timeout_ms, 4000);         /* environment */
+    CHECK_EQ_INT(c.prober.greylist_wait_s, 60);              /* flag */
+    CHECK_EQ_INT(c.prober.dns_canary_count, 2);              /* the environment's list replaced the file's */
+    CHECK_EQ_STR(c.prober.dns_canaries[0], ".");
+    setenv("MAILPROBE_CONNECT_TIMEOUT", "10ms", 1);
+    CHECK_EQ_INT(mp_serve_config_load(&c, 5, argv, stdout, err, sizeof err), MP_CONFIG_INVALID);
+    CHECK(strstr(err, "MAILPROBE_CONNECT_TIMEOUT") && strstr(err, "too short"));
+    unsetenv("MAILPROBE_CONNECT_TIMEOUT");
+    unsetenv("MAILPROBE_DNS_CANARY");
     unlink(path);
 }
 
@@ -112,6 +179,7 @@ int main(void)
     RUN(config_defaults_match_the_documentation);
     RUN(config_apply_by_name_covers_serve_and_prober_options);
     RUN(config_file_errors_name_the_line);
+    RUN(serve_durations_take_units_in_every_source);
     RUN(only_loopback_listen_addresses_count_as_private);
     RUN(allow_net_of_a_higher_source_replaces_the_lower_list);
     RUN(config_results_have_names);
