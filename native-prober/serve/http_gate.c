@@ -32,7 +32,7 @@ typedef enum conn_state {
     CONN_HEAD = 0, /* reading a request head (or idle between requests) */
     CONN_BODY,     /* passing an admitted request's body to evhttp */
     CONN_REFUSED,  /* a refusal handed to evhttp: everything else is discarded */
-    CONN_LINGER,   /* evhttp is done: flushing the last reply, then draining */
+    CONN_LINGER,   /* evhttp is done: reading and dropping the client's last octets */
 } conn_state;
 
 /* An admitted (or refused) request evhttp has still to reach. */

@@ -21,9 +21,9 @@
  *   - running out of file descriptors (EMFILE) pauses accepting for a
  *     moment and closes the connection idle longest, instead of a busy loop;
  *   - a connection evhttp is done with is closed gracefully: its last reply
- *     flushed, then a write shutdown and a short linger reading what the
- *     client still sends, so unread input does not turn into a reset that
- *     destroys the reply.
+ *     is in the kernel before evhttp shuts the socket down, and a short
+ *     linger reads what the client still sends, so unread input does not
+ *     turn into a reset that destroys the reply.
  *
  * A request the gate admits is framed exactly as evhttp frames it (the
  * head reader refuses anything evhttp could read otherwise), and

@@ -5,7 +5,7 @@ refused; public keys for web pages are scoped to POST /v1/verify from their
 origin with their own rate limit and daily quota; secret keys keep full
 access; keys rotate from --api-keys-file on SIGHUP without a restart; a
 client whose keys keep failing is refused before its next key is compared.
-The browser's side of the same rules is tests/e2e/forgery.test.mjs."""
+The browser's side of the same rules is tests/e2e/access.test.mjs."""
 import http.client
 import json
 import os
