@@ -258,6 +258,23 @@ def garbage_is_a_protocol_error():
 
 
 @test
+def server_silent_after_the_first_reply_of_a_burst_times_out_and_the_rest_reconnect():
+    # stall.mptest answers the first RCPT of each connection, then nothing:
+    # the rest of a pipelined burst must time out after --command-timeout
+    # (not hang the session until --timeout) and be asked again in new
+    # sessions, where each gets its own answer.
+    run = mptest.run("verify", "--connect-timeout", "3000", "--command-timeout", "2000", "--timeout", "40000",
+                     "--no-progress", "--stats", "a@stall.mptest", "b@stall.mptest", "c@stall.mptest", timeout=90)
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    check_eq([r["email"] for r in run.records], ["a@stall.mptest", "b@stall.mptest", "c@stall.mptest"], "records")
+    for r in run.records:
+        check_eq(r["smtp"]["code"], 250, "%s smtp.code (its own answer, not a timeout)" % r["email"])
+        check(r["reason"] != "timeout", "%s reason %s" % (r["email"], r["reason"]))
+    check(run.seconds < 30, "took %.1fs: the burst waited for --timeout, not --command-timeout" % run.seconds)
+    check(stats_of(run)["sessions_opened"] >= 3, "one session per answered recipient at least")
+
+
+@test
 def accept_all_gateway_is_risky():
     r = one("someone@acceptall.mptest")
     expect(r, "risky", "catch_all", 250)
