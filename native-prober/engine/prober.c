@@ -157,13 +157,12 @@ static void probe_release(void *owner, mp_probe *probe)
  * still holds its rcpt (then it is freed when the session gives it back). */
 static bool detach(mp_probe *probe)
 {
-    mp_probe_list_unlink(probe);
     if (probe->deadline)
         evtimer_del(probe->deadline);
-    if (probe->retry_timer) {
-        event_free(probe->retry_timer);
-        probe->retry_timer = NULL;
-    }
+    if (probe->where == MP_PROBE_ADMISSION)
+        mp_probe_list_unlink(probe);
+    else if (probe->where != MP_PROBE_IN_SESSION)
+        mp_sched_forget(probe->prober->sched, probe);
     if (probe->where == MP_PROBE_IN_SESSION) {
         probe->in_session_finished = true;
         return false;
@@ -241,11 +240,9 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         mp_probe_arm_deadline(probe, p->cfg.timeout_ms);
         return;
     }
-    struct mp_sched_domain *d = probe->domain;
     mp_evidence ev;
     mp_sched_timeout_evidence(probe, &ev);
     probe_finish(p, probe, &ev, 300);
-    mp_sched_domain_changed(p->sched, d);
 }
 
 /* ---- admission ------------------------------------------------------------ */

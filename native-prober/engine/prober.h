@@ -95,6 +95,11 @@ typedef struct mp_prober_config {
     int greylist_wait_s;          /* >0: retry greylisted addresses after this
                                      many seconds; 0: report retry_after (default) */
     bool catch_all;               /* test each domain once for catch-all (default true) */
+    int domain_idle_ms;           /* an unused domain (its DNS answer, its catch-all
+                                     verdict) is forgotten after this long; default
+                                     600000. Not an option: tests shorten it with the
+                                     environment variable MAILPROBE_TEST_DOMAIN_IDLE_MS,
+                                     read by mp_prober_config_default() */
     bool transcript;              /* keep the SMTP conversation per result */
     /* Verdict */
     mp_options parse;             /* syntax profile for mp_check */

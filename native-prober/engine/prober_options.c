@@ -70,6 +70,10 @@ void mp_prober_config_default(mp_prober_config *cfg)
     cfg->max_rejections_per_session = 8;
     cfg->greylist_wait_s = 0;
     cfg->catch_all = true;
+    cfg->domain_idle_ms = 600000;
+    long idle_ms = 0; /* test-only: lets a test outwait the idle time in seconds */
+    if (mp_option_parse_long(getenv("MAILPROBE_TEST_DOMAIN_IDLE_MS"), 1, 600000, &idle_ms))
+        cfg->domain_idle_ms = (int)idle_ms;
     cfg->transcript = false;
     mp_options_default(&cfg->parse);
     mp_policy_default(&cfg->policy);

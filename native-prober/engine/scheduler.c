@@ -22,7 +22,6 @@ enum {
     ZERO_PROGRESS_MAX = 3,       /* sessions in a row answering nothing → next MX */
     CATCH_ALL_ATTEMPTS = 2,
     HOST_WAIT_MS = 200,          /* re-check a busy host this often */
-    DOMAIN_IDLE_S = 600,         /* forget an unused domain (and its catch-all) */
     GREYLIST_DEFAULT_RETRY_S = 300, /* postgrey's default delay */
 };
 
@@ -71,6 +70,8 @@ struct mp_sched_domain {
     mp_probe_list queue;
     mp_probe_list parked;
     size_t in_session;            /* probes whose rcpt a session holds */
+    size_t greylist_waiting;      /* probes waiting out --greylist-wait: they hold
+                                     the domain as much as queued ones do */
     int sessions;                 /* active sessions */
     mp_catch_all_state catch_all;
     int catch_all_attempts;
@@ -481,6 +482,7 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
             struct timeval tv = {sc->cfg.greylist_wait_s, 0};
             probe->greylist_retries++;
             probe->where = MP_PROBE_GREYLIST_WAIT;
+            d->greylist_waiting++;
             sc->greylist_retries++;
             /* The wait does not count against the address's time budget. */
             if (probe->deadline && evtimer_pending(probe->deadline, NULL)) {
@@ -499,13 +501,14 @@ static void on_greylist_retry(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     mp_probe *probe = arg;
-    mp_scheduler *sc = probe->domain->sched;
+    mp_domain *d = probe->domain;
     event_free(probe->retry_timer);
     probe->retry_timer = NULL;
+    d->greylist_waiting--;
     probe->has_reply = false;
     probe->where = MP_PROBE_DOMAIN_QUEUE;
-    mp_probe_list_push(&probe->domain->queue, probe);
-    domain_pump(sc, probe->domain);
+    mp_probe_list_push(&d->queue, probe);
+    domain_pump(d->sched, d);
 }
 
 static void on_give_back(void *owner, mp_smtp_session *s, mp_rcpt *r, bool sent, mp_session_end end,
@@ -605,7 +608,8 @@ static bool wants_session(const mp_scheduler *sc, const mp_domain *d)
 
 static bool domain_idle(const mp_domain *d)
 {
-    return !d->queue.count && !d->parked.count && !d->in_session && !d->sessions && !d->dns_pending;
+    return !d->queue.count && !d->parked.count && !d->in_session && !d->greylist_waiting && !d->sessions &&
+           !d->dns_pending;
 }
 
 static void schedule_pump(mp_domain *d, int ms)
@@ -669,7 +673,7 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
         }
     }
     if (domain_idle(d)) {
-        struct timeval tv = {DOMAIN_IDLE_S, 0};
+        struct timeval tv = mp_timeval_ms(sc->cfg.domain_idle_ms);
         evtimer_add(d->idle_timer, &tv);
     } else {
         evtimer_del(d->idle_timer);
@@ -832,10 +836,19 @@ void mp_sched_domain_details(const mp_probe *probe, const mp_evidence *ev, mp_pr
     d->provider = dom->provider ? dom->provider->name : NULL;
 }
 
-void mp_sched_domain_changed(mp_scheduler *sc, mp_domain *d)
+void mp_sched_forget(mp_scheduler *sc, mp_probe *probe)
 {
-    if (d)
-        domain_pump(sc, d);
+    mp_domain *d = probe->domain;
+    mp_probe_list_unlink(probe);
+    if (probe->where == MP_PROBE_GREYLIST_WAIT && probe->retry_timer) {
+        event_free(probe->retry_timer);
+        probe->retry_timer = NULL;
+        d->greylist_waiting--;
+    }
+    /* From the loop, never from inside whatever finished the probe: the
+     * domain may now start a session for the next one, or go idle. */
+    if (d && !sc->shutting_down)
+        schedule_pump(d, 0);
 }
 
 void mp_sched_set_catch_all_memory(mp_scheduler *sc, const mp_catch_all_memory *memory)

@@ -141,6 +141,25 @@ def greylisting_with_wait_retries_with_the_same_sender():
     check(stats_of(run)["greylist_retries"] >= 2, "both retried once")
 
 
+@test
+def greylist_wait_longer_than_the_domain_idle_time_keeps_the_domain():
+    # A probe waiting out --greylist-wait keeps its domain: with the idle
+    # time shortened to 0.5 s (test-only variable) a 4 s wait used to free
+    # the domain under the probe, and the retry touched freed memory
+    # (heap-use-after-free under ASan, a crash or garbage without it).
+    sender = "%s@sender.mptest" % mptest.unique("i")
+    argv = [mptest.MAILPROBE, "verify"] + mptest.FIXTURE_FLAGS + list(FAST) + [
+        "--from", sender, "--greylist-wait", "4", "--stats", "alice@grey.mptest", "nobody@grey.mptest"]
+    env = dict(os.environ, MAILPROBE_TEST_DOMAIN_IDLE_MS="500")
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    check_eq(proc.returncode, 0, "exit status (stderr: %r)" % proc.stderr[-2000:])
+    records = mptest.parse_ndjson(proc.stdout)
+    check_eq(len(records), 2, "records")
+    expect(records[0], "deliverable", "accepted", 250)
+    expect(records[1], "undeliverable", "mailbox_not_found", 550, "5.1.1")
+    check_eq(records[0]["mx"]["hosts"], [{"host": "mx1.grey.mptest", "preference": 10}], "the domain's MX, intact")
+
+
 # --- DNS outcomes -----------------------------------------------------------------
 
 @test
