@@ -284,15 +284,35 @@ static void admit_some(mp_prober *p)
     }
 }
 
-uint64_t mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_done_cb cb, void *arg)
+const char *mp_submit_status_name(mp_submit_status s)
 {
+    static const char *const names[MP_SUBMIT_STATUS_COUNT] = {"ok", "queue_full", "shutting_down", "no_memory"};
+    return (unsigned)s < MP_SUBMIT_STATUS_COUNT ? names[s] : "?";
+}
+
+size_t mp_prober_room(const mp_prober *p)
+{
+    uint64_t cap = (uint64_t)p->cfg.concurrency + (uint64_t)p->cfg.max_queued;
+    uint64_t used = p->stats.in_flight + p->admission.count;
+    return used < cap ? (size_t)(cap - used) : 0;
+}
+
+mp_submit_status mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_done_cb cb, void *arg,
+                                  uint64_t *id_out)
+{
+    if (id_out)
+        *id_out = 0;
     if (!p || p->shutting_down)
-        return 0;
+        return MP_SUBMIT_SHUTTING_DOWN;
+    if (!mp_prober_room(p)) {
+        p->stats.refused_full++;
+        return MP_SUBMIT_QUEUE_FULL;
+    }
     mp_probe *probe = calloc(1, sizeof *probe);
     size_t keep = len > INPUT_KEEP_MAX ? INPUT_KEEP_MAX : len;
     if (!probe || !(probe->input = malloc(keep + 1))) {
         free(probe);
-        return 0;
+        return MP_SUBMIT_NO_MEMORY;
     }
     if (keep)
         memcpy(probe->input, email, keep);
@@ -311,7 +331,9 @@ uint64_t mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_
     mp_probe_list_push(&p->admission, probe);
     p->stats.submitted++;
     event_active(p->admit_ev, EV_TIMEOUT, 0);
-    return probe->id;
+    if (id_out)
+        *id_out = probe->id;
+    return MP_SUBMIT_OK;
 }
 
 /* ---- cancellation --------------------------------------------------------- */

@@ -160,6 +160,43 @@ def greylist_wait_longer_than_the_domain_idle_time_keeps_the_domain():
     check_eq(records[0]["mx"]["hosts"], [{"host": "mx1.grey.mptest", "preference": 10}], "the domain's MX, intact")
 
 
+@test
+def domain_and_host_memory_stay_within_their_caps():
+    # 20 undefined domains (NXDOMAIN) and 6 real ones on 5 MX addresses,
+    # with room for 4 domains and 2 hosts: the ones idle the longest are
+    # forgotten, and a forgotten domain asked again is resolved and tested
+    # again — same answers as without caps.
+    tag = mptest.unique("cap")
+    real = ["alice@known.mptest", "alice@backup.mptest", "alice@tls.mptest", "x@acceptall.mptest",
+            "alice@implicit.mptest", "alice@catchall.mptest"]
+    addresses = ["u@nx%02d-%s.mptest" % (i, tag) for i in range(20)] + real + ["bob@known.mptest"]
+    run = mptest.run("verify", *FAST, "--max-domains", "4", "--max-hosts", "2", "--concurrency", "2", "--stats",
+                     *addresses)
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    by_email = {r["email"]: r for r in run.records}
+    check_eq(len(by_email), len(addresses), "one result per address")
+    for a in addresses[:20]:
+        expect(by_email[a], "undeliverable", "domain_not_found")
+    for a in ("alice@known.mptest", "alice@backup.mptest", "alice@tls.mptest", "alice@implicit.mptest",
+              "bob@known.mptest"):
+        expect(by_email[a], "deliverable", "accepted", 250)
+    check_eq(by_email["alice@catchall.mptest"]["smtp"]["catch_all"], True, "catch-all, tested after eviction")
+    stats = stats_of(run)
+    # In use at the end: at most the sessions still saying QUIT (--concurrency 2).
+    check(stats["domains"] <= 4 + 2, "domains remembered: %r" % stats)
+    check(stats["domains_evicted"] >= 20, "idle domains forgotten at the cap: %r" % stats)
+    check(stats["hosts"] <= 2 + 2, "hosts remembered: %r" % stats)
+    check(stats["hosts_evicted"] >= 3, "idle hosts forgotten at the cap: %r" % stats)
+
+
+@test
+def memory_caps_refuse_bad_values():
+    for flag, value in (("--max-domains", "0"), ("--max-hosts", "x"), ("--max-queued", "-1")):
+        proc = raw_run(flag, value, "alice@known.mptest")
+        check_eq(proc.returncode, 2, "%s %s: exit status" % (flag, value))
+        check_in(flag, proc.stderr, "the message names the option")
+
+
 # --- DNS outcomes -----------------------------------------------------------------
 
 @test
