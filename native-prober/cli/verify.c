@@ -537,14 +537,14 @@ static void print_stats(const verify_run *run)
             "{\"submitted\":%llu,\"completed\":%llu,\"smtp_probed\":%llu,\"sessions_opened\":%llu,"
             "\"sessions_failed\":%llu,\"mail_sent\":%llu,\"rcpt_sent\":%llu,\"rset_sent\":%llu,"
             "\"round_trips\":%llu,\"catch_all_tests\":%llu,\"greylist_retries\":%llu,"
-            "\"domains\":%llu,\"domains_evicted\":%llu,\"hosts\":%llu,\"hosts_evicted\":%llu,"
+            "\"probes\":%llu,\"domains\":%llu,\"domains_evicted\":%llu,\"hosts\":%llu,\"hosts_evicted\":%llu,"
             "\"sessions_per_address\":%.4f",
             (unsigned long long)st.submitted, (unsigned long long)st.completed,
             (unsigned long long)st.smtp_probed, (unsigned long long)st.sessions_opened,
             (unsigned long long)st.sessions_failed, (unsigned long long)st.mail_sent,
             (unsigned long long)st.rcpt_sent, (unsigned long long)st.rset_sent,
             (unsigned long long)st.round_trips, (unsigned long long)st.catch_all_tests,
-            (unsigned long long)st.greylist_retries, (unsigned long long)st.domains,
+            (unsigned long long)st.greylist_retries, (unsigned long long)st.probes, (unsigned long long)st.domains,
             (unsigned long long)st.domains_evicted, (unsigned long long)st.hosts,
             (unsigned long long)st.hosts_evicted, per);
     fputs(",\"by_status\":{", stderr);

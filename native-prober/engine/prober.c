@@ -95,6 +95,7 @@ mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, c
 
 static void probe_free(mp_prober *p, mp_probe *probe)
 {
+    p->stats.probes--;
     mp_probe_list_unlink(probe);
     if (probe->all_prev)
         probe->all_prev->all_next = probe->all_next;
@@ -330,6 +331,7 @@ mp_submit_status mp_prober_submit(mp_prober *p, const char *email, size_t len, m
     p->all = probe;
     mp_probe_list_push(&p->admission, probe);
     p->stats.submitted++;
+    p->stats.probes++;
     event_active(p->admit_ev, EV_TIMEOUT, 0);
     if (id_out)
         *id_out = probe->id;

@@ -200,13 +200,15 @@ void mp_prober_set_catch_all_memory(mp_prober *prober, const mp_catch_all_memory
 void mp_prober_set_extra_disposable(mp_prober *prober, const mp_domain_list *list);
 
 /* Counters for /metrics, --stats and benchmarks. Monotonic except the
- * "now" gauges (in_flight, queued, sessions_active, domains, hosts). */
+ * "now" gauges (in_flight, queued, probes, sessions_active, domains, hosts). */
 typedef struct mp_prober_stats {
     uint64_t submitted;          /* addresses given to mp_prober_submit */
     uint64_t completed;          /* callbacks run */
     uint64_t cancelled;
     uint64_t in_flight;          /* gauge: admitted, not finished */
     uint64_t queued;             /* gauge: waiting for a concurrency slot */
+    uint64_t probes;             /* gauge: probes in memory (submitted, not freed yet: a
+                                    finished one lives on only while a session holds it) */
     uint64_t smtp_probed;        /* completed addresses that reached SMTP */
     uint64_t sessions_opened;    /* SMTP connections attempted */
     uint64_t sessions_failed;    /* ... that ended in a connection/protocol failure */

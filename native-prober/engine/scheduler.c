@@ -23,6 +23,9 @@ enum {
     ZERO_PROGRESS_MAX = 3,       /* sessions in a row answering nothing → next MX */
     CATCH_ALL_ATTEMPTS = 2,
     HOST_WAIT_MS = 200,          /* re-check a busy host this often */
+    DNS_LOOKUPS_MAX = 128,       /* domains resolving at once: a local resolver answers a
+                                    burst faster than we read, and answers beyond the UDP
+                                    receive buffer (208 KiB by default) are lost */
     GREYLIST_DEFAULT_RETRY_S = 300, /* postgrey's default delay */
 };
 
@@ -86,7 +89,8 @@ struct mp_sched_domain {
     int catch_all_attempts;
     mp_rcpt *catch_all_rcpt;      /* the random recipient while its test is out */
     struct event *pump_timer;     /* retry when a host limit said "later"; made on first need */
-    bool dns_pending;
+    bool dns_pending;             /* a lookup is running or waiting for its turn */
+    mp_domain *dns_wait_next;     /* in sched->dns_wait while waiting for its turn */
     char name[];                  /* A-label form */
 };
 
@@ -137,6 +141,8 @@ struct mp_scheduler {
     mp_lru idle_domains, idle_hosts;  /* the forgettable ones, idle the longest first */
     struct event *idle_sweep;         /* forgets domains idle for domain_idle_ms */
     uint64_t domains_evicted, hosts_evicted;
+    size_t resolving;                 /* domain lookups running (<= DNS_LOOKUPS_MAX) */
+    mp_domain *dns_wait, *dns_wait_tail; /* domains waiting to be resolved, FIFO */
     mp_sched_session *sessions;
     mp_session_counters counters;
     uint64_t catch_all_tests, greylist_retries;
@@ -524,6 +530,15 @@ static mp_rcpt *on_take(void *owner, mp_smtp_session *s, mp_take_phase phase)
 
 static void on_greylist_retry(evutil_socket_t fd, short what, void *arg);
 
+/* The session handed the probe's rcpt back: the domain holds the probe
+ * again, in no list until it is queued, parked, put to wait or finished.
+ * (Still IN_SESSION, finishing it would wait for a release that never
+ * comes: the probe would stay in memory for the prober's lifetime.) */
+static void back_from_session(mp_probe *probe)
+{
+    probe->where = MP_PROBE_DOMAIN_QUEUE;
+}
+
 /* The session is done with the catch-all recipient (answered or given back). */
 static void catch_all_rcpt_done(mp_domain *d)
 {
@@ -577,6 +592,7 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
         sc->hooks.release(sc->owner, probe);
         return;
     }
+    back_from_session(probe);
     if (why == MP_REASON_MAILBOX_NOT_FOUND && d->catch_all == MP_CATCH_ALL_UNKNOWN) {
         /* The domain rejects an unknown user: it is not a catch-all. */
         learn_catch_all(sc, d, false);
@@ -649,6 +665,7 @@ static void on_give_back(void *owner, mp_smtp_session *s, mp_rcpt *r, bool sent,
         sc->hooks.release(sc->owner, probe);
         return;
     }
+    back_from_session(probe);
     if (sent && ++probe->attempts >= MAX_ATTEMPTS) {
         if (reply) {
             probe->has_reply = true;
@@ -814,12 +831,45 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
 
 /* ---- DNS ----------------------------------------------------------------- */
 
+static void on_mail_hosts(const mp_mx_answer *a, void *arg);
+
+/* Resolves the domain's mail hosts now, or when a lookup slot is free. */
+static void domain_resolve(mp_scheduler *sc, mp_domain *d)
+{
+    d->dns_pending = true;
+    if (sc->resolving >= DNS_LOOKUPS_MAX) {
+        d->dns_wait_next = NULL;
+        if (sc->dns_wait_tail)
+            sc->dns_wait_tail->dns_wait_next = d;
+        else
+            sc->dns_wait = d;
+        sc->dns_wait_tail = d;
+        return;
+    }
+    sc->resolving++;
+    mp_dns_resolve_mail_hosts(sc->dns, d->name, on_mail_hosts, d);
+}
+
+/* A lookup ended: the next domain waiting for one gets its turn. */
+static void dns_slot_free(mp_scheduler *sc)
+{
+    sc->resolving--;
+    mp_domain *next = sc->dns_wait;
+    if (!next)
+        return;
+    sc->dns_wait = next->dns_wait_next;
+    if (!sc->dns_wait)
+        sc->dns_wait_tail = NULL;
+    domain_resolve(sc, next);
+}
+
 static void on_mail_hosts(const mp_mx_answer *a, void *arg)
 {
     mp_domain *d = arg;
     mp_scheduler *sc = d->sched;
     if (sc->shutting_down)
         return;
+    dns_slot_free(sc);
     d->dns_pending = false;
     d->resolved_at_ms = mp_now_monotonic_ms();
     d->ttl = a->ttl ? a->ttl : 300;
@@ -902,8 +952,7 @@ void mp_sched_attach(mp_scheduler *sc, mp_probe *probe)
     /* New or stale: (re)resolve. Sessions already running keep going. */
     if (d->sessions == 0)
         d->dns_state = MP_DOMAIN_RESOLVING;
-    d->dns_pending = true;
-    mp_dns_resolve_mail_hosts(sc->dns, d->name, on_mail_hosts, d);
+    domain_resolve(sc, d);
 }
 
 /* ---- the prober's questions ------------------------------------------------ */

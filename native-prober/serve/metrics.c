@@ -96,6 +96,7 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
         {"mailprobe_catch_all_tests_total", "counter", "RCPT TO commands for random local parts (catch-all tests).", p->catch_all_tests},
         {"mailprobe_probes_in_flight", "gauge", "Probes admitted and not finished.", p->in_flight},
         {"mailprobe_probes_queued", "gauge", "Probes waiting for a concurrency slot.", p->queued},
+        {"mailprobe_probes_in_memory", "gauge", "Probes held in memory (submitted and not freed yet).", p->probes},
         {"mailprobe_probes_refused_total", "counter", "Submissions refused because the prober's queue was full (--max-queued).", p->refused_full},
         {"mailprobe_domains_remembered", "gauge", "Domains the prober remembers (--max-domains, plus those in use).", p->domains},
         {"mailprobe_domains_evicted_total", "counter", "Idle domains forgotten to stay within --max-domains.", p->domains_evicted},

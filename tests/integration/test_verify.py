@@ -190,6 +190,22 @@ def domain_and_host_memory_stay_within_their_caps():
 
 
 @test
+def every_finished_probe_is_freed():
+    # Addresses answered inside a session (accepted, rejected, handed back
+    # after failures) used to stay in memory for the prober's lifetime: a
+    # long-running server grew with every address. At the end of a run no
+    # probe is left.
+    addresses = ["alice@known.mptest", "zed@known.mptest", "bob@known.mptest", "alice@catchall.mptest",
+                 "x@acceptall.mptest", "full@access.mptest", "a@reset.mptest", "b@reset.mptest",
+                 "not an address", "u@nosuch.mptest"]
+    run = mptest.run("verify", *FAST, "--stats", *addresses)
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    check_eq(len(run.records), len(addresses), "results")
+    stats = stats_of(run)
+    check_eq(stats["probes"], 0, "probes left in memory after every result came out: %r" % stats)
+
+
+@test
 def memory_caps_refuse_bad_values():
     for flag, value in (("--max-domains", "0"), ("--max-hosts", "x"), ("--max-queued", "-1")):
         proc = raw_run(flag, value, "alice@known.mptest")
