@@ -248,6 +248,29 @@ TEST(a_callback_finds_room_for_the_next_address)
     event_base_free(base);
 }
 
+TEST(at_most_128_domains_are_resolved_at_once)
+{
+    /* The mute DNS never answers: 300 domains, 128 lookups out, the rest wait. */
+    struct event_base *base = event_base_new();
+    mp_prober *p = bounded_prober(base, 1000, 0);
+    if (!p)
+        return;
+    seen s = {0};
+    char addr[40];
+    for (int i = 0; i < 300; i++) {
+        int n = snprintf(addr, sizeof addr, "u@d%03d.unanswered.org", i);
+        CHECK_EQ_INT(mp_prober_submit(p, addr, (size_t)n, on_done, &s, NULL), MP_SUBMIT_OK);
+    }
+    spin(base, 5);
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.in_flight, 300);
+    CHECK_EQ_INT(st.dns_queries, 128);
+    CHECK_EQ_INT(st.domains, 300);
+    mp_prober_free(p);
+    event_base_free(base);
+}
+
 TEST(submit_status_names)
 {
     CHECK_EQ_STR(mp_submit_status_name(MP_SUBMIT_OK), "ok");
@@ -266,6 +289,7 @@ int main(void)
     RUN(concurrency_bounds_work_in_flight);
     RUN(submissions_beyond_concurrency_plus_max_queued_are_refused_until_room);
     RUN(a_callback_finds_room_for_the_next_address);
+    RUN(at_most_128_domains_are_resolved_at_once);
     RUN(submit_status_names);
     if (mute_dns_fd >= 0)
         close(mute_dns_fd);
