@@ -188,6 +188,7 @@ cJSON *mp_result_to_json(const mp_result *r, const char *input, size_t input_len
     put(&b, root, "disposable", cJSON_CreateBool(r->disposable));
     put(&b, root, "role", cJSON_CreateBool(r->role));
     put(&b, root, "free", cJSON_CreateBool(r->free));
+    put(&b, root, "unknown_tld", cJSON_CreateBool(r->unknown_tld));
     put(&b, root, "suggestion", json_string_or_null(r->has_suggestion ? r->suggestion : ""));
     put(&b, root, "mx", (details && details->dns != MP_DNS_NOT_CHECKED) ? mx_json(&b, details)
                                                                         : cJSON_CreateNull());
@@ -390,6 +391,8 @@ bool mp_result_write_json(FILE *f, const mp_result *r, const char *input, size_t
     out_bool(o, r->role);
     out_str(o, ",\"free\":");
     out_bool(o, r->free);
+    out_str(o, ",\"unknown_tld\":");
+    out_bool(o, r->unknown_tld);
     out_str(o, ",\"suggestion\":");
     out_string_or_null(o, r->has_suggestion ? r->suggestion : "");
 

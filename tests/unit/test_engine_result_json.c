@@ -63,7 +63,7 @@ TEST(local_form_has_exactly_the_schema_keys_in_order)
     cJSON *o = mp_result_to_json(&r, "ann@acme-corp.net", 17, NULL);
     char keys[512];
     key_list(o, keys, sizeof keys);
-    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,suggestion,mx,smtp");
+    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,unknown_tld,suggestion,mx,smtp");
     key_list(cJSON_GetObjectItemCaseSensitive(o, "syntax"), keys, sizeof keys);
     CHECK_EQ_STR(keys, "valid,reason,message,position,local,domain,ascii_domain,unicode_domain,smtputf8");
     key_list(cJSON_GetObjectItemCaseSensitive(o, "smtp"), keys, sizeof keys);
@@ -99,7 +99,7 @@ TEST(probe_form_adds_provider_retry_after_and_transcript_after_smtp)
     cJSON *o = mp_result_to_json(&r, "ann@acme-corp.net", 17, &d);
     char keys[512];
     key_list(o, keys, sizeof keys);
-    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,"
+    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,unknown_tld,"
                        "suggestion,mx,smtp,provider,retry_after,transcript");
     char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(o, "mx"));
     CHECK_EQ_STR(text, "{\"result\":\"ok\",\"implicit\":false,\"hosts\":[{\"host\":\"mx1.acme-corp.net\","
