@@ -68,7 +68,7 @@ TEST(a_full_prober_makes_a_job_wait_and_loses_no_address)
         in[i].p = text[i];
     }
     char id[MP_JOB_ID_LEN + 1];
-    CHECK_EQ_INT(mp_jobs_create(jobs, in, N, id, err, sizeof err), MP_JOBS_OK);
+    CHECK_EQ_INT(mp_jobs_create(jobs, in, N, NULL, id, err, sizeof err), MP_JOBS_OK);
     mp_job_row row = run_until_done(base, store, id, 10000);
     CHECK_EQ_INT(row.state, MP_JOB_DONE);
     CHECK_EQ_INT(row.done, N);
