@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""smtpsink.py [--port 2525] [--lifetime S] — the benchmark's mail servers.
+"""smtpsink.py [--port 2525] [--lifetime S] [--misbehave] — the benchmark's mail servers.
 
 One asyncio server on 0.0.0.0:PORT (run it in a private network namespace:
 there it answers every 127.x.y.z address, so each of the zone's mail hosts
@@ -10,6 +10,8 @@ unknown users, the prober's random catch-all test) gets 550 5.1.1 — except
 at domains d<N> with N % 10 == 3, which accept everyone (catch-all).
 Pipelined commands are answered in order. Every connection ends after 60 s
 idle; the server exits after --lifetime seconds (default 3600).
+--misbehave: reached at an address ending in .250 it never greets (a
+silent host), at .249 it sends every reply 1 s late (a slow one).
 """
 import argparse
 import asyncio
@@ -23,11 +25,29 @@ def catch_all_domain(domain):
 
 
 class Sink(asyncio.Protocol):
+    misbehave = False
+
     def connection_made(self, transport):
         self.t = transport
         self.buf = b""
-        self.t.write(b"220 sink.mpbench ESMTP\r\n")
+        local = transport.get_extra_info("sockname")[0] if self.misbehave else ""
+        self.silent, self.slow = local.endswith(".250"), local.endswith(".249")
+        self.send(b"220 sink.mpbench ESMTP\r\n")
         self.idle = asyncio.get_running_loop().call_later(60, self.t.close)
+
+    def send(self, data, close=False):
+        if self.silent:
+            return
+        if self.slow:
+            asyncio.get_running_loop().call_later(1.0, self.send_now, data, close)
+        else:
+            self.send_now(data, close)
+
+    def send_now(self, data, close):
+        if not self.t.is_closing():
+            self.t.write(data)
+            if close:
+                self.t.close()
 
     def data_received(self, data):
         self.idle.cancel()
@@ -56,13 +76,13 @@ class Sink(asyncio.Protocol):
                 out.append(b"250 2.0.0 Ok\r\n")
             elif verb == b"QUIT":
                 out.append(b"221 2.0.0 Bye\r\n")
-                self.t.write(b"".join(out))
-                self.t.close()
+                self.send(b"".join(out), close=True)
+                self.buf = b""
                 return
             else:
                 out.append(b"502 5.5.2 Command not recognized\r\n")
         if out:
-            self.t.write(b"".join(out))
+            self.send(b"".join(out))
 
     def connection_lost(self, exc):
         self.idle.cancel()
@@ -80,7 +100,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--port", type=int, default=2525)
     p.add_argument("--lifetime", type=float, default=3600)
+    p.add_argument("--misbehave", action="store_true", help="silent hosts at .250, slow ones at .249")
     a = p.parse_args()
+    Sink.misbehave = a.misbehave
     try:
         asyncio.run(serve(a.port, a.lifetime))
     except KeyboardInterrupt:
