@@ -13,7 +13,9 @@
 # 127.0.0.1:5354, the sink on 0.0.0.0:2525. Servers are stopped by PID.
 MAILHOSTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MAILHOSTS_PIDS=()
-MAILHOSTS_FLAGS=(--dns 127.0.0.1:5354 --smtp-port 2525 --allow-net 127.0.0.0/8 --helo bench.mpbench)
+# --dns-canary: the zone the resolver serves is the one proof of its honesty
+# here (the root is not reachable from the namespace).
+MAILHOSTS_FLAGS=(--dns 127.0.0.1:5354 --dns-canary mpbench. --smtp-port 2525 --allow-net 127.0.0.0/8 --helo bench.mpbench)
 
 # Re-executes the calling script (its arguments given) in a private network
 # namespace, unless it already runs in one of ours.

@@ -108,8 +108,8 @@ def full_prober_queue_is_503_and_a_job_waits_for_room():
     # Room for one address in the prober (--concurrency 1, --max-queued 0):
     # a verify held on slow.mptest fills it; the next verify is 503 at once
     # and a job waits, then gets every address answered once room is back.
-    with Server("--concurrency", "1", "--max-queued", "0", "--cache-ttl", "0", "--timeout", "4000",
-                "--connect-timeout", "3000") as s:
+    with Server("--concurrency", "1", "--max-queued", "0", "--cache-ttl", "0", "--timeout", "4s",
+                "--connect-timeout", "3s") as s:
         slow = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
         slow.request("POST", "/v1/verify", body=json.dumps({"email": "a@slow.mptest"}),
                      headers={"Content-Type": "application/json"})
