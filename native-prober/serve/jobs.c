@@ -18,7 +18,6 @@ enum {
     FLUSH_BATCH = 256,    /* results per write transaction */
     FLUSH_DELAY_MS = 200, /* longest a result waits in memory */
     FULL_RETRY_MS = 100,  /* the prober's queue was full: feed again after this */
-    LISTENERS_MAX = 256,
 };
 
 typedef struct job job;
@@ -64,7 +63,7 @@ struct mp_jobs {
     size_t nbuf;
     struct event *flush_timer;
     struct event *kick; /* feeds jobs from a fresh loop turn */
-    listener listeners[LISTENERS_MAX];
+    listener listeners[MP_JOBS_LISTENERS_MAX];
     size_t nlisteners;
 };
 
@@ -75,7 +74,7 @@ static int64_t now_s(void) { return (int64_t)time(NULL); }
 static void notify(mp_jobs *j, const char *id)
 {
     /* A listener may unlisten itself: iterate over a copy. */
-    listener copy[LISTENERS_MAX];
+    listener copy[MP_JOBS_LISTENERS_MAX];
     size_t n = j->nlisteners;
     memcpy(copy, j->listeners, n * sizeof *copy);
     for (size_t i = 0; i < n; i++)
@@ -84,7 +83,7 @@ static void notify(mp_jobs *j, const char *id)
 
 bool mp_jobs_listen(mp_jobs *j, mp_jobs_progress_cb cb, void *arg)
 {
-    if (j->nlisteners >= LISTENERS_MAX)
+    if (j->nlisteners >= MP_JOBS_LISTENERS_MAX)
         return false;
     j->listeners[j->nlisteners++] = (listener){cb, arg};
     return true;

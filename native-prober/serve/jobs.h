@@ -71,8 +71,13 @@ cJSON *mp_jobs_status_json(mp_jobs *j, const char *id);
 size_t mp_jobs_queued(const mp_jobs *j);
 size_t mp_jobs_running(const mp_jobs *j);
 
+/* Progress listeners, one per open event stream: as many as the server
+ * accepts streams (route_streams.c uses the same bound). */
+enum { MP_JOBS_LISTENERS_MAX = 1024 };
+
 /* Progress listeners (SSE): `cb(id, arg)` runs after results of job `id`
- * were written, and when its state changes. At most 256 listeners. */
+ * were written, and when its state changes. false when
+ * MP_JOBS_LISTENERS_MAX are registered. */
 typedef void (*mp_jobs_progress_cb)(const char *id, void *arg);
 bool mp_jobs_listen(mp_jobs *j, mp_jobs_progress_cb cb, void *arg);
 void mp_jobs_unlisten(mp_jobs *j, mp_jobs_progress_cb cb, void *arg);

@@ -26,7 +26,7 @@ typedef enum mp_route {
 
 const char *mp_route_name(mp_route r);
 
-enum { MP_METRICS_CODES = 16, MP_METRICS_BUCKETS = 14 };
+enum { MP_METRICS_CODES = 24, MP_METRICS_BUCKETS = 14 };
 
 typedef struct mp_metrics {
     int codes[MP_METRICS_CODES];                     /* status codes seen, in order */
@@ -44,6 +44,9 @@ typedef struct mp_metrics_gauges {
     mp_prober_stats prober;
     uint64_t jobs_queued, jobs_running;
     uint64_t verify_pending;
+    /* The connections (http_gate.h). */
+    uint64_t connections_open, connections_accepted, connections_evicted;
+    uint64_t requests_refused_early, request_deadlines, accept_pauses;
 } mp_metrics_gauges;
 
 void mp_metrics_init(mp_metrics *m);

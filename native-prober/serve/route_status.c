@@ -6,6 +6,7 @@
 #include <event2/buffer.h>
 
 #include "clock.h"
+#include "http_gate.h"
 #include "jobs.h"
 #include "routes.h"
 #include "server.h"
@@ -58,6 +59,14 @@ void mp_route_metrics(mp_request *ri)
     g.jobs_queued = mp_jobs_queued(s->jobs);
     g.jobs_running = mp_jobs_running(s->jobs);
     g.verify_pending = s->verify_pending;
+    mp_gate_stats gs;
+    mp_gate_stats_get(s->gate, &gs);
+    g.connections_open = gs.open;
+    g.connections_accepted = gs.accepted;
+    g.connections_evicted = gs.evicted;
+    g.requests_refused_early = gs.refused;
+    g.request_deadlines = gs.deadline_expired;
+    g.accept_pauses = gs.accept_paused;
     struct evbuffer *b = evbuffer_new();
     if (!b) {
         mp_reply_error(ri, 500, "out of memory");

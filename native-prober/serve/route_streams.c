@@ -20,7 +20,9 @@
 enum {
     RESULTS_PAGE = 1000,      /* rows per chunk of /results */
     SSE_HEARTBEAT_S = 15,     /* comment line so proxies keep the stream */
-    STREAMS_MAX = 1024,       /* SSE + result streams open at once */
+    /* SSE + result streams open at once; each event stream is one jobs
+     * listener, so the two bounds are the same number. */
+    STREAMS_MAX = MP_JOBS_LISTENERS_MAX,
 };
 
 typedef enum { STREAM_EVENTS, STREAM_RESULTS } stream_kind;
