@@ -215,7 +215,8 @@ class Load:
     def slow_clients(self):
         """SLOW_CLIENTS trickling a request, SLOW_CLIENTS idle; reopened when closed."""
         socks, lifetimes = {}, []
-        request = b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 30\r\n\r\n"
+        request = (b"POST /v1/verify HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: 30\r\n\r\n" % self.s.port)
         while not self.stop.is_set():
             for i in range(2 * SLOW_CLIENTS):
                 if i not in socks:
