@@ -17,6 +17,7 @@
 enum {
     FLUSH_BATCH = 256,    /* results per write transaction */
     FLUSH_DELAY_MS = 200, /* longest a result waits in memory */
+    FULL_RETRY_MS = 100,  /* the prober's queue was full: feed again after this */
 };
 
 typedef struct job job;
@@ -36,7 +37,7 @@ struct job {
     int64_t last_fed;   /* highest seq given to the prober */
     bool exhausted;     /* nothing left to feed */
     int active;         /* slots in use */
-    slot *slots;        /* cfg->job_in_flight */
+    slot *slots;        /* cfg->job_in_flight, while running (a queued job has none) */
     mp_jobs *runner;
     job *next;
 };
@@ -154,9 +155,16 @@ static void flush_timer_cb(evutil_socket_t fd, short what, void *arg)
  * not starve HTTP clients. */
 static void kick(mp_jobs *j)
 {
+    struct timeval now = {0, 0};
+    evtimer_add(j->kick, &now); /* also brings a later kick forward */
+}
+
+/* Feeds again `ms` from now, unless a kick is due anyway. */
+static void kick_after(mp_jobs *j, int ms)
+{
     if (!evtimer_pending(j->kick, NULL)) {
-        struct timeval now = {0, 0};
-        evtimer_add(j->kick, &now);
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        evtimer_add(j->kick, &tv);
     }
 }
 
@@ -212,12 +220,19 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
 static slot *slots_new(int n) { return calloc((size_t)n, sizeof(slot)); }
 static void slots_free(slot *s) { free(s); }
 
-typedef struct feed_ctx { mp_jobs *j; job *jb; int fed; } feed_ctx;
+typedef struct feed_ctx {
+    mp_jobs *j;
+    job *jb;
+    int fed;
+    bool refused; /* the prober said no (queue full, shutting down): stop, feed the rest later */
+} feed_ctx;
 
 static void feed_one(int64_t seq, const char *email, size_t len, void *arg)
 {
     feed_ctx *fc = arg;
     job *jb = fc->jb;
+    if (fc->refused)
+        return;
     slot *sl = NULL;
     for (int i = 0; i < fc->j->env.cfg->job_in_flight; i++)
         if (!jb->slots[i].probe_id) {
@@ -232,12 +247,13 @@ static void feed_one(int64_t seq, const char *email, size_t len, void *arg)
     sl->input_len = len < MP_INPUT_MAX ? len : MP_INPUT_MAX;
     memcpy(sl->input, email, sl->input_len);
     sl->input[sl->input_len] = 0;
-    sl->probe_id = mp_prober_submit(fc->j->env.prober, email, len, on_probe_done, sl);
-    jb->last_fed = seq;
-    if (sl->probe_id) {
-        jb->active++;
-        fc->fed++;
+    if (mp_prober_submit(fc->j->env.prober, email, len, on_probe_done, sl, &sl->probe_id) != MP_SUBMIT_OK) {
+        fc->refused = true; /* not fed: this address comes again next time */
+        return;
     }
+    jb->last_fed = seq;
+    jb->active++;
+    fc->fed++;
 }
 
 static void job_remove(mp_jobs *j, job *jb)
@@ -273,7 +289,7 @@ static void run_jobs(mp_jobs *j)
     for (job *jb = j->jobs, *next; jb; jb = next) {
         next = jb->next;
         if (jb->state == MP_JOB_QUEUED) {
-            if (j->running >= (size_t)cfg->max_running_jobs)
+            if (j->running >= (size_t)cfg->max_running_jobs || !(jb->slots = slots_new(cfg->job_in_flight)))
                 continue;
             jb->state = MP_JOB_RUNNING;
             j->running++;
@@ -281,16 +297,18 @@ static void run_jobs(mp_jobs *j)
             notify(j, jb->id);
         }
         while (!jb->exhausted && jb->active < cfg->job_in_flight) {
-            feed_ctx fc = {j, jb, 0};
+            feed_ctx fc = {j, jb, 0, false};
             int want = cfg->job_in_flight - jb->active;
             size_t got = 0;
             if (mp_store_items_pending(j->env.store, jb->id, jb->last_fed, (size_t)want, feed_one, &fc, &got) !=
                 MP_STORE_OK)
                 break; /* database trouble: try again on the next kick */
+            if (fc.refused) {
+                kick_after(j, FULL_RETRY_MS); /* backpressure: the prober is full */
+                break;
+            }
             if (got < (size_t)want)
                 jb->exhausted = true;
-            if (fc.fed == 0 && got > 0)
-                break; /* the prober is shutting down */
         }
         if (jb->exhausted && jb->active == 0) {
             /* Done only when the store agrees: results lost to a failed
@@ -356,12 +374,7 @@ static job *job_add(mp_jobs *j, const char *id)
     job *jb = calloc(1, sizeof *jb);
     if (!jb)
         return NULL;
-    jb->slots = slots_new(j->env.cfg->job_in_flight);
     jb->runner = j;
-    if (!jb->slots) {
-        free(jb);
-        return NULL;
-    }
     memcpy(jb->id, id, MP_JOB_ID_LEN + 1);
     jb->state = MP_JOB_QUEUED;
     jb->last_fed = -1;
@@ -452,7 +465,7 @@ bool mp_jobs_cancel(mp_jobs *j, const char *id)
     for (job *jb = j->jobs; jb; jb = jb->next) {
         if (strcmp(jb->id, id))
             continue;
-        for (int i = 0; i < j->env.cfg->job_in_flight; i++)
+        for (int i = 0; jb->slots && i < j->env.cfg->job_in_flight; i++)
             if (jb->slots[i].probe_id) {
                 mp_prober_cancel(j->env.prober, jb->slots[i].probe_id);
                 jb->slots[i].probe_id = 0;

@@ -141,10 +141,16 @@ void mp_route_verify(mp_request *ri)
     memcpy(v->input, addr, len + 1);
     cJSON_Delete(doc);
     v->conn = evhttp_request_get_connection(ri->req);
-    v->probe_id = mp_prober_submit(s->prober, v->input, v->len, verify_done, v);
-    if (!v->probe_id) {
+    mp_submit_status st = mp_prober_submit(s->prober, v->input, v->len, verify_done, v, &v->probe_id);
+    if (st != MP_SUBMIT_OK) {
         free(v);
-        mp_reply_error(ri, 503, "shutting down");
+        if (st == MP_SUBMIT_NO_MEMORY) {
+            mp_reply_error(ri, 500, "out of memory");
+        } else {
+            evhttp_add_header(evhttp_request_get_output_headers(ri->req), "Retry-After", "1");
+            mp_reply_error(ri, 503, st == MP_SUBMIT_QUEUE_FULL ? "the prober's queue is full; retry shortly"
+                                                               : "shutting down");
+        }
         return;
     }
     LIST_INSERT_HEAD(&s->verifies, v, link);
