@@ -115,8 +115,10 @@ static int name_budget(size_t name_len)
 
 /* ---- Suffixes ----------------------------------------------------------- */
 
-/* Top-level labels that are typos of com/net/org; none is delegated except
- * .ne (Niger), which in sign-up forms is nearly always a cut-off .net.
+/* Top-level labels that are typos of com/net/org. Two are delegated: .ne
+ * (Niger), which in sign-up forms is nearly always a cut-off .net, and
+ * .bet (a gambling TLD hardly anyone receives mail at; b sits next to n).
+ * Only a suggestion: the address keeps its verdict.
  * Same table as TLD_TYPOS in gen_lists.py. */
 static const struct tld_typo {
     char typo[5];
