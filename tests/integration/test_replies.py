@@ -32,7 +32,7 @@ TEXT_MAX = 511  # MP_SMTP_TEXT_MAX: the reply text the prober keeps
 
 def expected_reply(row, address):
     """(code, enhanced code or None, text) as the prober's reply reader
-    reports them (native-prober/src/smtp_reply.h): the first line's enhanced
+    reports them (native-prober/engine/smtp_reply.h): the first line's enhanced
     code when its class matches, each line's text without a repeated one,
     joined by single spaces."""
     lines = [line.replace("{rcpt}", address) for line in row["lines"]]
