@@ -11,9 +11,10 @@ build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten node-ters
 package_pkgs=(dpkg-dev file)
 # The package tests (tests/package): lintian, systemd-analyze, adduser for the
 # package's postinst, man and groff for the man pages; python3-yaml reads
-# docs/openapi.yaml (tests/integration/test_serve.py).
+# docs/openapi.yaml (tests/integration/test_serve.py). The namespace lab
+# (tests/lab) needs iproute2 and the PostgreSQL server.
 test_pkgs=(clang libclang-rt-14-dev postfix postgrey unbound dnsmasq-base chromium
-  swaks sqlite3 ca-certificates curl openssl util-linux
+  swaks sqlite3 ca-certificates curl openssl util-linux iproute2 postgresql
   lintian systemd adduser man-db groff-base python3-yaml)
 
 pkgs=("${build_pkgs[@]}")

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""mplab: the network-namespace lab's catalogue and helpers.
+
+The lab (tests/lab/lab.sh, README.md there) is a set of network namespaces
+the tests create: "lab" holds unbound, Postfix (+ postgrey) and PostgreSQL
+on 198.18.0.0/16 addresses, and each "worker" namespace has one address of
+its own on the same bridge. This module is the one place that knows
+
+  - the catalogue: 30 domains of five kinds on three MX addresses, which
+    lab.sh turns into the DNS zone and Postfix's maps (`mplab.py zone`,
+    `mplab.py postfix-maps DIR`), and the job the cluster test and the
+    benchmark send (`job_addresses()`, `expected_status()`);
+  - how to reach a namespace from Python: `enter()` moves this process
+    into one (setns), `in_ns()` prefixes a command with `ip netns exec`;
+  - how to read Postfix's log for politeness: `maillog_concurrency()`.
+
+Only the standard library: it runs as root beside the servers.
+"""
+import ctypes
+import os
+import re
+import sys
+
+# --- addresses (README.md, "Addresses") -------------------------------------
+
+LAB_ADDR = "198.18.0.1"                     # unbound :53, PostgreSQL :5432
+MX_ADDRS = ["198.18.1.10", "198.18.1.11", "198.18.1.12"]  # Postfix :25
+PREFIX_LEN = 16                             # one bridge, one 198.18.0.0/16
+ALLOW_NET = "198.18.0.0/15"                 # what workers pass to --allow-net
+SMTP_PORT = 25
+PG_PORT = 5432
+ZONE = "lab.mptest"
+
+
+def worker_addr(n):
+    """Worker n's (1-based) address: 198.18.2.(10+n)."""
+    return "198.18.2.%d" % (10 + n)
+
+
+# --- the catalogue ------------------------------------------------------------
+
+# (kind, how many domains, addresses per domain in the standard job)
+KINDS = [
+    ("known", 10, 130),     # Postfix virtual domain: u000..u039 exist, others 550 5.1.1
+    ("catchall", 8, 120),   # every local part accepted
+    ("grey", 6, 100),       # postgrey first; u000..u039 exist
+    ("nxdomain", 3, 50),    # no such domain
+    ("nullmx", 3, 50),      # RFC 7505 null MX
+]
+USERS = 40                  # u000..u039 exist at known and grey domains
+
+
+def domains():
+    """[(domain, kind, mx address or None)] in catalogue order. SMTP domains
+    take the three MX addresses in turn, so every MX serves every kind."""
+    out, smtp_index = [], 0
+    for kind, count, _ in KINDS:
+        for i in range(1, count + 1):
+            name = "%s%02d.%s" % (kind, i, ZONE)
+            mx = None
+            if kind in ("known", "catchall", "grey"):
+                mx = MX_ADDRS[smtp_index % len(MX_ADDRS)]
+                smtp_index += 1
+            out.append((name, kind, mx))
+    return out
+
+
+def mx_host(addr):
+    """The MX host name of an MX address: mx10.lab.mptest for 198.18.1.10."""
+    return "mx%s.%s" % (addr.rsplit(".", 1)[1], ZONE)
+
+
+def job_addresses(scale=1.0):
+    """The standard job: for each domain its addresses u000, u001, ...
+    (`scale` times the catalogue's count, at least 1), domains interleaved
+    the way a real list mixes them (round robin). 3,160 at scale 1."""
+    per_domain = []
+    for name, kind, _ in domains():
+        count = dict((k, n) for k, _, n in KINDS)[kind]
+        n = max(1, int(count * scale))
+        per_domain.append(["u%03d@%s" % (i, name) for i in range(n)])
+    out = []
+    for i in range(max(len(p) for p in per_domain)):
+        out.extend(p[i] for p in per_domain if i < len(p))
+    return out
+
+
+def expected_status(address):
+    """What the lab's servers make of an address (the prober's `status`)
+    once greylisting has been waited out."""
+    local, domain = address.split("@", 1)
+    kind = dict((d, k) for d, k, _ in domains()).get(domain)
+    if kind in ("known", "grey"):
+        exists = re.fullmatch(r"u(\d{3})", local) and int(local[1:]) < USERS
+        return "deliverable" if exists else "undeliverable"
+    if kind == "catchall":
+        return "risky"
+    return "undeliverable"
+
+
+def zone_lines():
+    """unbound local-data lines for the catalogue (lab.sh includes them)."""
+    lines = []
+    for addr in MX_ADDRS:
+        lines.append('local-data: "%s. 60 IN A %s"' % (mx_host(addr), addr))
+    for name, kind, mx in domains():
+        if mx:
+            lines.append('local-data: "%s. 60 IN MX 10 %s."' % (name, mx_host(mx)))
+        elif kind == "nullmx":
+            lines.append('local-data: "%s. 60 IN MX 0 ."' % name)
+        # nxdomain: nothing, so the static zone answers NXDOMAIN
+    return lines
+
+
+def postfix_maps(directory):
+    """Writes virtual_domains, virtual_mailboxes and greylist_domains
+    (texthash) for the catalogue into `directory`."""
+    vd, vm, grey = [], [], []
+    for name, kind, mx in domains():
+        if not mx:
+            continue
+        vd.append("%s ok" % name)
+        if kind == "catchall":
+            vm.append("@%s %s/" % (name, name))
+        else:
+            vm.extend("u%03d@%s %s/u%03d" % (i, name, name, i) for i in range(USERS))
+        if kind == "grey":
+            grey.append("%s greylist" % name)
+    for fname, lines in (("virtual_domains", vd), ("virtual_mailboxes", vm), ("greylist_domains", grey)):
+        with open(os.path.join(directory, fname), "w") as f:
+            f.write("# generated by tests/lab/mplab.py\n" + "\n".join(lines) + "\n")
+    with open(os.path.join(directory, "recipient_access"), "w") as f:
+        f.write("# generated by tests/lab/mplab.py: no scripted replies in the lab\n")
+
+
+# --- namespaces -----------------------------------------------------------------
+
+CLONE_NEWNET = 0x40000000
+
+
+def read_env(run_dir):
+    """The lab's variables (DIR/lab.env, written by `lab.sh start`)."""
+    env = {}
+    with open(os.path.join(run_dir, "lab.env")) as f:
+        for line in f:
+            m = re.match(r"export (\w+)=(.*)$", line.strip())
+            if m:
+                env[m.group(1)] = m.group(2)
+    return env
+
+
+def enter(ns):
+    """Moves this process (its calling thread: Python's main thread) into
+    network namespace `ns` (a name under /run/netns). Sockets made
+    afterwards live there; processes started afterwards too."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open("/run/netns/%s" % ns, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, "setns(%s): %s" % (ns, os.strerror(err)))
+    finally:
+        os.close(fd)
+
+
+def in_ns(ns, argv):
+    """argv run inside namespace `ns`."""
+    return ["ip", "netns", "exec", ns] + list(argv)
+
+
+# --- reading Postfix's log ------------------------------------------------------
+
+# lab.sh names each MX listener's smtpd "postfix/mxNN" (syslog_name), so
+# its lines say which MX address a client talked to.
+_EVENT = re.compile(r"postfix/mx(\d+)/smtpd\[\d+\]: (connect|disconnect) from [^\[]*\[([0-9.]+)\]")
+
+
+def maillog_concurrency(path, offset=0):
+    """Replays smtpd's connect/disconnect lines in log order and returns
+    (per_mx, per_client): the most sessions open at once to each MX address
+    ({"198.18.1.10": n}) and from each client to each MX address
+    ({("198.18.1.10", "198.18.2.11"): n}), plus the session count, as
+    {"max_mx":..., "max_client":..., "sessions": {mx: count}}.
+
+    Log order is event order: a worker counts a session closed only when
+    the server has closed the connection, and smtpd logs "disconnect"
+    before it closes (docs/scale-out.md, "Measuring politeness"). `offset`:
+    where to start reading (a size taken earlier, to see one run only)."""
+    open_mx, open_client = {}, {}
+    max_mx, max_client, sessions = {}, {}, {}
+    with open(path, errors="replace") as f:
+        f.seek(offset)
+        for line in f:
+            m = _EVENT.search(line)
+            if not m:
+                continue
+            mx = "198.18.1.%s" % m.group(1)
+            key = (mx, m.group(3))
+            step = 1 if m.group(2) == "connect" else -1
+            open_mx[mx] = open_mx.get(mx, 0) + step
+            open_client[key] = open_client.get(key, 0) + step
+            if step > 0:
+                sessions[mx] = sessions.get(mx, 0) + 1
+                max_mx[mx] = max(max_mx.get(mx, 0), open_mx[mx])
+                max_client[key] = max(max_client.get(key, 0), open_client[key])
+    return {"max_mx": max_mx, "max_client": max_client, "sessions": sessions}
+
+
+def _main(argv):
+    if argv[1:2] == ["zone"]:
+        print("\n".join(zone_lines()))
+    elif argv[1:2] == ["postfix-maps"] and len(argv) == 3:
+        postfix_maps(argv[2])
+    elif argv[1:2] == ["job"]:
+        scale = float(argv[2]) if len(argv) > 2 else 1.0
+        print("\n".join(job_addresses(scale)))
+    elif argv[1:2] == ["concurrency"] and len(argv) == 3:
+        print(maillog_concurrency(argv[2]))
+    else:
+        print("usage: mplab.py zone | postfix-maps DIR | job [SCALE] | concurrency MAILLOG", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))
