@@ -84,6 +84,10 @@ void mp_sched_domain_changed(mp_scheduler *s, struct mp_sched_domain *domain);
 /* Installs (copies) the catch-all memory; NULL removes it. */
 void mp_sched_set_catch_all_memory(mp_scheduler *s, const mp_catch_all_memory *memory);
 
+/* Installs (copies) the politeness hook that sets each MX address's
+ * budget; NULL restores the local one (the configured per-host limits). */
+void mp_sched_set_politeness(mp_scheduler *s, const mp_politeness *politeness);
+
 /* Adds the scheduler's counters (sessions, commands, round trips, catch-all
  * tests, greylist retries, DNS) to `out`. */
 void mp_sched_stats(const mp_scheduler *s, mp_prober_stats *out);
