@@ -36,7 +36,7 @@ static const option_spec specs[] = {
     {"max-rcpt-per-session", MP_OPT_MAX_RCPT_PER_SESSION, ARG_INT, "N",
      "RCPT TO commands per session; 1 = one session per address (default 50)"},
     {"max-rejections-per-session", MP_OPT_MAX_REJECTIONS, ARG_INT, "N",
-     "end a session after this many 5xx RCPT replies, below servers' error limits (default 8)"},
+     "end a session after this many refused recipients (4xx or 5xx), below servers' error limits (default 8)"},
     {"no-batching", MP_OPT_NO_BATCHING, ARG_NONE, NULL, "one session per address (same as --max-rcpt-per-session 1)"},
     {"greylist-wait", MP_OPT_GREYLIST_WAIT, ARG_INT, "SECONDS",
      "retry greylisted addresses once after this delay (default 0: report retry_after)"},

@@ -171,39 +171,55 @@ def in_ns(ns, argv):
 # --- reading Postfix's log ------------------------------------------------------
 
 # lab.sh names each MX listener's smtpd "postfix/mxNN" (syslog_name), so
-# its lines say which MX address a client talked to.
-_EVENT = re.compile(r"postfix/mx(\d+)/smtpd\[\d+\]: (connect|disconnect) from [^\[]*\[([0-9.]+)\]")
+# its lines say which MX address a client talked to; the loopback
+# fixture's smtpd is plain "postfix".
+_EVENT = re.compile(r" (\S+)/smtpd\[\d+\]: (connect|disconnect) from [^\[\s]*\[([0-9a-fA-F.:]+)\]")
+_RCPT = re.compile(r" rcpt=(\d+)/(\d+)")
+
+
+def service_addr(name):
+    """The MX address of a lab smtpd's log name ("postfix/mx10" →
+    "198.18.1.10"); other names are returned as they are."""
+    m = re.fullmatch(r"postfix/mx(\d+)", name)
+    return "198.18.1.%s" % m.group(1) if m else name
 
 
 def maillog_concurrency(path, offset=0):
-    """Replays smtpd's connect/disconnect lines in log order and returns
-    (per_mx, per_client): the most sessions open at once to each MX address
-    ({"198.18.1.10": n}) and from each client to each MX address
-    ({("198.18.1.10", "198.18.2.11"): n}), plus the session count, as
-    {"max_mx":..., "max_client":..., "sessions": {mx: count}}.
+    """Replays smtpd's connect/disconnect lines in log order, from byte
+    `offset` (a size taken earlier, to see one run only), and returns
+      {"max_mx": {mx: n}, "max_client": {(mx, client): n},
+       "sessions": {mx: count}, "max_rejected": {(mx, client): n}}
+    — the most sessions open at once to each MX (service_addr() of the
+    log name), the most at once from each client to each MX, the sessions
+    per MX, and the most recipients one session had refused (Postfix's
+    "rcpt=accepted/total" on the disconnect line).
 
-    Log order is event order: a worker counts a session closed only when
-    the server has closed the connection, and smtpd logs "disconnect"
-    before it closes (docs/scale-out.md, "Measuring politeness"). `offset`:
-    where to start reading (a size taken earlier, to see one run only)."""
+    Log order is event order: smtpd logs "disconnect" before it closes the
+    connection, and a session's slot is free for the prober only when its
+    connection is closed (docs/scale-out.md, "Measuring politeness")."""
     open_mx, open_client = {}, {}
-    max_mx, max_client, sessions = {}, {}, {}
-    with open(path, errors="replace") as f:
+    out = {"max_mx": {}, "max_client": {}, "sessions": {}, "max_rejected": {}}
+    with open(path, "rb") as f:
         f.seek(offset)
-        for line in f:
+        for raw in f:
+            line = raw.decode("utf-8", "replace")
             m = _EVENT.search(line)
             if not m:
                 continue
-            mx = "198.18.1.%s" % m.group(1)
+            mx = service_addr(m.group(1))
             key = (mx, m.group(3))
             step = 1 if m.group(2) == "connect" else -1
             open_mx[mx] = open_mx.get(mx, 0) + step
             open_client[key] = open_client.get(key, 0) + step
             if step > 0:
-                sessions[mx] = sessions.get(mx, 0) + 1
-                max_mx[mx] = max(max_mx.get(mx, 0), open_mx[mx])
-                max_client[key] = max(max_client.get(key, 0), open_client[key])
-    return {"max_mx": max_mx, "max_client": max_client, "sessions": sessions}
+                out["sessions"][mx] = out["sessions"].get(mx, 0) + 1
+                out["max_mx"][mx] = max(out["max_mx"].get(mx, 0), open_mx[mx])
+                out["max_client"][key] = max(out["max_client"].get(key, 0), open_client[key])
+            else:
+                r = _RCPT.search(line)
+                refused = int(r.group(2)) - int(r.group(1)) if r else 0
+                out["max_rejected"][key] = max(out["max_rejected"].get(key, 0), refused)
+    return out
 
 
 def _main(argv):
