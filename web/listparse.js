@@ -8,7 +8,56 @@ export const MAX_ROWS = 200000;
 /** Longest cell kept as a candidate address (the core caps at 254 anyway). */
 const MAX_CELL = 1024;
 const DELIMITERS = [',', ';', '\t', '|'];
-const HEADER_NAME = /^(e-?mail|email[ _-]?address|mail|address|courriel|correo|e-?post|emailadresse)$/i;
+
+// The rules below are the prober's too (native-prober/shared/address_list.c,
+// csv.c), so a file finds the same column on the page, in `mailprobe verify`
+// and in the API; docs/verification.md writes them down.
+
+/** Header names of an address column, once lower-cased and stripped of
+ * spaces and - _ . : ( ): equal to one of EXACT, or containing one of PART. */
+const HEADER_EXACT = ['mail', 'address'];
+const HEADER_PART = ['email', 'mailadres', 'courriel', 'correo', 'correio', 'postaelettronica', 'epost', 'eposta',
+  'sähköposti', 'почта', 'メール', '邮箱', '邮件', '郵件', '이메일'];
+
+/** Whether a header cell names the address column ("E-Mail-Adresse", "Courriel", "Correo electrónico" …). */
+export function isAddressHeader(cell) {
+  const name = cleanCell(cell).toLowerCase().replace(/[ \t\-_.:()]/g, '');
+  return HEADER_EXACT.includes(name) || HEADER_PART.some((p) => name.includes(p));
+}
+
+/** A cleaned cell that looks like an address: an '@' with something on either side. */
+export function looksLikeAddress(cell) {
+  const at = cell.indexOf('@', 1);
+  return at > 0 && at < cell.length - 1;
+}
+
+/**
+ * A dropped file's text: its byte order mark decides (UTF-8, UTF-16 LE/BE),
+ * else UTF-8 when the bytes are valid UTF-8, else Windows-1252 — or
+ * `encoding` (a TextDecoder label) when given and the file has no BOM.
+ * @param {ArrayBuffer|Uint8Array} bytes
+ * @param {string|null} encoding
+ * @returns {{text: string, encoding: string, bom: boolean}}
+ */
+export function decodeList(bytes, encoding = null) {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let label = null;
+  let skip = 0;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) { label = 'utf-8'; skip = 3; }
+  else if (b[0] === 0xff && b[1] === 0xfe) { label = 'utf-16le'; skip = 2; }
+  else if (b[0] === 0xfe && b[1] === 0xff) { label = 'utf-16be'; skip = 2; }
+  const body = b.subarray(skip);
+  if (!label && encoding) label = encoding;
+  if (!label) {
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body), encoding: 'utf-8', bom: false };
+    } catch {
+      label = 'windows-1252';
+    }
+  }
+  const decoder = new TextDecoder(label, { ignoreBOM: true });
+  return { text: decoder.decode(body), encoding: decoder.encoding, bom: skip > 0 };
+}
 
 /**
  * Reads rows of cells one at a time from CSV/TSV (RFC 4180 quoting: "" inside
@@ -153,25 +202,32 @@ export function cleanCell(cell) {
   return s;
 }
 
-/** Index of the column holding the addresses: by header name, else by '@' count. */
-function findColumn(rows) {
-  const first = rows[0]?.cells ?? [];
-  const named = first.findIndex((c) => HEADER_NAME.test(cleanCell(c)));
-  if (named >= 0) return { column: named, header: true };
-  const width = Math.max(...rows.slice(0, 200).map((r) => r.cells.length));
-  let column = 0;
-  let most = -1;
-  for (let k = 0; k < width; k++) {
-    let at = 0;
-    for (const r of rows.slice(0, 200)) if ((r.cells[k] ?? '').includes('@')) at++;
-    if (at > most) { most = at; column = k; }
+/**
+ * The column holding the addresses, from the first rows: among the columns
+ * whose header names addresses, the one with the most cells that look like
+ * addresses — unless it has none while another column has some (a postal
+ * "Address"); else the column with the most such cells, whose first row is
+ * a header when it is not an address but a later one (of the next 49) is.
+ * column -1: a separated file in which no column holds addresses.
+ */
+function findColumn(rows, delimiter) {
+  const head = rows.slice(0, 200);
+  const first = head[0]?.cells ?? [];
+  const width = Math.max(0, ...head.map((r) => r.cells.length));
+  const addressCell = (r, k) => looksLikeAddress(cleanCell(r.cells[k] ?? ''));
+  const counts = Array.from({ length: width }, (_, k) => head.reduce((n, r) => n + (addressCell(r, k) ? 1 : 0), 0));
+  const most = (ks) => ks.reduce((best, k) => (counts[k] > counts[best] ? k : best), ks[0]);
+  const all = counts.map((_, k) => k);
+  const named = first.map((c, k) => (isAddressHeader(c) ? k : -1)).filter((k) => k >= 0);
+  const content = width ? most(all) : 0;
+  if (named.length) {
+    const byName = most(named);
+    if (counts[byName] > 0 || !counts[content]) return { column: byName, header: true };
   }
-  // A first row without '@' in the chosen column, followed by rows with one,
-  // is a header whatever its name ("Contact", "Adresse électronique" …).
-  const header = rows.length > 1 && !(first[column] ?? '').includes('@') &&
-    first[column] !== undefined && cleanCell(first[column]) !== '' &&
-    rows.slice(1, 50).some((r) => (r.cells[column] ?? '').includes('@'));
-  return { column, header };
+  if (!counts[content]) return { column: delimiter !== null && width > 1 ? -1 : 0, header: false };
+  const header = head.length > 1 && first[content] !== undefined && !addressCell(head[0], content) &&
+    cleanCell(first[content]) !== '' && head.slice(1, 50).some((r) => addressCell(r, content));
+  return { column: content, header };
 }
 
 /**
@@ -192,6 +248,7 @@ export class ListParser {
     this.reader = new RowReader(text, this.delimiter);
     this.column = null;   // decided once the first rows are read
     this.columnName = null;
+    this.noAddressColumn = false;
     this.head = [];       // the first rows, until then
     this.entries = [];
     this.seen = new Set();
@@ -230,15 +287,16 @@ export class ListParser {
   /** The address column and header, from the rows read so far; then takes them. */
   decideColumn() {
     const rows = this.head;
-    const { column, header } = this.delimiter !== null ? findColumn(rows)
-      : { column: 0, header: rows.length > 0 && HEADER_NAME.test(cleanCell(rows[0].cells[0])) };
+    const { column, header } = findColumn(rows, this.delimiter);
     this.column = column;
+    this.noAddressColumn = column < 0;
     this.columnName = header ? cleanCell(rows[0].cells[column] ?? '') : null;
     this.head = null;
     for (let r = header ? 1 : 0; r < rows.length && !this.cut; r++) this.take(rows[r]);
   }
 
   take(row) {
+    if (this.noAddressColumn) return; // names are not addresses: nothing is taken
     const email = cleanCell(row.cells[this.column] ?? '');
     if (email === '') { this.blank++; return; }
     const key = email.toLowerCase();
@@ -252,12 +310,15 @@ export class ListParser {
    * @returns {{
    *   entries: {email: string, line: number}[],  // unique addresses, first occurrence, in order
    *   delimiter: string|null, column: number, columnName: string|null,
-   *   lines: number, blank: number, duplicates: number, cut: boolean
+   *   lines: number, blank: number, duplicates: number, cut: boolean,
+   *   noAddressColumn?: true  // a separated file none of whose columns holds addresses (column -1)
    * }}
    */
   result() {
     const { entries, delimiter, column, columnName, blank, duplicates, cut } = this;
-    return { entries, delimiter, column: column ?? 0, columnName, lines: Math.min(this.lines, MAX_ROWS + 1), blank, duplicates, cut };
+    const out = { entries, delimiter, column: column ?? 0, columnName, lines: Math.min(this.lines, MAX_ROWS + 1), blank, duplicates, cut };
+    if (this.noAddressColumn) out.noAddressColumn = true;
+    return out;
   }
 }
 

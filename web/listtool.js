@@ -4,7 +4,7 @@
 // paged table, a chart, and CSV exports. Local results are never thrown away:
 // a prober failure leaves the table as it was and offers a retry.
 
-import { ListParser } from './listparse.js';
+import { ListParser, decodeList } from './listparse.js';
 import { TableRow, resultOf, statusOf, locallyValid, mxHost, smtpReply, reasonText, countByStatus, selectRows, keepRows, resultsCsv, keepCsv } from './rows.js';
 import { drawStatusChart, STATUSES, STATUS_LABEL } from './chart.js';
 import { ApiError } from './api.js';
@@ -38,10 +38,10 @@ ADA@gmail.com,Duplicate`;
 function yieldToPage() { return new Promise((resolve) => setTimeout(resolve, 0)); }
 
 /**
- * The text of a dropped or chosen file. One place on purpose: decoding
- * other encodings (UTF-16, Windows-1252) belongs here.
+ * The text of a dropped or chosen file, decoded as the prober reads it
+ * (listparse.js decodeList: a BOM, else UTF-8, else Windows-1252).
  */
-function readText(file) { return file.text(); }
+async function readText(file) { return decodeList(await file.arrayBuffer()).text; }
 
 /** Job follow-up states; `failed` keeps what is needed to retry. */
 const JOB = { IDLE: 'idle', SUBMITTING: 'submitting', RUNNING: 'running', FETCHING: 'fetching', DONE: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
@@ -225,6 +225,9 @@ export class ListTool {
     this.localCounts = counts;
     this.job = { state: JOB.IDLE, id: null, rowIndex: [], done: 0, total: 0, counts: {}, error: null };
     this.hideNotice();
+    if (parsed.noAddressColumn) {
+      this.showNotice('No column of addresses.', 'None of the columns in the first 200 rows holds addresses; nothing was taken from names or other columns.', { retry: false });
+    }
     $('progress-box').hidden = true;
     this.invalidate();
     this.page = 0;

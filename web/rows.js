@@ -11,7 +11,7 @@
 // filtered by status and exported as "to keep" without building 200,000
 // objects.
 
-import { toCsv, defuse } from './csv.js';
+import { toCsv } from './csv.js';
 
 /** Sort rank of each status: the good news first. */
 const STATUS_ORDER = { deliverable: 0, risky: 1, unknown: 2, undeliverable: 3, pending: 4 };
@@ -26,11 +26,29 @@ export const REASON_TEXT = {
   temporary_failure: 'temporary failure', blocked: 'server refused the check', blocked_target: 'mail host not allowed',
   timeout: 'timed out', connection_failed: 'could not connect', protocol_error: 'server spoke nonsense',
   dns_error: 'DNS error', smtputf8_unsupported: 'UTF-8 not supported', not_checked: 'not verified yet',
+  no_address: 'no address in this row',
 };
 
-/** The columns of the "rows" export, in order. */
-export const RESULT_COLUMNS = ['email', 'status', 'reason', 'action', 'score', 'suggestion', 'mx_host', 'smtp_code',
-  'smtp_enhanced_code', 'smtp_reply', 'verified', 'source_line'];
+/**
+ * The result columns of every CSV mailprobe writes, in order: the prober's
+ * (`verify --format csv`, the API's ?format=csv — native-prober/engine/
+ * result_csv.c) and this page's. docs/result-schema.md, "CSV".
+ */
+export const RESULT_CSV_COLUMNS = ['status', 'reason', 'action', 'score', 'syntax_reason', 'normalized', 'suggestion',
+  'disposable', 'role', 'free', 'unknown_tld', 'provider', 'mx_host', 'smtp_result', 'smtp_code', 'smtp_enhanced_code', 'smtp_message',
+  'catch_all', 'retry_after'];
+
+/** The columns of the "rows" export: the address, the result columns, then
+ * the page's own two (whether the prober's verdict arrived; the input line). */
+export const RESULT_COLUMNS = ['email', ...RESULT_CSV_COLUMNS, 'verified', 'source_line'];
+
+/** A result's values for RESULT_CSV_COLUMNS (null for "nothing"). */
+export function resultCells(r) {
+  return [r.status, r.reason, r.action, r.score, r.syntax?.reason ?? null, r.normalized ?? null, r.suggestion ?? null,
+    r.disposable ?? null, r.role ?? null, r.free ?? null, r.unknown_tld ?? null, r.provider ?? null, mxHost(r) || null, r.smtp?.result ?? null,
+    r.smtp?.code ?? null, r.smtp?.enhanced_code ?? null, r.smtp?.message ?? null, r.smtp?.catch_all ?? null,
+    r.retry_after ?? null];
+}
 
 /**
  * A row whose local verdict is row `i` of a ResultTable (mailcheck.mjs,
@@ -119,16 +137,11 @@ export function selectRows(rows, { filter = 'all', search = '', sort = { key: 'n
 }
 
 /**
- * The "rows" export: RESULT_COLUMNS for each row given. Texts that come from
- * remote mail servers are defused against spreadsheet formulas; addresses are
- * written as they were given.
+ * The "rows" export: RESULT_COLUMNS for each row given. Every cell is
+ * defused against spreadsheet formulas (csv.js), as the prober's CSV is.
  */
 export function resultsCsv(rows) {
-  return toCsv(RESULT_COLUMNS, rows.map((row) => {
-    const r = resultOf(row);
-    return [row.email, r.status, r.reason, r.action, r.score, r.suggestion ?? '', defuse(mxHost(r)), r.smtp?.code ?? '',
-      defuse(r.smtp?.enhanced_code ?? ''), defuse(r.smtp?.message ?? ''), row.remote ? 'yes' : 'no', row.line];
-  }));
+  return toCsv(RESULT_COLUMNS, rows.map((row) => [row.email, ...resultCells(resultOf(row)), row.remote ? 'yes' : 'no', row.line]));
 }
 
 /** The rows worth keeping: every one whose verdict is not "remove". */

@@ -45,6 +45,7 @@ static const char *const reason_names[MP_REASON_COUNT] = {
     [MP_REASON_DNS_ERROR] = "dns_error",
     [MP_REASON_SMTPUTF8_UNSUPPORTED] = "smtputf8_unsupported",
     [MP_REASON_NOT_CHECKED] = "not_checked",
+    [MP_REASON_NO_ADDRESS] = "no_address",
 };
 
 static const char *const smtp_result_names[MP_SMTP_RESULT_COUNT] = {

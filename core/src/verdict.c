@@ -46,6 +46,7 @@ static const unsigned char reason_score[MP_REASON_COUNT] = {
     [MP_REASON_DNS_ERROR] = 30,
     [MP_REASON_SMTPUTF8_UNSUPPORTED] = 25,
     [MP_REASON_NOT_CHECKED] = 50,
+    [MP_REASON_NO_ADDRESS] = 20,
 };
 
 static void decide(mp_result *r, mp_status status, mp_reason reason, mp_action action)
@@ -102,9 +103,13 @@ void mp_verdict(mp_result *r, const mp_evidence *evidence, const mp_policy *poli
     }
     const mp_evidence *ev = &r->evidence;
 
-    /* 1. Syntax: an address that cannot be written on an envelope. */
+    /* 1. Syntax: an address that cannot be written on an envelope. Nothing
+     *    at all (a list row whose address cell is empty) is no address to
+     *    remove: it is set apart, never called undeliverable. */
     if (!r->syntax.valid) {
-        if (r->syntax.code == MP_SYNTAX_SPECIAL_USE_DOMAIN)
+        if (r->syntax.code == MP_SYNTAX_EMPTY)
+            decide(r, MP_STATUS_UNKNOWN, MP_REASON_NO_ADDRESS, MP_ACTION_SEGMENT);
+        else if (r->syntax.code == MP_SYNTAX_SPECIAL_USE_DOMAIN)
             decide(r, MP_STATUS_UNDELIVERABLE, MP_REASON_SPECIAL_USE_DOMAIN, MP_ACTION_REMOVE);
         else
             decide(r, MP_STATUS_UNDELIVERABLE, MP_REASON_INVALID_SYNTAX, MP_ACTION_REMOVE);

@@ -423,8 +423,8 @@ size_t mp_jobs_queued(const mp_jobs *j)
 
 size_t mp_jobs_running(const mp_jobs *j) { return j->running; }
 
-mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char id_out[MP_JOB_ID_LEN + 1], char *err,
-                             size_t errlen)
+mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, const mp_job_source *source,
+                             char id_out[MP_JOB_ID_LEN + 1], char *err, size_t errlen)
 {
     size_t unfinished = 0;
     for (const job *jb = j->jobs; jb; jb = jb->next)
@@ -434,7 +434,7 @@ mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char 
         return MP_JOBS_TOO_MANY;
     }
     random_id(id_out);
-    if (mp_store_job_create(j->env.store, id_out, in, n, now_s(), err, errlen) != MP_STORE_OK)
+    if (mp_store_job_create(j->env.store, id_out, in, n, source, now_s(), err, errlen) != MP_STORE_OK)
         return MP_JOBS_STORE;
     if (!job_add(j, id_out)) {
         snprintf(err, errlen, "out of memory");

@@ -50,10 +50,11 @@ typedef enum mp_jobs_error {
 /* "ok", "too_many", "store". */
 const char *mp_jobs_error_name(mp_jobs_error e);
 
-/* Creates a job from `n` addresses (copied into the store) and queues it;
- * id_out receives its id. */
-mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char id_out[MP_JOB_ID_LEN + 1],
-                             char *err, size_t errlen);
+/* Creates a job from `n` addresses (copied into the store, with their
+ * rows and the CSV `source` when there are; NULL: a plain list) and queues
+ * it; id_out receives its id. */
+mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, const mp_job_source *source,
+                             char id_out[MP_JOB_ID_LEN + 1], char *err, size_t errlen);
 
 /* Cancels a queued or running job. Returns false when the id is unknown;
  * a finished job is left as it is. */

@@ -11,7 +11,9 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "csv.h"
 #include "jobs.h"
+#include "result_csv.h"
 #include "routes.h"
 #include "server.h"
 
@@ -29,7 +31,10 @@ struct mp_http_stream {
     struct evhttp_connection *conn;
     char id[MP_JOB_ID_LEN + 1];
     int64_t last_seq;   /* results: last row sent */
-    bool csv;
+    mp_csv_writer *csv; /* results as CSV: in the job's own format */
+    mp_result_csv_shape shape;
+    char *header;       /* the CSV job's header row (shape.header) */
+    struct evbuffer *page; /* where the writer writes: the chunk being built */
     char *last_event;   /* events: last progress data sent */
     struct event *heartbeat;
     mp_http_stream *next;
@@ -65,6 +70,8 @@ static void stream_close(mp_http_stream *st, bool finished)
         mp_request_release(st->ri.req);
     }
     free(st->last_event);
+    mp_csv_writer_free(st->csv);
+    free(st->header);
     free(st);
 }
 
@@ -188,34 +195,15 @@ void mp_route_job_events(mp_request *ri, const char *id)
 
 /* Results: NDJSON (one result object per line) or CSV, in input order,
  * RESULTS_PAGE rows per chunk; the next chunk is read when the previous one
- * has been written, so memory stays bounded whatever the job's size. */
-static void csv_field(struct evbuffer *b, const char *v, bool last)
-{
-    bool quote = v && strpbrk(v, ",\"\r\n");
-    if (quote) {
-        evbuffer_add(b, "\"", 1);
-        for (const char *p = v; *p; p++) {
-            if (*p == '"')
-                evbuffer_add(b, "\"", 1);
-            evbuffer_add(b, p, 1);
-        }
-        evbuffer_add(b, "\"", 1);
-    } else if (v) {
-        evbuffer_add(b, v, strlen(v));
-    }
-    evbuffer_add(b, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
-static const char *const csv_columns[] = {"email", "normalized", "status", "reason", "action", "score",
-                                          "disposable", "role", "free", "suggestion"};
-enum { CSV_COLUMNS = sizeof csv_columns / sizeof csv_columns[0] };
-
+ * has been written, so memory stays bounded whatever the job's size. A CSV
+ * job's results come back in its own shape (result_csv.h): its rows as they
+ * came in, its encoding, separator and line ends; other jobs get an "email"
+ * column in UTF-8. */
 typedef struct page_ctx { mp_http_stream *st; struct evbuffer *b; } page_ctx;
 
-static void page_row(int64_t seq, const char *email, size_t len, const char *json, void *arg)
+static void page_row(int64_t seq, const char *email, size_t len, const char *json, const char *row, size_t row_len,
+                     void *arg)
 {
-    (void)email;
-    (void)len;
     page_ctx *pc = arg;
     pc->st->last_seq = seq;
     if (!pc->st->csv) {
@@ -224,22 +212,20 @@ static void page_row(int64_t seq, const char *email, size_t len, const char *jso
         return;
     }
     cJSON *o = cJSON_Parse(json);
-    for (int c = 0; c < CSV_COLUMNS; c++) {
-        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, csv_columns[c]) : NULL;
-        char num[32];
-        const char *text = NULL;
-        if (cJSON_IsString(v))
-            text = v->valuestring;
-        else if (cJSON_IsNumber(v))
-            snprintf(num, sizeof num, "%d", v->valueint), text = num;
-        else if (cJSON_IsBool(v))
-            text = cJSON_IsTrue(v) ? "true" : "false";
-        csv_field(pc->b, text, c == CSV_COLUMNS - 1);
-    }
+    mp_http_stream *st = pc->st;
+    /* A stored row is already padded to the header's width. */
+    mp_result_csv_write_row(st->csv, &st->shape, row, row_len, st->shape.width, email, len, o);
     cJSON_Delete(o);
 }
 
+static void write_page(void *ctx, const char *p, size_t n)
+{
+    mp_http_stream *st = ctx;
+    evbuffer_add(st->page, p, n);
+}
+
 static void results_next(struct evhttp_connection *conn, void *arg);
+static void stream_shut(mp_server *s, mp_http_stream *st, bool wait_for_write);
 
 static void results_send_page(mp_http_stream *st)
 {
@@ -248,6 +234,7 @@ static void results_send_page(mp_http_stream *st)
         stream_close(st, true);
         return;
     }
+    st->page = pc.b;
     size_t n = 0;
     mp_store_results_page(st->ri.server->store, st->id, st->last_seq, RESULTS_PAGE, page_row, &pc, &n);
     if (n == RESULTS_PAGE) {
@@ -267,6 +254,26 @@ static void results_next(struct evhttp_connection *conn, void *arg)
     results_send_page(arg);
 }
 
+/* The format and shape of job `id`'s CSV results: its own when it came as
+ * CSV, else an "email" column in UTF-8 (with CR LF, RFC 4180). *header
+ * gets the stored header row (malloc'd; NULL when none). */
+static mp_csv_format results_shape(mp_store *store, const char *id, mp_result_csv_shape *shape, char **header)
+{
+    mp_csv_format fmt = {.encoding = MP_CSV_UTF8, .separator = ',', .crlf = true};
+    char *text = NULL;
+    size_t header_len = 0;
+    *shape = (mp_result_csv_shape){0};
+    if (mp_store_job_source(store, id, &text, header, &header_len) == MP_STORE_OK &&
+        !mp_result_csv_parse(text, &fmt, shape)) {
+        fmt = (mp_csv_format){.encoding = MP_CSV_UTF8, .separator = ',', .crlf = true};
+        *shape = (mp_result_csv_shape){0};
+    }
+    free(text);
+    shape->header = *header;
+    shape->header_len = header_len;
+    return fmt;
+}
+
 static void job_results(mp_request *ri, const char *id, bool csv)
 {
     mp_server *s = ri->server;
@@ -276,18 +283,31 @@ static void job_results(mp_request *ri, const char *id, bool csv)
         return;
     }
     mp_jobs_flush(s->jobs);
-    mp_http_stream *st = stream_open(ri, STREAM_RESULTS, id, csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
-    if (!st)
+    char ct[64] = "application/x-ndjson", *header = NULL;
+    mp_result_csv_shape shape;
+    mp_csv_format fmt = results_shape(s->store, id, &shape, &header);
+    if (csv)
+        snprintf(ct, sizeof ct, "text/csv; charset=%s", mp_csv_encoding_name(fmt.encoding));
+    mp_http_stream *st = stream_open(ri, STREAM_RESULTS, id, ct);
+    if (!st) {
+        free(header);
         return;
-    st->csv = csv;
+    }
+    st->header = header;
+    st->shape = shape;
     if (csv) {
-        struct evbuffer *b = evbuffer_new();
-        if (b) {
-            for (int c = 0; c < CSV_COLUMNS; c++)
-                csv_field(b, csv_columns[c], c == CSV_COLUMNS - 1);
-            evhttp_send_reply_chunk(ri->req, b);
-            evbuffer_free(b);
+        st->csv = mp_csv_writer_new(&fmt, write_page, st);
+        st->page = evbuffer_new();
+        if (!st->csv || !st->page) {
+            if (st->page)
+                evbuffer_free(st->page);
+            stream_shut(s, st, false); /* cut short: the client sees a truncated reply */
+            return;
         }
+        mp_result_csv_write_header(st->csv, &st->shape);
+        evhttp_send_reply_chunk(ri->req, st->page);
+        evbuffer_free(st->page);
+        st->page = NULL;
     }
     results_send_page(st);
 }
@@ -296,21 +316,11 @@ static void job_results(mp_request *ri, const char *id, bool csv)
  * False for a format we do not write (the caller answers 400). */
 static bool results_format(struct evhttp_request *req, bool *csv)
 {
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
     const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
-    bool ok = true;
-    *csv = accept && strstr(accept, "text/csv");
-    if (q) {
-        struct evkeyvalq kv;
-        TAILQ_INIT(&kv);
-        const char *f = evhttp_parse_query_str(q, &kv) == 0 ? evhttp_find_header(&kv, "format") : NULL;
-        if (f) {
-            ok = !strcmp(f, "csv") || !strcmp(f, "ndjson");
-            *csv = !strcmp(f, "csv");
-        }
-        evhttp_clear_headers(&kv);
-    }
+    char *f = mp_request_query_param(req, "format");
+    bool ok = !f || !strcmp(f, "csv") || !strcmp(f, "ndjson");
+    *csv = f ? !strcmp(f, "csv") : accept && strstr(accept, "text/csv");
+    free(f);
     return ok;
 }
 

@@ -37,10 +37,15 @@ mp_store_status mp_store_begin(mp_store *s) { return s->ops->begin(s); }
 mp_store_status mp_store_commit(mp_store *s) { return s->ops->commit(s); }
 void mp_store_rollback(mp_store *s) { s->ops->rollback(s); }
 
-mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n, int64_t now,
-                                    char *err, size_t errlen)
+mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n,
+                                    const mp_job_source *source, int64_t now, char *err, size_t errlen)
 {
-    return s->ops->job_create(s, id, in, n, now, err, errlen);
+    return s->ops->job_create(s, id, in, n, source, now, err, errlen);
+}
+
+mp_store_status mp_store_job_source(mp_store *s, const char *id, char **shape, char **header, size_t *header_len)
+{
+    return s->ops->job_source(s, id, shape, header, header_len);
 }
 
 mp_store_status mp_store_job_get(mp_store *s, const char *id, mp_job_row *out) { return s->ops->job_get(s, id, out); }

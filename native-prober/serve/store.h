@@ -54,8 +54,25 @@ typedef struct mp_job_row {
     int64_t created, updated; /* unix seconds */
 } mp_job_row;
 
-/* One address of a new job: `len` octets at `p` (any bytes). */
-typedef struct mp_job_input { const char *p; size_t len; } mp_job_input;
+/* One address of a new job: `len` octets at `p` (any bytes); for a CSV
+ * job also its row exactly as it came in (`row_len` octets; NULL: none),
+ * which its CSV results begin with. */
+typedef struct mp_job_input {
+    const char *p;
+    size_t len;
+    const char *row;
+    size_t row_len;
+} mp_job_input;
+
+/* Where a CSV job came from, so its results come back in its shape:
+ * `shape` is a line of result_csv.h (mp_result_csv_describe: encoding,
+ * separator, columns), `header` the header row's octets (header_len 0:
+ * none). Opaque to the store. */
+typedef struct mp_job_source {
+    const char *shape;
+    const char *header;
+    size_t header_len;
+} mp_job_source;
 
 /* Opens (creating and migrating) the store at `location`: today a SQLite
  * database path (":memory:" for a private in-memory one). NULL + message
@@ -76,11 +93,17 @@ mp_store_status mp_store_begin(mp_store *s);
 mp_store_status mp_store_commit(mp_store *s);
 void mp_store_rollback(mp_store *s);
 
-/* Creates job `id` (queued) with `n` addresses numbered 0..n-1, in one
- * transaction. MP_STORE_ERROR + message on failure (nothing is written;
- * an id already used fails too). */
+/* Creates job `id` (queued) with `n` addresses numbered 0..n-1 and, for a
+ * CSV job, its `source` (NULL: none), in one transaction. MP_STORE_ERROR +
+ * message on failure (nothing is written; an id already used fails too). */
 mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n,
-                                    int64_t now, char *err, size_t errlen);
+                                    const mp_job_source *source, int64_t now, char *err, size_t errlen);
+
+/* A CSV job's source: OK with malloc'd copies in *shape (NUL-terminated)
+ * and *header (*header_len octets; NULL when it had none), which the caller
+ * frees; NOT_FOUND (both NULL) for a job without one or no such job;
+ * ERROR. */
+mp_store_status mp_store_job_source(mp_store *s, const char *id, char **shape, char **header, size_t *header_len);
 
 /* Reads a job into *out: OK, NOT_FOUND or ERROR. */
 mp_store_status mp_store_job_get(mp_store *s, const char *id, mp_job_row *out);
@@ -109,10 +132,10 @@ mp_store_status mp_store_item_done(mp_store *s, const char *id, int64_t seq, mp_
                                    const char *json);
 
 /* Calls cb for up to `limit` finished addresses with seq > after_seq in
- * input order; *count gets how many. `json` is the result; both strings
- * are valid during the call only. */
+ * input order; *count gets how many. `json` is the result, `row` the CSV
+ * row it came from (NULL when none); all are valid during the call only. */
 typedef void (*mp_store_result_cb)(int64_t seq, const char *email, size_t len, const char *json,
-                                   void *arg);
+                                   const char *row, size_t row_len, void *arg);
 mp_store_status mp_store_results_page(mp_store *s, const char *id, int64_t after_seq, size_t limit,
                                       mp_store_result_cb cb, void *arg, size_t *count);
 

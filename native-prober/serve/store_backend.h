@@ -18,8 +18,9 @@ typedef struct mp_store_ops {
     mp_store_status (*begin)(mp_store *s);
     mp_store_status (*commit)(mp_store *s);
     void (*rollback)(mp_store *s);
-    mp_store_status (*job_create)(mp_store *s, const char *id, const mp_job_input *in, size_t n, int64_t now,
-                                  char *err, size_t errlen);
+    mp_store_status (*job_create)(mp_store *s, const char *id, const mp_job_input *in, size_t n,
+                                  const mp_job_source *source, int64_t now, char *err, size_t errlen);
+    mp_store_status (*job_source)(mp_store *s, const char *id, char **shape, char **header, size_t *header_len);
     mp_store_status (*job_get)(mp_store *s, const char *id, mp_job_row *out);
     mp_store_status (*job_counts)(mp_store *s, const char *id, int64_t counts[MP_STATUS_COUNT]);
     mp_store_status (*job_set_state)(mp_store *s, const char *id, mp_job_state st, int64_t now);

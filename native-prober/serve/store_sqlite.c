@@ -28,12 +28,17 @@ static const char *const migrations[] = {
      * (a later result without a verdict must not erase it). */
     "ALTER TABLE domains ADD COLUMN catch_all_at INTEGER;"
     "UPDATE domains SET catch_all_at = updated WHERE catch_all IS NOT NULL;",
+    /* 3: CSV jobs keep each row as it came in, and the file's shape and
+     * header, so their CSV results come back in that shape. */
+    "ALTER TABLE job_items ADD COLUMN row BLOB;"
+    "ALTER TABLE jobs ADD COLUMN source TEXT;"
+    "ALTER TABLE jobs ADD COLUMN header BLOB;",
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
 enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-    Q_JOB_INSERT, Q_ITEM_INSERT, Q_JOB_GET, Q_JOB_COUNTS, Q_JOB_STATE, Q_JOBS_UNFINISHED,
+    Q_JOB_INSERT, Q_ITEM_INSERT, Q_JOB_SOURCE, Q_JOB_GET, Q_JOB_COUNTS, Q_JOB_STATE, Q_JOBS_UNFINISHED,
     Q_ITEMS_PENDING, Q_ITEM_DONE, Q_JOB_ADD_DONE, Q_RESULTS_PAGE,
     Q_CACHE_GET, Q_CACHE_PUT, Q_CACHE_EXPIRE, Q_DOMAIN_PUT, Q_DOMAIN_GET,
     Q_DOMAIN_CATCH_ALL, Q_COUNT
@@ -43,8 +48,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
-    [Q_JOB_INSERT] = "INSERT INTO jobs (id, state, total, done, created, updated) VALUES (?1, 0, ?2, 0, ?3, ?3)",
-    [Q_ITEM_INSERT] = "INSERT INTO job_items (job_id, seq, email) VALUES (?1, ?2, ?3)",
+    [Q_JOB_INSERT] = "INSERT INTO jobs (id, state, total, done, created, updated, source, header) "
+                     "VALUES (?1, 0, ?2, 0, ?3, ?3, ?4, ?5)",
+    [Q_ITEM_INSERT] = "INSERT INTO job_items (job_id, seq, email, row) VALUES (?1, ?2, ?3, ?4)",
+    [Q_JOB_SOURCE] = "SELECT source, header FROM jobs WHERE id = ?1 AND source IS NOT NULL",
     [Q_JOB_GET] = "SELECT state, total, done, created, updated FROM jobs WHERE id = ?1",
     [Q_JOB_COUNTS] = "SELECT status, count(*) FROM job_items WHERE job_id = ?1 AND status IS NOT NULL GROUP BY status",
     [Q_JOB_STATE] = "UPDATE jobs SET state = ?2, updated = ?3 WHERE id = ?1",
@@ -54,7 +61,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_ITEM_DONE] = "UPDATE job_items SET done = 1, status = ?3, result = ?4 "
                     "WHERE job_id = ?1 AND seq = ?2 AND done = 0",
     [Q_JOB_ADD_DONE] = "UPDATE jobs SET done = done + 1 WHERE id = ?1",
-    [Q_RESULTS_PAGE] = "SELECT seq, email, result FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 1 "
+    [Q_RESULTS_PAGE] = "SELECT seq, email, result, row FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 1 "
                        "ORDER BY seq LIMIT ?3",
     [Q_CACHE_GET] = "SELECT result FROM verify_cache WHERE email = ?1 AND expires > ?2",
     [Q_CACHE_PUT] = "INSERT OR REPLACE INTO verify_cache (email, result, expires) VALUES (?1, ?2, ?3)",
@@ -199,7 +206,7 @@ static mp_store_status sq_commit(mp_store *s) { return done_status(exec_done(of(
 static void sq_rollback(mp_store *s) { (void)exec_done(of(s)->q[Q_ROLLBACK]); }
 
 static mp_store_status sq_job_create(mp_store *store, const char *id, const mp_job_input *in, size_t n,
-                                     int64_t now, char *err, size_t errlen)
+                                     const mp_job_source *source, int64_t now, char *err, size_t errlen)
 {
     sqlite_store *s = of(store);
     if (sq_begin(store) != MP_STORE_OK) {
@@ -210,12 +217,20 @@ static mp_store_status sq_job_create(mp_store *store, const char *id, const mp_j
     sqlite3_bind_text(job, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(job, 2, (sqlite3_int64)n);
     sqlite3_bind_int64(job, 3, now);
+    if (source) {
+        sqlite3_bind_text(job, 4, source->shape, -1, SQLITE_STATIC);
+        if (source->header)
+            sqlite3_bind_blob(job, 5, source->header_len ? source->header : "", (int)source->header_len,
+                              SQLITE_STATIC);
+    }
     if (!exec_done(job))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_text(item, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(item, 2, (sqlite3_int64)i);
         sqlite3_bind_blob(item, 3, in[i].len ? in[i].p : "", (int)in[i].len, SQLITE_STATIC);
+        if (in[i].row)
+            sqlite3_bind_blob(item, 4, in[i].row_len ? in[i].row : "", (int)in[i].row_len, SQLITE_STATIC);
         if (!exec_done(item))
             goto fail;
     }
@@ -225,6 +240,47 @@ fail:
     snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
     sq_rollback(store);
     return MP_STORE_ERROR;
+}
+
+static char *copy_column(sqlite3_stmt *st, int col, size_t *len)
+{
+    const void *p = sqlite3_column_blob(st, col);
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    char *c = malloc(n + 1);
+    if (c) {
+        if (n)
+            memcpy(c, p, n);
+        c[n] = '\0';
+    }
+    if (len)
+        *len = n;
+    return c;
+}
+
+static mp_store_status sq_job_source(mp_store *store, const char *id, char **shape, char **header,
+                                     size_t *header_len)
+{
+    sqlite3_stmt *st = of(store)->q[Q_JOB_SOURCE];
+    *shape = *header = NULL;
+    *header_len = 0;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *shape = copy_column(st, 0, NULL);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            *header = copy_column(st, 1, header_len);
+        if (!*shape || (sqlite3_column_type(st, 1) != SQLITE_NULL && !*header))
+            rc = SQLITE_NOMEM;
+    }
+    mp_store_status status = query_end(st, rc);
+    if (status != MP_STORE_OK || !*shape) {
+        free(*shape);
+        free(*header);
+        *shape = *header = NULL;
+        *header_len = 0;
+        return status == MP_STORE_OK ? MP_STORE_NOT_FOUND : status;
+    }
+    return MP_STORE_OK;
 }
 
 static mp_store_status sq_job_get(mp_store *store, const char *id, mp_job_row *out)
@@ -357,7 +413,12 @@ static void result_row(sqlite3_stmt *st, void *ctx)
     size_t len;
     const char *email = email_column(st, 1, &len);
     const unsigned char *json = sqlite3_column_text(st, 2);
-    rc->cb(sqlite3_column_int64(st, 0), email, len, json ? (const char *)json : "null", rc->arg);
+    bool has_row = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    const char *row = has_row ? sqlite3_column_blob(st, 3) : NULL;
+    size_t row_len = has_row ? (size_t)sqlite3_column_bytes(st, 3) : 0;
+    if (has_row && !row)
+        row = ""; /* an empty row is still a row */
+    rc->cb(sqlite3_column_int64(st, 0), email, len, json ? (const char *)json : "null", row, row_len, rc->arg);
 }
 
 static mp_store_status sq_results_page(mp_store *store, const char *id, int64_t after_seq, size_t limit,
@@ -463,6 +524,7 @@ static const mp_store_ops sqlite_ops = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .job_create = sq_job_create,
+    .job_source = sq_job_source,
     .job_get = sq_job_get,
     .job_counts = sq_job_counts,
     .job_set_state = sq_job_set_state,

@@ -426,6 +426,8 @@ def csv_input_keeps_its_columns_and_gains_results():
         check_eq([r["email"] for r in run.records], ["alice@known.mptest", "zed@known.mptest"], "by --column")
         bad = mptest.run("verify", *FAST, "--column", "nope", "--input", path)
         check_eq(bad.records, [], "no results for a missing column")
+        check_eq(bad.returncode, 2, "a missing column is a usage error")
+        check_in('no column "nope"', bad.stderr, "the message names it")
     finally:
         os.unlink(path)
 

@@ -21,10 +21,10 @@ TEST(store_marks_each_address_done_exactly_once)
     int version = 0;
     CHECK_EQ_INT(mp_store_schema_version(s, &version), MP_STORE_OK);
     CHECK(version >= 1);
-    mp_job_input in[3] = {{"a@x.org", 7}, {"b@x.org", 7}, {"c\0d", 3}};
-    CHECK_EQ_INT(mp_store_job_create(s, "0123456789abcdef", in, 3, 1000, err, sizeof err), MP_STORE_OK);
+    mp_job_input in[3] = {{.p = "a@x.org", .len = 7}, {.p = "b@x.org", .len = 7}, {.p = "c\0d", .len = 3}};
+    CHECK_EQ_INT(mp_store_job_create(s, "0123456789abcdef", in, 3, NULL, 1000, err, sizeof err), MP_STORE_OK);
     /* duplicate id */
-    CHECK_EQ_INT(mp_store_job_create(s, "0123456789abcdef", in, 3, 1000, err, sizeof err), MP_STORE_ERROR);
+    CHECK_EQ_INT(mp_store_job_create(s, "0123456789abcdef", in, 3, NULL, 1000, err, sizeof err), MP_STORE_ERROR);
     mp_job_row row;
     CHECK_EQ_INT(mp_store_job_get(s, "0123456789abcdef", &row), MP_STORE_OK);
     CHECK_EQ_INT(row.total, 3);
@@ -68,8 +68,8 @@ TEST(store_lists_pending_addresses_in_order_with_their_bytes)
     mp_store *s = mp_store_open(":memory:", err, sizeof err);
     if (!s)
         return;
-    mp_job_input in[3] = {{"a@x.org", 7}, {"b@x.org", 7}, {"c\0d", 3}};
-    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000aa", in, 3, 1, err, sizeof err), MP_STORE_OK);
+    mp_job_input in[3] = {{.p = "a@x.org", .len = 7}, {.p = "b@x.org", .len = 7}, {.p = "c\0d", .len = 3}};
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000aa", in, 3, NULL, 1, err, sizeof err), MP_STORE_OK);
     mp_store_begin(s);
     mp_store_item_done(s, "00000000000000aa", 0, MP_STATUS_DELIVERABLE, "{}");
     mp_store_commit(s);
@@ -81,6 +81,60 @@ TEST(store_lists_pending_addresses_in_order_with_their_bytes)
     CHECK_EQ_INT(pending_len_last, 3); /* the embedded NUL survives */
     CHECK_EQ_INT(mp_store_items_pending(s, "00000000000000aa", 1, 10, count_pending, NULL, &n), MP_STORE_OK);
     CHECK_EQ_INT(n, 1);
+    mp_store_close(s);
+}
+
+typedef struct rows_seen { int n; char rows[4][32]; size_t row_len[4]; bool had_row[4]; } rows_seen;
+static void collect_rows(int64_t seq, const char *email, size_t len, const char *json, const char *row,
+                         size_t row_len, void *arg)
+{
+    (void)seq, (void)email, (void)len, (void)json;
+    rows_seen *r = arg;
+    if (r->n < 4) {
+        r->had_row[r->n] = row != NULL;
+        r->row_len[r->n] = row_len;
+        if (row && row_len < sizeof r->rows[0])
+            memcpy(r->rows[r->n], row, row_len);
+        r->n++;
+    }
+}
+
+TEST(a_csv_job_keeps_its_rows_and_source_as_they_came_in)
+{
+    char err[256];
+    mp_store *s = mp_store_open(":memory:", err, sizeof err);
+    if (!s)
+        return;
+    /* UTF-16 LE octets (NULs inside), and a row that is empty. */
+    mp_job_input in[2] = {{.p = "a@x.org", .len = 7, .row = "A\0;\0a\0", .row_len = 6},
+                          {.p = "", .len = 0, .row = "", .row_len = 0}};
+    mp_job_source src = {"utf-16le bom sep=59 rows width=2 column=1", "N\0;\0E\0", 6};
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000cc", in, 2, &src, 1, err, sizeof err), MP_STORE_OK);
+    mp_job_input plain[1] = {{.p = "b@x.org", .len = 7}};
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000dd", plain, 1, NULL, 1, err, sizeof err), MP_STORE_OK);
+    char *shape = NULL, *header = NULL;
+    size_t hl = 0;
+    CHECK_EQ_INT(mp_store_job_source(s, "00000000000000cc", &shape, &header, &hl), MP_STORE_OK);
+    CHECK_EQ_STR(shape, src.shape);
+    CHECK(header && hl == 6 && !memcmp(header, src.header, 6));
+    free(shape);
+    free(header);
+    CHECK_EQ_INT(mp_store_job_source(s, "00000000000000dd", &shape, &header, &hl), MP_STORE_NOT_FOUND);
+    CHECK(shape == NULL && header == NULL);
+    mp_store_begin(s);
+    mp_store_item_done(s, "00000000000000cc", 0, MP_STATUS_DELIVERABLE, "{}");
+    mp_store_item_done(s, "00000000000000cc", 1, MP_STATUS_UNKNOWN, "{}");
+    mp_store_item_done(s, "00000000000000dd", 0, MP_STATUS_UNKNOWN, "{}");
+    mp_store_commit(s);
+    rows_seen r = {0};
+    size_t n = 0;
+    CHECK_EQ_INT(mp_store_results_page(s, "00000000000000cc", -1, 10, collect_rows, &r, &n), MP_STORE_OK);
+    CHECK_EQ_INT(r.n, 2);
+    CHECK(r.had_row[0] && r.row_len[0] == 6 && !memcmp(r.rows[0], "A\0;\0a\0", 6));
+    CHECK(r.had_row[1] && r.row_len[1] == 0);
+    rows_seen p = {0};
+    CHECK_EQ_INT(mp_store_results_page(s, "00000000000000dd", -1, 10, collect_rows, &p, &n), MP_STORE_OK);
+    CHECK(p.n == 1 && !p.had_row[0]);
     mp_store_close(s);
 }
 
@@ -140,6 +194,7 @@ int main(void)
 {
     RUN(store_marks_each_address_done_exactly_once);
     RUN(store_lists_pending_addresses_in_order_with_their_bytes);
+    RUN(a_csv_job_keeps_its_rows_and_source_as_they_came_in);
     RUN(verify_cache_expires);
     RUN(domain_facts_keep_a_known_catch_all_until_it_is_too_old);
     RUN(store_status_names);

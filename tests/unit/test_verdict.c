@@ -91,6 +91,20 @@ TEST(special_use_domain_is_undeliverable_special_use)
     CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_SPECIAL_USE_DOMAIN, MP_ACTION_REMOVE);
 }
 
+TEST(empty_input_is_no_address_never_undeliverable)
+{
+    mp_result r;
+    mp_check("", 0, NULL, NULL, &r);
+    CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_NO_ADDRESS, MP_ACTION_SEGMENT);
+    CHECK_EQ_INT(r.score, 20);
+    CHECK_EQ_STR(mp_reason_name(r.reason), "no_address");
+    CHECK(!r.syntax.valid);
+    CHECK_EQ_INT(r.syntax.code, MP_SYNTAX_EMPTY);
+    /* A blank is not empty: it is written, and wrong. */
+    mp_check(" ", 1, NULL, NULL, &r);
+    CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_INVALID_SYNTAX, MP_ACTION_REMOVE);
+}
+
 TEST(invalid_syntax_wins_over_any_evidence)
 {
     mp_result r = result_valid();
@@ -359,14 +373,15 @@ TEST(score_is_monotone_with_status)
     }
     const mp_dns_result dns[] = {MP_DNS_NOT_CHECKED, MP_DNS_OK, MP_DNS_NXDOMAIN, MP_DNS_NULL_MX,
                                  MP_DNS_NO_MAIL_HOST, MP_DNS_ERROR, MP_DNS_BLOCKED_TARGET};
-    for (int valid = 0; valid < 2; valid++)
+    const mp_syntax_code codes[] = {MP_SYNTAX_OK, MP_SYNTAX_NO_AT, MP_SYNTAX_EMPTY};
+    for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++)
     for (size_t d = 0; d < sizeof dns / sizeof dns[0]; d++)
     for (int sm = 0; sm < MP_SMTP_RESULT_COUNT; sm++)
     for (int rs = 0; rs < MP_REASON_COUNT; rs++)
     for (int flags = 0; flags < 16; flags++) {
         mp_result r = result_valid();
-        r.syntax.valid = valid;
-        r.syntax.code = valid ? MP_SYNTAX_OK : MP_SYNTAX_NO_AT;
+        r.syntax.valid = codes[c] == MP_SYNTAX_OK;
+        r.syntax.code = codes[c];
         r.disposable = flags & 1;
         r.role = flags & 2;
         r.free = flags & 4;
@@ -728,6 +743,7 @@ int main(void)
     RUN(policy_defaults_make_disposable_and_catch_all_risky_only);
     RUN(invalid_syntax_is_undeliverable_remove);
     RUN(special_use_domain_is_undeliverable_special_use);
+    RUN(empty_input_is_no_address_never_undeliverable);
     RUN(invalid_syntax_wins_over_any_evidence);
     RUN(local_only_valid_is_unknown_not_checked);
     RUN(nxdomain_is_undeliverable_domain_not_found);

@@ -155,6 +155,7 @@ typedef enum mp_reason {
     MP_REASON_DNS_ERROR,             /* SERVFAIL, timeout */
     MP_REASON_SMTPUTF8_UNSUPPORTED,  /* UTF-8 local part, server lacks SMTPUTF8 */
     MP_REASON_NOT_CHECKED,           /* local checks only */
+    MP_REASON_NO_ADDRESS,            /* the input is empty: a list row with no address */
     MP_REASON_COUNT
 } mp_reason;
 
