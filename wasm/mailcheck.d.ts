@@ -9,7 +9,8 @@ export type Reason =
   | 'no_mail_host' | 'mailbox_not_found' | 'mailbox_disabled' | 'mailbox_full' | 'catch_all'
   | 'accept_all_provider' | 'disposable' | 'role_account' | 'free_provider' | 'greylisted'
   | 'temporary_failure' | 'blocked' | 'blocked_target' | 'timeout' | 'connection_failed'
-  | 'protocol_error' | 'dns_error' | 'smtputf8_unsupported' | 'not_checked' | 'no_address';
+  | 'protocol_error' | 'dns_error' | 'smtputf8_unsupported' | 'not_checked' | 'no_address'
+  | 'dns_untrusted';
 
 /** Options of check() and checkMany(); all default to false. */
 export interface CheckOptions {

@@ -27,6 +27,7 @@ export const REASON_TEXT = {
   timeout: 'timed out', connection_failed: 'could not connect', protocol_error: 'server spoke nonsense',
   dns_error: 'DNS error', smtputf8_unsupported: 'UTF-8 not supported', not_checked: 'not verified yet',
   no_address: 'no address in this row',
+  dns_untrusted: 'DNS answer not trusted (try again)',
 };
 
 /**

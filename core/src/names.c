@@ -46,6 +46,7 @@ static const char *const reason_names[MP_REASON_COUNT] = {
     [MP_REASON_SMTPUTF8_UNSUPPORTED] = "smtputf8_unsupported",
     [MP_REASON_NOT_CHECKED] = "not_checked",
     [MP_REASON_NO_ADDRESS] = "no_address",
+    [MP_REASON_DNS_UNTRUSTED] = "dns_untrusted",
 };
 
 static const char *const smtp_result_names[MP_SMTP_RESULT_COUNT] = {

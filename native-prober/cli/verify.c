@@ -66,6 +66,8 @@ struct verify_run {
     uint64_t next_seq, next_print;
     size_t printed, by_status[MP_STATUS_COUNT];
     bool header_printed;
+    bool resolver_warned;       /* the untrusted-resolver warning was printed */
+    bool asked_dns;             /* some address got as far as DNS */
     struct event *progress_ev;
     double started;             /* monotonic seconds (clock.h) */
 };
@@ -362,12 +364,32 @@ static void on_result(const mp_result *r, const mp_probe_details *d, void *arg)
         cJSON_Delete(obj);
     }
     rec->done = true;
+    if (r->evidence.dns != MP_DNS_NOT_CHECKED)
+        run->asked_dns = true;
     if ((unsigned)r->status < MP_STATUS_COUNT)
         run->by_status[r->status]++;
     flush_ready(run);
     fill_window(run);
     if (run->eof && run->next_print == run->next_seq)
         event_base_loopbreak(run->base);
+}
+
+/* The prober's resolver-trust listener: once per run, say on stderr that
+ * DNS denials are not believed, and what to do about it. */
+static void on_resolver(const mp_resolver_trust *t, void *arg)
+{
+    verify_run *run = arg;
+    if (t->state == MP_RESOLVER_HONEST || t->state == MP_RESOLVER_UNPROVEN || run->resolver_warned)
+        return;
+    run->resolver_warned = true;
+    if (run->progress)
+        fputs("\r\033[K", stderr);
+    fprintf(stderr,
+            "mailprobe verify: warning: the DNS resolver is %s: %s.\n"
+            "  No address is marked undeliverable on its word; those it denies are unknown (dns_untrusted).\n"
+            "  Use an honest resolver with --dns HOST[:PORT]; `mailprobe doctor` checks it.\n",
+            t->state == MP_RESOLVER_LYING ? "not answering honestly" : "not answering its test questions",
+            t->why);
 }
 
 static void print_stats(const verify_run *run)
@@ -386,6 +408,8 @@ static void print_stats(const verify_run *run)
             (unsigned long long)st.rcpt_sent, (unsigned long long)st.rset_sent,
             (unsigned long long)st.round_trips, (unsigned long long)st.catch_all_tests,
             (unsigned long long)st.greylist_retries, per);
+    fprintf(stderr, ",\"resolver\":\"%s\",\"dns_untrusted\":%llu", mp_resolver_state_name(st.resolver_state),
+            (unsigned long long)st.by_reason[MP_REASON_DNS_UNTRUSTED]);
     fputs(",\"by_status\":{", stderr);
     for (int i = 0; i < MP_STATUS_COUNT; i++)
         fprintf(stderr, "%s\"%s\":%llu", i ? "," : "", mp_status_name((mp_status)i),
@@ -519,6 +543,7 @@ int mp_cmd_verify(int argc, char **argv)
         event_base_free(run.base);
         return 2;
     }
+    mp_prober_set_resolver_listener(run.prober, on_resolver, &run);
     run.window_size = (size_t)cfg.concurrency * 4 < 1024 ? 1024 : (size_t)cfg.concurrency * 4;
     run.window = calloc(run.window_size, sizeof *run.window);
     if (!run.window) {
@@ -537,6 +562,14 @@ int mp_cmd_verify(int argc, char **argv)
     fill_window(&run);
     if (!(run.eof && run.next_print == run.next_seq))
         event_base_dispatch(run.base);
+    /* The last answer may beat the resolver's first canary round: wait for
+     * its verdict (bounded by the DNS timeout) so the warning and --stats
+     * can say what the resolver was. */
+    mp_resolver_trust trust;
+    mp_prober_resolver_trust(run.prober, &trust);
+    while (run.asked_dns && trust.state == MP_RESOLVER_UNPROVEN && trust.checking &&
+           event_base_loop(run.base, EVLOOP_ONCE) == 0)
+        mp_prober_resolver_trust(run.prober, &trust);
     flush_ready(&run);
     draw_progress(&run, true);
     if (run.format == OUT_CSV && !run.header_printed)

@@ -149,6 +149,7 @@ static cJSON *mx_json(builder *b, const mp_probe_details *d)
             cJSON_AddItemToArray(hosts, h);
     }
     put(b, o, "hosts", hosts);
+    put(b, o, "message", json_string_or_null(d->dns_message));
     return o;
 }
 
@@ -411,7 +412,9 @@ bool mp_result_write_json(FILE *f, const mp_result *r, const char *input, size_t
             out_int(o, d->mx[i].preference);
             out_char(o, '}');
         }
-        out_str(o, "]}");
+        out_str(o, "],\"message\":");
+        out_string_or_null(o, d->dns_message);
+        out_char(o, '}');
     } else {
         out_str(o, "null");
     }

@@ -17,7 +17,7 @@ import mptest
 from mpserve import Server, check_error
 from mptest import check, check_eq, check_in, test
 
-FAST = ["--connect-timeout", "3000", "--command-timeout", "3000", "--timeout", "12000", "--no-progress"]
+FAST = ["--connect-timeout", "3s", "--command-timeout", "3s", "--timeout", "12s", "--no-progress"]
 
 
 def verify_bytes(*args, timeout=120):

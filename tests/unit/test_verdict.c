@@ -150,6 +150,59 @@ TEST(no_mail_host_is_undeliverable_no_mail_host)
     CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_NO_MAIL_HOST, MP_ACTION_REMOVE);
 }
 
+/* A negative answer from a resolver not shown honest proves nothing. */
+TEST(untrusted_dns_denial_is_unknown_dns_untrusted_retry)
+{
+    const mp_dns_result denials[] = {MP_DNS_NXDOMAIN, MP_DNS_NULL_MX, MP_DNS_NO_MAIL_HOST};
+    for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++) {
+        mp_result r = result_valid();
+        mp_evidence e = evidence(denials[i], MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+        e.dns_untrusted = true;
+        mp_verdict(&r, &e, NULL);
+        CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_UNTRUSTED, MP_ACTION_RETRY);
+        CHECK_EQ_INT(r.score, 30);
+        CHECK(r.evidence.dns_untrusted);
+    }
+}
+
+/* Knowledge beats a lying answer: a free provider's domain receives mail. */
+TEST(free_provider_domain_is_never_undeliverable_on_dns_grounds)
+{
+    const mp_dns_result denials[] = {MP_DNS_NXDOMAIN, MP_DNS_NULL_MX, MP_DNS_NO_MAIL_HOST};
+    for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++) {
+        mp_result r = result_valid();
+        r.free = true;
+        mp_evidence e = evidence(denials[i], MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+        mp_verdict(&r, &e, NULL);
+        CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_UNTRUSTED, MP_ACTION_RETRY);
+    }
+}
+
+/* An untrusted denial is "DNS could not tell": the local risks still show. */
+TEST(untrusted_dns_denial_does_not_hide_local_risks)
+{
+    mp_result r = result_valid();
+    r.disposable = true;
+    mp_evidence e = evidence(MP_DNS_NXDOMAIN, MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+    e.dns_untrusted = true;
+    mp_verdict(&r, &e, NULL);
+    CHECK_VERDICT(r, MP_STATUS_RISKY, MP_REASON_DISPOSABLE, MP_ACTION_SEGMENT);
+}
+
+/* The flag is about denials only: other DNS results keep their verdicts. */
+TEST(untrusted_flag_changes_nothing_but_denials)
+{
+    mp_result r = result_valid();
+    mp_evidence e = evidence(MP_DNS_OK, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    e.dns_untrusted = true;
+    mp_verdict(&r, &e, NULL);
+    CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_MAILBOX_NOT_FOUND, MP_ACTION_REMOVE);
+    e = evidence(MP_DNS_ERROR, MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+    e.dns_untrusted = true;
+    mp_verdict(&r, &e, NULL);
+    CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_ERROR, MP_ACTION_RETRY);
+}
+
 TEST(dns_error_is_unknown_retry)
 {
     mp_result r = result_valid();
@@ -378,7 +431,7 @@ TEST(score_is_monotone_with_status)
     for (size_t d = 0; d < sizeof dns / sizeof dns[0]; d++)
     for (int sm = 0; sm < MP_SMTP_RESULT_COUNT; sm++)
     for (int rs = 0; rs < MP_REASON_COUNT; rs++)
-    for (int flags = 0; flags < 16; flags++) {
+    for (int flags = 0; flags < 32; flags++) {
         mp_result r = result_valid();
         r.syntax.valid = codes[c] == MP_SYNTAX_OK;
         r.syntax.code = codes[c];
@@ -387,6 +440,7 @@ TEST(score_is_monotone_with_status)
         r.free = flags & 4;
         mp_evidence e = evidence(dns[d], (mp_smtp_result)sm, (mp_reason)rs);
         e.catch_all = (flags & 8) ? MP_YES : MP_NO;
+        e.dns_untrusted = flags & 16;
         mp_policy p = {true, true, true, true};
         mp_verdict(&r, &e, &p);
         CHECK(r.score >= 0 && r.score <= 100);
@@ -749,6 +803,10 @@ int main(void)
     RUN(nxdomain_is_undeliverable_domain_not_found);
     RUN(null_mx_is_undeliverable_null_mx);
     RUN(no_mail_host_is_undeliverable_no_mail_host);
+    RUN(untrusted_dns_denial_is_unknown_dns_untrusted_retry);
+    RUN(free_provider_domain_is_never_undeliverable_on_dns_grounds);
+    RUN(untrusted_dns_denial_does_not_hide_local_risks);
+    RUN(untrusted_flag_changes_nothing_but_denials);
     RUN(dns_error_is_unknown_retry);
     RUN(blocked_target_is_unknown_segment);
     RUN(smtp_accepted_is_deliverable_send);

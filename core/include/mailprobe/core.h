@@ -156,6 +156,7 @@ typedef enum mp_reason {
     MP_REASON_SMTPUTF8_UNSUPPORTED,  /* UTF-8 local part, server lacks SMTPUTF8 */
     MP_REASON_NOT_CHECKED,           /* local checks only */
     MP_REASON_NO_ADDRESS,            /* the input is empty: a list row with no address */
+    MP_REASON_DNS_UNTRUSTED,         /* DNS denied the domain, but the answer is not believed */
     MP_REASON_COUNT
 } mp_reason;
 
@@ -186,13 +187,17 @@ typedef enum mp_tristate { MP_UNKNOWN = -1, MP_NO = 0, MP_YES = 1 } mp_tristate;
 /* Evidence gathered by the prober; zero-initialise, then fill what is known
  * -- and set `catch_all` to MP_UNKNOWN unless the domain was tested (zero is
  * MP_NO, a claim). `smtp_reason` is the classification of the decisive reply
- * (see mp_smtp_classify) or of the failure (timeout, connection_failed...). */
+ * (see mp_smtp_classify) or of the failure (timeout, connection_failed...).
+ * `dns_untrusted` says a negative DNS answer (nxdomain, null_mx,
+ * no_mail_host) proves nothing: the resolver has not been shown honest, or
+ * the domain is known to receive mail (docs/dns-and-safety.md). */
 typedef struct mp_evidence {
     mp_dns_result dns;
     mp_smtp_result smtp;
     mp_reason smtp_reason;
     mp_tristate catch_all;
     bool accept_all_provider;
+    bool dns_untrusted;
 } mp_evidence;
 
 /* The verdict policy: what counts as risky. mp_policy_default() gives the
