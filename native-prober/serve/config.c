@@ -31,6 +31,9 @@ static const serve_opt serve_opts[] = {
     {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
     {"cache-ttl", true, "SECONDS", "cache single-verify results this long; 0 = off (default 86400)"},
     {"domain-cache-ttl", true, "SECONDS", "reuse a domain's stored catch-all verdict this long; 0 = off (default 604800)"},
+    {"cache-max-entries", true, "N", "verify results cached at most; the oldest go first (default 100000)"},
+    {"store-retry-time", true, "SECONDS", "retry failing result writes (disk full, database down) this long, then fail the running jobs (default 300)"},
+    {"job-retention", true, "SECONDS", "delete finished jobs, their addresses and results this long after they finish; 0 = keep (default 2592000, 30 days)"},
     {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
     {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
     {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
@@ -56,6 +59,9 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->access_log = true;
     cfg->cache_ttl_s = 86400;
     cfg->domain_cache_ttl_s = 7 * 86400;
+    cfg->cache_max_entries = 100000;
+    cfg->job_retention_s = 30 * 86400;
+    cfg->store_retry_time_s = 300;
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -129,6 +135,9 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
         {"cache-ttl", 0, 365L * 86400, &cfg->cache_ttl_s, NULL},
         {"domain-cache-ttl", 0, 365L * 86400, &cfg->domain_cache_ttl_s, NULL},
+        {"cache-max-entries", 1, 100000000, NULL, &cfg->cache_max_entries},
+        {"job-retention", 0, 10 * 365L * 86400, &cfg->job_retention_s, NULL},
+        {"store-retry-time", 0, 86400, &cfg->store_retry_time_s, NULL},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},

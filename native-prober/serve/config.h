@@ -36,6 +36,11 @@ typedef struct mp_serve_config {
     int cache_ttl_s;               /* single-verify result cache; 0 = off; default 86400 */
     int domain_cache_ttl_s;        /* stored catch-all verdicts are reused this long;
                                       0 = off; default 604800 (a week) */
+    size_t cache_max_entries;      /* verify cache entries kept at most; default 100,000 */
+    int store_retry_time_s;        /* failing result writes are retried this long, then
+                                      the running jobs fail; default 300 */
+    int job_retention_s;           /* finished jobs are deleted this long after they
+                                      finish; 0 = kept; default 2592000 (30 days) */
     size_t max_body_verify;        /* octets; default 1 MiB */
     size_t max_body_jobs;          /* octets; default 16 MiB */
     size_t max_job_addresses;      /* default 1,000,000 */

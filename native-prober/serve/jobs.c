@@ -1,6 +1,7 @@
-/* jobs.c — the bulk job runner (jobs.h). One in-memory `job` per
- * unfinished job; its addresses live in the store and are read a window at a
- * time, so a 100,000-address job costs little memory. */
+/* jobs.c — the bulk job runner (jobs.h). Only running jobs live in memory
+ * (one `job` each, with its window of slots); queued jobs stay in the store
+ * and are taken oldest first when a running one ends, so 100,000 queued
+ * jobs cost no memory. A job's addresses are read a window at a time. */
 #include "jobs.h"
 
 #include <fcntl.h>
@@ -18,6 +19,9 @@ enum {
     FLUSH_BATCH = 256,    /* results per write transaction */
     FLUSH_DELAY_MS = 200, /* longest a result waits in memory */
     LISTENERS_MAX = 256,
+    REFEED_PASSES_MAX = 3, /* passes over a job's unfinished addresses */
+    RETRY_FIRST_MS = 500,  /* first wait after a failed write; doubles */
+    RETRY_MAX_MS = 16000,
 };
 
 typedef struct job job;
@@ -33,9 +37,9 @@ typedef struct slot {
 
 struct job {
     char id[MP_JOB_ID_LEN + 1];
-    mp_job_state state; /* QUEUED or RUNNING while in memory */
     int64_t last_fed;   /* highest seq given to the prober */
     bool exhausted;     /* nothing left to feed */
+    int passes;         /* times its addresses were walked from the start */
     int active;         /* slots in use */
     slot *slots;        /* cfg->job_in_flight */
     mp_jobs *runner;
@@ -55,12 +59,22 @@ typedef struct pending_result {
 
 typedef struct listener { mp_jobs_progress_cb cb; void *arg; } listener;
 
+/* Whether results reach the store. While writes fail, the results stay in
+ * memory, no address is fed to the prober, and the write is retried with a
+ * doubling wait; past --store-retry-time the running jobs fail. */
+typedef enum writer_state { WRITER_OK = 0, WRITER_RETRYING } writer_state;
+
 struct mp_jobs {
     mp_jobs_env env;
-    job *jobs; /* FIFO: oldest first */
+    job *jobs;      /* running jobs, oldest first */
     size_t running;
-    pending_result buf[FLUSH_BATCH];
-    size_t nbuf;
+    size_t queued;  /* queued jobs in the store */
+    pending_result *buf;
+    size_t nbuf, capbuf;
+    writer_state writer;
+    char write_error[256]; /* the store's words for the last failed write */
+    double first_failure;  /* monotonic seconds, while RETRYING */
+    int retry_ms;
     struct event *flush_timer;
     struct event *kick; /* feeds jobs from a fresh loop turn */
     listener listeners[LISTENERS_MAX];
@@ -69,16 +83,70 @@ struct mp_jobs {
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-/* ---- listeners ------------------------------------------------------------ */
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
+/* ---- the job object and its listeners ------------------------------------------ */
+
+/* The job object of the API from its row (counts included). */
+static cJSON *job_object(const mp_job_row *row)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", row->id);
+    cJSON_AddStringToObject(o, "state", mp_job_state_name(row->state));
+    cJSON_AddNumberToObject(o, "total", (double)row->total);
+    cJSON_AddNumberToObject(o, "done", (double)row->done);
+    cJSON *c = cJSON_AddObjectToObject(o, "counts");
+    for (int s = 0; s < MP_STATUS_COUNT; s++)
+        cJSON_AddNumberToObject(c, mp_status_name((mp_status)s), (double)row->counts[s]);
+    if (row->state == MP_JOB_FAILED)
+        cJSON_AddStringToObject(o, "error", row->error);
+    cJSON_AddNumberToObject(o, "created", (double)row->created);
+    cJSON_AddNumberToObject(o, "updated", (double)row->updated);
+    return o;
+}
+
+char *mp_jobs_progress_text(const mp_job_row *row)
+{
+    cJSON *o = job_object(row);
+    if (!o)
+        return NULL;
+    cJSON_DeleteItemFromObject(o, "updated"); /* changes on its own; not progress */
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+bool mp_job_state_final(mp_job_state s)
+{
+    return s == MP_JOB_DONE || s == MP_JOB_CANCELLED || s == MP_JOB_FAILED;
+}
+
+/* Tells every listener about job `id`: its row is read once and its text
+ * made once, whatever the number of listeners. */
 static void notify(mp_jobs *j, const char *id)
 {
+    if (!j->nlisteners)
+        return;
+    mp_job_row row;
+    if (mp_store_job_get(j->env.store, id, &row) != MP_STORE_OK)
+        return;
+    char *text = mp_jobs_progress_text(&row);
+    if (!text)
+        return;
     /* A listener may unlisten itself: iterate over a copy. */
     listener copy[LISTENERS_MAX];
     size_t n = j->nlisteners;
     memcpy(copy, j->listeners, n * sizeof *copy);
     for (size_t i = 0; i < n; i++)
-        copy[i].cb(id, copy[i].arg);
+        copy[i].cb(id, text, mp_job_state_final(row.state), copy[i].arg);
+    free(text);
 }
 
 bool mp_jobs_listen(mp_jobs *j, mp_jobs_progress_cb cb, void *arg)
@@ -100,45 +168,98 @@ void mp_jobs_unlisten(mp_jobs *j, mp_jobs_progress_cb cb, void *arg)
 
 /* ---- writing results -------------------------------------------------------- */
 
-void mp_jobs_flush(mp_jobs *j)
+static void kick(mp_jobs *j);
+static void fail_running_jobs(mp_jobs *j, const char *why);
+
+static void pending_free(pending_result *p)
 {
-    if (!j->nbuf)
-        return;
+    free(p->json);
+    free(p->mx_json);
+}
+
+/* Writes every buffered result in one transaction. False when the store
+ * failed: then nothing was written and the buffer is kept. */
+static bool write_buffer(mp_jobs *j)
+{
     mp_store *s = j->env.store;
     bool ok = mp_store_begin(s) == MP_STORE_OK;
     for (size_t i = 0; ok && i < j->nbuf; i++) {
         pending_result *p = &j->buf[i];
         if (mp_store_item_done(s, p->job_id, p->seq, p->status, p->json) == MP_STORE_ERROR)
             ok = false;
-        else if (p->domain[0])
-            mp_store_domain_put(s, p->domain, p->mx_json, MP_UNKNOWN, p->provider, now_s());
+        else if (p->domain[0] &&
+                 mp_store_domain_put(s, p->domain, p->mx_json, MP_UNKNOWN, p->provider, now_s()) == MP_STORE_ERROR)
+            ok = false;
     }
     if (ok)
         ok = mp_store_commit(s) == MP_STORE_OK;
     if (!ok) {
-        /* Nothing was stored: the addresses stay unfinished and are probed
-         * again after a restart. Log it; there is no one else to tell. */
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "error", mp_store_error(s));
-        mp_log("error", "storing results failed", f);
+        /* Before the rollback, which has its own words. */
+        snprintf(j->write_error, sizeof j->write_error, "%s", mp_store_error(s));
         mp_store_rollback(s);
     }
+    return ok;
+}
+
+/* After a failed write: wait (doubling) and try again, until
+ * --store-retry-time has passed since the first failure; then the running
+ * jobs fail and their buffered results are dropped. */
+static void writer_failed(mp_jobs *j)
+{
+    const char *why = j->write_error;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "error", why);
+    cJSON_AddNumberToObject(f, "buffered", (double)j->nbuf);
+    mp_log("error", "storing results failed", f);
+    double now = now_mono();
+    if (j->writer == WRITER_OK) {
+        j->writer = WRITER_RETRYING;
+        j->first_failure = now;
+        j->retry_ms = RETRY_FIRST_MS;
+    } else {
+        j->retry_ms = j->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : j->retry_ms * 2;
+    }
+    if (now - j->first_failure >= j->env.cfg->store_retry_time_s) {
+        char reason[320];
+        snprintf(reason, sizeof reason, "storing results failed for %d s: %s", j->env.cfg->store_retry_time_s, why);
+        j->writer = WRITER_OK;
+        fail_running_jobs(j, reason);
+        return;
+    }
+    struct timeval tv = {j->retry_ms / 1000, (j->retry_ms % 1000) * 1000};
+    evtimer_del(j->flush_timer);
+    evtimer_add(j->flush_timer, &tv);
+}
+
+void mp_jobs_flush(mp_jobs *j)
+{
+    if (!j->nbuf)
+        return;
+    if (!write_buffer(j)) {
+        writer_failed(j);
+        return;
+    }
+    bool was_retrying = j->writer == WRITER_RETRYING;
+    j->writer = WRITER_OK;
     /* One notification per job touched, after the buffer is empty again so
      * a listener may call back into the runner (mp_jobs_status_json). */
-    char touched[FLUSH_BATCH][MP_JOB_ID_LEN + 1];
+    size_t n = j->nbuf;
+    char (*touched)[MP_JOB_ID_LEN + 1] = malloc(n * sizeof *touched);
     size_t ntouched = 0;
-    for (size_t i = 0; i < j->nbuf; i++) {
+    for (size_t i = 0; i < n; i++) {
         bool seen = false;
-        for (size_t k = 0; k < ntouched && !seen; k++)
+        for (size_t k = 0; touched && k < ntouched && !seen; k++)
             seen = !strcmp(touched[k], j->buf[i].job_id);
-        if (!seen)
+        if (touched && !seen)
             memcpy(touched[ntouched++], j->buf[i].job_id, MP_JOB_ID_LEN + 1);
-        free(j->buf[i].json);
-        free(j->buf[i].mx_json);
+        pending_free(&j->buf[i]);
     }
     j->nbuf = 0;
     for (size_t k = 0; k < ntouched; k++)
         notify(j, touched[k]);
+    free(touched);
+    if (was_retrying)
+        kick(j); /* feeding was paused */
 }
 
 static void flush_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -146,6 +267,23 @@ static void flush_timer_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     mp_jobs_flush(arg);
+}
+
+/* Room for one more result. The buffer holds at most FLUSH_BATCH results
+ * while writes succeed; while they fail it also takes the results of the
+ * probes still in flight (no new ones start), so it stays bounded by
+ * max-running-jobs × job-in-flight. */
+static pending_result *buffer_slot(mp_jobs *j)
+{
+    if (j->nbuf == j->capbuf) {
+        size_t cap = j->capbuf ? j->capbuf * 2 : FLUSH_BATCH;
+        pending_result *nb = realloc(j->buf, cap * sizeof *nb);
+        if (!nb)
+            return NULL;
+        j->buf = nb;
+        j->capbuf = cap;
+    }
+    return &j->buf[j->nbuf];
 }
 
 /* ---- the runner ------------------------------------------------------------ */
@@ -180,18 +318,18 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
     slot *sl = arg;
     job *jb = sl->owner;
     mp_jobs *j = jb->runner;
-    if (j->nbuf == FLUSH_BATCH)
-        mp_jobs_flush(j);
-    pending_result *p = &j->buf[j->nbuf];
-    memset(p, 0, sizeof *p);
-    memcpy(p->job_id, jb->id, sizeof p->job_id);
-    p->seq = sl->seq;
-    p->json = mp_result_to_json_text(r, sl->input, sl->input_len, d);
-    p->status = r->status;
-    if (!p->json) {
-        /* Out of memory: leave the address unfinished for the next run. */
-        p->json = NULL;
-    } else {
+    sl->probe_id = 0;
+    jb->active--;
+    pending_result *p = buffer_slot(j);
+    if (p) {
+        memset(p, 0, sizeof *p);
+        memcpy(p->job_id, jb->id, sizeof p->job_id);
+        p->seq = sl->seq;
+        p->json = mp_result_to_json_text(r, sl->input, sl->input_len, d);
+        p->status = r->status;
+    }
+    /* Out of memory: the address stays unfinished and is fed again. */
+    if (p && p->json) {
         j->nbuf++;
         if (d && d->mx_count && r->syntax.ascii_domain[0]) {
             snprintf(p->domain, sizeof p->domain, "%s", r->syntax.ascii_domain);
@@ -199,8 +337,8 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
             p->provider = d->provider;
         }
     }
-    sl->probe_id = 0;
-    jb->active--;
+    if (j->writer == WRITER_RETRYING)
+        return; /* the retry timer writes them */
     if (j->nbuf >= FLUSH_BATCH)
         mp_jobs_flush(j);
     else if (!evtimer_pending(j->flush_timer, NULL)) {
@@ -209,9 +347,6 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
     }
     kick(j);
 }
-
-static slot *slots_new(int n) { return calloc((size_t)n, sizeof(slot)); }
-static void slots_free(slot *s) { free(s); }
 
 typedef struct feed_ctx { mp_jobs *j; job *jb; int fed; } feed_ctx;
 
@@ -241,6 +376,16 @@ static void feed_one(int64_t seq, const char *email, size_t len, void *arg)
     }
 }
 
+static void job_cancel_probes(mp_jobs *j, job *jb)
+{
+    for (int i = 0; i < j->env.cfg->job_in_flight; i++)
+        if (jb->slots[i].probe_id) {
+            mp_prober_cancel(j->env.prober, jb->slots[i].probe_id);
+            jb->slots[i].probe_id = 0;
+        }
+    jb->active = 0;
+}
+
 static void job_remove(mp_jobs *j, job *jb)
 {
     for (job **pp = &j->jobs; *pp; pp = &(*pp)->next)
@@ -248,64 +393,139 @@ static void job_remove(mp_jobs *j, job *jb)
             *pp = jb->next;
             break;
         }
-    if (jb->state == MP_JOB_RUNNING)
-        j->running--;
-    slots_free(jb->slots);
+    j->running--;
+    free(jb->slots);
     free(jb);
 }
 
-static void finish(mp_jobs *j, job *jb, mp_job_state final)
+/* Ends a running job: writes what is buffered, records the final state
+ * (for a failed job with `reason`), tells the listeners and the webhook. */
+static void finish(mp_jobs *j, job *jb, mp_job_state final, const char *reason)
 {
     char id[MP_JOB_ID_LEN + 1];
     memcpy(id, jb->id, sizeof id);
-    mp_jobs_flush(j);
-    mp_store_job_set_state(j->env.store, id, final, now_s());
     job_remove(j, jb);
+    mp_store_status st = final == MP_JOB_FAILED ? mp_store_job_fail(j->env.store, id, reason, now_s())
+                                                : mp_store_job_set_state(j->env.store, id, final, now_s());
+    if (st != MP_STORE_OK)
+        mp_log_detail("error", "recording the end of a job failed", mp_store_error(j->env.store));
     if (final == MP_JOB_DONE)
         j->env.metrics->jobs_finished++;
     notify(j, id);
     if (j->env.on_finished)
         j->env.on_finished(id, j->env.on_finished_arg);
+    kick(j); /* a running slot is free for the next job */
+}
+
+/* The store gave up: every running job fails with `why`; results buffered
+ * for them are dropped (their addresses were never marked done). */
+static void fail_running_jobs(mp_jobs *j, const char *why)
+{
+    for (size_t i = 0; i < j->nbuf; i++)
+        pending_free(&j->buf[i]);
+    j->nbuf = 0;
+    while (j->jobs) {
+        job_cancel_probes(j, j->jobs);
+        finish(j, j->jobs, MP_JOB_FAILED, why);
+    }
+}
+
+static job *job_start(mp_jobs *j, const char *id)
+{
+    job *jb = calloc(1, sizeof *jb);
+    if (!jb)
+        return NULL;
+    jb->slots = calloc((size_t)j->env.cfg->job_in_flight, sizeof(slot));
+    if (!jb->slots) {
+        free(jb);
+        return NULL;
+    }
+    jb->runner = j;
+    memcpy(jb->id, id, MP_JOB_ID_LEN + 1);
+    jb->last_fed = -1;
+    job **pp = &j->jobs;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = jb;
+    j->running++;
+    return jb;
+}
+
+/* Takes queued jobs from the store, oldest first, while fewer than
+ * --max-running-jobs run. */
+static void start_queued(mp_jobs *j)
+{
+    while (j->running < (size_t)j->env.cfg->max_running_jobs && j->queued > 0) {
+        char id[MP_JOB_ID_LEN + 1];
+        mp_store_status st = mp_store_job_next_queued(j->env.store, id);
+        if (st == MP_STORE_NOT_FOUND) {
+            j->queued = 0;
+            return;
+        }
+        if (st != MP_STORE_OK || mp_store_job_set_state(j->env.store, id, MP_JOB_RUNNING, now_s()) != MP_STORE_OK)
+            return; /* database trouble: try again on the next kick */
+        j->queued--;
+        if (!job_start(j, id)) {
+            mp_store_job_set_state(j->env.store, id, MP_JOB_QUEUED, now_s());
+            j->queued++;
+            return;
+        }
+        notify(j, id);
+    }
+}
+
+static void feed(mp_jobs *j, job *jb)
+{
+    const mp_serve_config *cfg = j->env.cfg;
+    while (!jb->exhausted && jb->active < cfg->job_in_flight) {
+        feed_ctx fc = {j, jb, 0};
+        int want = cfg->job_in_flight - jb->active;
+        size_t got = 0;
+        if (mp_store_items_pending(j->env.store, jb->id, jb->last_fed, (size_t)want, feed_one, &fc, &got) !=
+            MP_STORE_OK)
+            return; /* database trouble: try again on the next kick */
+        if (got < (size_t)want)
+            jb->exhausted = true;
+        if (fc.fed == 0 && got > 0)
+            return; /* the prober is shutting down */
+    }
+}
+
+/* A job with nothing in flight and nothing left to feed: done when the
+ * store agrees. Results lost (out of memory) leave their rows unfinished,
+ * and those are fed again — a bounded number of times. */
+static void settle(mp_jobs *j, job *jb)
+{
+    mp_job_row row;
+    mp_jobs_flush(j);
+    if (j->writer != WRITER_OK || mp_store_job_get(j->env.store, jb->id, &row) != MP_STORE_OK)
+        return;
+    if (row.done >= row.total) {
+        finish(j, jb, MP_JOB_DONE, NULL);
+        return;
+    }
+    if (++jb->passes >= REFEED_PASSES_MAX) {
+        char reason[256];
+        snprintf(reason, sizeof reason, "%lld addresses could not be stored",
+                 (long long)(row.total - row.done));
+        finish(j, jb, MP_JOB_FAILED, reason);
+        return;
+    }
+    jb->last_fed = -1;
+    jb->exhausted = false;
+    kick(j);
 }
 
 static void run_jobs(mp_jobs *j)
 {
-    const mp_serve_config *cfg = j->env.cfg;
+    if (j->writer != WRITER_OK)
+        return; /* nothing new starts while results cannot be written */
+    start_queued(j);
     for (job *jb = j->jobs, *next; jb; jb = next) {
         next = jb->next;
-        if (jb->state == MP_JOB_QUEUED) {
-            if (j->running >= (size_t)cfg->max_running_jobs)
-                continue;
-            jb->state = MP_JOB_RUNNING;
-            j->running++;
-            mp_store_job_set_state(j->env.store, jb->id, MP_JOB_RUNNING, now_s());
-            notify(j, jb->id);
-        }
-        while (!jb->exhausted && jb->active < cfg->job_in_flight) {
-            feed_ctx fc = {j, jb, 0};
-            int want = cfg->job_in_flight - jb->active;
-            size_t got = 0;
-            if (mp_store_items_pending(j->env.store, jb->id, jb->last_fed, (size_t)want, feed_one, &fc, &got) !=
-                MP_STORE_OK)
-                break; /* database trouble: try again on the next kick */
-            if (got < (size_t)want)
-                jb->exhausted = true;
-            if (fc.fed == 0 && got > 0)
-                break; /* the prober is shutting down */
-        }
-        if (jb->exhausted && jb->active == 0) {
-            /* Done only when the store agrees: results lost to a failed
-             * write leave their rows unfinished, and those are fed again. */
-            mp_job_row row;
-            mp_jobs_flush(j);
-            if (mp_store_job_get(j->env.store, jb->id, &row) == MP_STORE_OK && row.done < row.total) {
-                jb->last_fed = -1;
-                jb->exhausted = false;
-                kick(j);
-                continue;
-            }
-            finish(j, jb, MP_JOB_DONE);
-        }
+        feed(j, jb);
+        if (jb->exhausted && jb->active == 0)
+            settle(j, jb);
     }
 }
 
@@ -337,14 +557,16 @@ void mp_jobs_free(mp_jobs *j)
         return;
     while (j->jobs) {
         job *jb = j->jobs;
-        for (int i = 0; i < j->env.cfg->job_in_flight; i++)
-            if (jb->slots && jb->slots[i].probe_id)
-                mp_prober_cancel(j->env.prober, jb->slots[i].probe_id);
+        job_cancel_probes(j, jb);
         j->jobs = jb->next;
-        slots_free(jb->slots);
+        free(jb->slots);
         free(jb);
     }
-    mp_jobs_flush(j);
+    if (j->nbuf && !write_buffer(j))
+        mp_log_detail("error", "storing results at exit failed", mp_store_error(j->env.store));
+    for (size_t i = 0; i < j->nbuf; i++)
+        pending_free(&j->buf[i]);
+    free(j->buf);
     if (j->flush_timer)
         event_free(j->flush_timer);
     if (j->kick)
@@ -352,38 +574,14 @@ void mp_jobs_free(mp_jobs *j)
     free(j);
 }
 
-static job *job_add(mp_jobs *j, const char *id)
-{
-    job *jb = calloc(1, sizeof *jb);
-    if (!jb)
-        return NULL;
-    jb->slots = slots_new(j->env.cfg->job_in_flight);
-    jb->runner = j;
-    if (!jb->slots) {
-        free(jb);
-        return NULL;
-    }
-    memcpy(jb->id, id, MP_JOB_ID_LEN + 1);
-    jb->state = MP_JOB_QUEUED;
-    jb->last_fed = -1;
-    job **pp = &j->jobs;
-    while (*pp)
-        pp = &(*pp)->next;
-    *pp = jb;
-    return jb;
-}
-
 size_t mp_jobs_resume(mp_jobs *j)
 {
-    char ids[1024][MP_JOB_ID_LEN + 1];
+    /* A job that was running is queued again; it restarts after its last
+     * stored result because finished rows are skipped. */
     size_t n = 0;
-    mp_store_jobs_unfinished(j->env.store, ids, 1024, &n);
-    for (size_t i = 0; i < n; i++) {
-        /* A job that was running is queued again; it restarts after its last
-         * stored result because finished rows are skipped. */
-        mp_store_job_set_state(j->env.store, ids[i], MP_JOB_QUEUED, now_s());
-        job_add(j, ids[i]);
-    }
+    if (mp_store_jobs_requeue(j->env.store, now_s(), &n) != MP_STORE_OK)
+        mp_log_detail("error", "reading unfinished jobs failed", mp_store_error(j->env.store));
+    j->queued = n;
     if (n)
         kick(j);
     return n;
@@ -413,22 +611,20 @@ const char *mp_jobs_error_name(mp_jobs_error e)
     return (unsigned)e < MP_JOBS_ERROR_COUNT ? names[e] : "?";
 }
 
-size_t mp_jobs_queued(const mp_jobs *j)
+const char *mp_jobs_end_name(mp_jobs_end e)
 {
-    size_t n = 0;
-    for (const job *jb = j->jobs; jb; jb = jb->next)
-        n += jb->state == MP_JOB_QUEUED;
-    return n;
+    static const char *const names[MP_JOBS_END_COUNT] = {"cancelled", "deleted", "not_found", "store"};
+    return (unsigned)e < MP_JOBS_END_COUNT ? names[e] : "?";
 }
+
+size_t mp_jobs_queued(const mp_jobs *j) { return j->queued; }
 
 size_t mp_jobs_running(const mp_jobs *j) { return j->running; }
 
 mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char id_out[MP_JOB_ID_LEN + 1], char *err,
                              size_t errlen)
 {
-    size_t unfinished = 0;
-    for (const job *jb = j->jobs; jb; jb = jb->next)
-        unfinished++;
+    size_t unfinished = j->queued + j->running;
     if (unfinished >= (size_t)j->env.cfg->max_queued_jobs) {
         snprintf(err, errlen, "%zu jobs are unfinished; try again later", unfinished);
         return MP_JOBS_TOO_MANY;
@@ -436,53 +632,46 @@ mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char 
     random_id(id_out);
     if (mp_store_job_create(j->env.store, id_out, in, n, now_s(), err, errlen) != MP_STORE_OK)
         return MP_JOBS_STORE;
-    if (!job_add(j, id_out)) {
-        snprintf(err, errlen, "out of memory");
-        return MP_JOBS_STORE;
-    }
+    j->queued++;
     j->env.metrics->jobs_created++;
     kick(j);
     return MP_JOBS_OK;
 }
 
-bool mp_jobs_cancel(mp_jobs *j, const char *id)
+mp_jobs_end mp_jobs_end_job(mp_jobs *j, const char *id)
 {
-    mp_job_row row;
-    if (mp_store_job_get(j->env.store, id, &row) != MP_STORE_OK)
-        return false;
     for (job *jb = j->jobs; jb; jb = jb->next) {
         if (strcmp(jb->id, id))
             continue;
-        for (int i = 0; i < j->env.cfg->job_in_flight; i++)
-            if (jb->slots[i].probe_id) {
-                mp_prober_cancel(j->env.prober, jb->slots[i].probe_id);
-                jb->slots[i].probe_id = 0;
-            }
-        jb->active = 0;
-        finish(j, jb, MP_JOB_CANCELLED);
-        kick(j); /* a running slot is free for the next job */
-        return true;
+        job_cancel_probes(j, jb);
+        mp_jobs_flush(j);
+        finish(j, jb, MP_JOB_CANCELLED, NULL);
+        return MP_JOBS_END_CANCELLED;
     }
-    return true; /* done or cancelled already: nothing to do */
+    mp_job_row row;
+    mp_store_status st = mp_store_job_get(j->env.store, id, &row);
+    if (st == MP_STORE_NOT_FOUND)
+        return MP_JOBS_END_NOT_FOUND;
+    if (st != MP_STORE_OK)
+        return MP_JOBS_END_STORE;
+    if (row.state == MP_JOB_QUEUED) {
+        if (mp_store_job_set_state(j->env.store, id, MP_JOB_CANCELLED, now_s()) != MP_STORE_OK)
+            return MP_JOBS_END_STORE;
+        j->queued -= j->queued > 0;
+        notify(j, id);
+        return MP_JOBS_END_CANCELLED;
+    }
+    /* Finished (or running on no one: not possible with one runner). */
+    st = mp_store_job_delete(j->env.store, id);
+    return st == MP_STORE_OK ? MP_JOBS_END_DELETED : st == MP_STORE_NOT_FOUND ? MP_JOBS_END_NOT_FOUND
+                                                                              : MP_JOBS_END_STORE;
 }
 
 cJSON *mp_jobs_status_json(mp_jobs *j, const char *id)
 {
     mp_jobs_flush(j);
     mp_job_row row;
-    int64_t counts[MP_STATUS_COUNT];
-    if (mp_store_job_get(j->env.store, id, &row) != MP_STORE_OK ||
-        mp_store_job_counts(j->env.store, id, counts) != MP_STORE_OK)
+    if (mp_store_job_get(j->env.store, id, &row) != MP_STORE_OK)
         return NULL;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", row.id);
-    cJSON_AddStringToObject(o, "state", mp_job_state_name(row.state));
-    cJSON_AddNumberToObject(o, "total", (double)row.total);
-    cJSON_AddNumberToObject(o, "done", (double)row.done);
-    cJSON *c = cJSON_AddObjectToObject(o, "counts");
-    for (int s = 0; s < MP_STATUS_COUNT; s++)
-        cJSON_AddNumberToObject(c, mp_status_name((mp_status)s), (double)counts[s]);
-    cJSON_AddNumberToObject(o, "created", (double)row.created);
-    cJSON_AddNumberToObject(o, "updated", (double)row.updated);
-    return o;
+    return job_object(&row);
 }

@@ -34,10 +34,17 @@ typedef struct mp_jobs_env {
 mp_jobs *mp_jobs_new(const mp_jobs_env *env);
 
 /* Cancels the probes in flight (their addresses stay unfinished, so they
- * are probed again after a restart), writes buffered results, frees. */
+ * are probed again after a restart), writes buffered results, frees.
+ *
+ * A failing store (disk full) never makes the runner probe again what it
+ * probed: results stay in memory, nothing new is fed, and the write is
+ * retried with a doubling wait; after --store-retry-time the running jobs
+ * end `failed` with the reason. */
 void mp_jobs_free(mp_jobs *j);
 
-/* Loads queued/running jobs from the store (at start-up). Returns how many. */
+/* At start-up: jobs that were running are queued again, and the runner
+ * takes queued jobs from the store, oldest first, however many there are.
+ * Returns how many unfinished jobs there are. */
 size_t mp_jobs_resume(mp_jobs *j);
 
 typedef enum mp_jobs_error {
@@ -55,9 +62,21 @@ const char *mp_jobs_error_name(mp_jobs_error e);
 mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, char id_out[MP_JOB_ID_LEN + 1],
                              char *err, size_t errlen);
 
-/* Cancels a queued or running job. Returns false when the id is unknown;
- * a finished job is left as it is. */
-bool mp_jobs_cancel(mp_jobs *j, const char *id);
+/* What DELETE /v1/jobs/{id} did. */
+typedef enum mp_jobs_end {
+    MP_JOBS_END_CANCELLED = 0, /* it was queued or running: now cancelled */
+    MP_JOBS_END_DELETED,       /* it was finished: deleted with its addresses and results */
+    MP_JOBS_END_NOT_FOUND,
+    MP_JOBS_END_STORE,         /* the store failed */
+    MP_JOBS_END_COUNT
+} mp_jobs_end;
+
+/* "cancelled", "deleted", "not_found", "store". */
+const char *mp_jobs_end_name(mp_jobs_end e);
+
+/* Ends a job the way DELETE does: a queued or running job is cancelled
+ * (its stored results stay), a finished one is deleted. */
+mp_jobs_end mp_jobs_end_job(mp_jobs *j, const char *id);
 
 /* Writes buffered results now. */
 void mp_jobs_flush(mp_jobs *j);
@@ -70,9 +89,19 @@ cJSON *mp_jobs_status_json(mp_jobs *j, const char *id);
 size_t mp_jobs_queued(const mp_jobs *j);
 size_t mp_jobs_running(const mp_jobs *j);
 
-/* Progress listeners (SSE): `cb(id, arg)` runs after results of job `id`
- * were written, and when its state changes. At most 256 listeners. */
-typedef void (*mp_jobs_progress_cb)(const char *id, void *arg);
+/* The job object as a progress event sends it: compact JSON without
+ * "updated" (which changes on its own). malloc'd; NULL when out of memory. */
+char *mp_jobs_progress_text(const mp_job_row *row);
+
+/* True for the states a job never leaves (done, cancelled). */
+bool mp_job_state_final(mp_job_state s);
+
+/* Progress listeners (SSE): `cb(id, text, final, arg)` runs after results
+ * of job `id` were written, and when its state changes, with the job's
+ * progress text (mp_jobs_progress_text; valid during the call) made once
+ * for all listeners; `final` when the job reached done or cancelled. At
+ * most 256 listeners. */
+typedef void (*mp_jobs_progress_cb)(const char *id, const char *text, bool final, void *arg);
 bool mp_jobs_listen(mp_jobs *j, mp_jobs_progress_cb cb, void *arg);
 void mp_jobs_unlisten(mp_jobs *j, mp_jobs_progress_cb cb, void *arg);
 

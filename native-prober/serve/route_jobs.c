@@ -157,9 +157,17 @@ done:
 void mp_route_job(mp_request *ri, const char *id, bool cancel)
 {
     mp_server *s = ri->server;
-    if (cancel && !mp_jobs_cancel(s->jobs, id)) {
-        mp_reply_error(ri, 404, "no such job");
-        return;
+    if (cancel) {
+        mp_jobs_end end = mp_jobs_end_job(s->jobs, id);
+        if (end == MP_JOBS_END_DELETED) {
+            mp_reply_text(ri, 204, NULL, NULL);
+            return;
+        }
+        if (end != MP_JOBS_END_CANCELLED) {
+            mp_reply_error(ri, end == MP_JOBS_END_NOT_FOUND ? 404 : 500,
+                           end == MP_JOBS_END_NOT_FOUND ? "no such job" : "the store failed");
+            return;
+        }
     }
     cJSON *o = mp_jobs_status_json(s->jobs, id);
     if (!o) {

@@ -43,7 +43,7 @@ static size_t stream_count(const mp_server *s)
     return n;
 }
 
-static void stream_progress(const char *id, void *arg);
+static void stream_progress(const char *id, const char *text, bool final, void *arg);
 
 /* Unlinks and frees; `finished` = the reply was ended normally. */
 static void stream_close(mp_http_stream *st, bool finished)
@@ -115,29 +115,18 @@ static void stream_send_event(mp_http_stream *st, const char *event, const char 
     evbuffer_free(b);
 }
 
-static void stream_progress(const char *id, void *arg)
+static void stream_progress(const char *id, const char *text, bool final, void *arg)
 {
     mp_http_stream *st = arg;
     if (strcmp(id, st->id))
         return;
-    cJSON *o = mp_jobs_status_json(st->ri.server->jobs, st->id);
-    if (!o) {
-        stream_close(st, true);
-        return;
-    }
-    const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
-    bool final = cJSON_IsString(state) && (!strcmp(state->valuestring, "done") || !strcmp(state->valuestring, "cancelled"));
-    cJSON_DeleteItemFromObject(o, "updated"); /* changes on its own; not progress */
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!text)
-        return;
     if (!st->last_event || strcmp(text, st->last_event)) {
-        stream_send_event(st, "progress", text);
+        char *copy = strdup(text);
+        if (!copy)
+            return;
+        stream_send_event(st, "progress", copy);
         free(st->last_event);
-        st->last_event = text;
-    } else {
-        free(text);
+        st->last_event = copy;
     }
     if (final) {
         stream_send_event(st, "done", st->last_event);
@@ -183,7 +172,15 @@ void mp_route_job_events(mp_request *ri, const char *id)
     struct timeval tv = {SSE_HEARTBEAT_S, 0};
     if (st->heartbeat)
         event_add(st->heartbeat, &tv);
-    stream_progress(id, st); /* the current state at once (and the end if finished) */
+    /* The current state at once (and the end if finished). */
+    mp_jobs_flush(s->jobs);
+    char *text = mp_store_job_get(s->store, id, &row) == MP_STORE_OK ? mp_jobs_progress_text(&row) : NULL;
+    if (!text) {
+        stream_close(st, true);
+        return;
+    }
+    stream_progress(id, text, mp_job_state_final(row.state), st);
+    free(text);
 }
 
 /* Results: NDJSON (one result object per line) or CSV, in input order,

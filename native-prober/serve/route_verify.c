@@ -15,6 +15,7 @@
 #include "result_json.h"
 #include "routes.h"
 #include "server.h"
+#include "verify_cache.h"
 
 typedef struct mp_verify_ctx verify_ctx;
 struct mp_verify_ctx {
@@ -75,8 +76,11 @@ static void verify_done(const mp_result *r, const mp_probe_details *d, void *arg
         mp_reply_error(&v->ri, 500, "out of memory");
     } else {
         /* Answers worth remembering: not the "try again later" ones. */
-        if (s->cfg->cache_ttl_s > 0 && r->action != MP_ACTION_RETRY && r->status != MP_STATUS_UNKNOWN)
-            mp_store_cache_put(s->store, v->input, v->len, json, (int64_t)time(NULL) + s->cfg->cache_ttl_s);
+        char key[MP_VERIFY_CACHE_KEY_MAX];
+        if (s->cfg->cache_ttl_s > 0 && r->action != MP_ACTION_RETRY && r->status != MP_STATUS_UNKNOWN &&
+            mp_verify_cache_key(v->input, v->len, &s->cfg->prober.parse, key))
+            mp_store_cache_put(s->store, key, json, (int64_t)time(NULL) + s->cfg->cache_ttl_s,
+                               s->cfg->cache_max_entries);
         mp_reply_text(&v->ri, 200, "application/json", json);
         free(json);
     }
@@ -109,16 +113,20 @@ void mp_route_verify(mp_request *ri)
     }
     const char *addr = email->valuestring;
     size_t len = strlen(addr);
-    if (s->cfg->cache_ttl_s > 0) {
-        char *cached = NULL;
-        if (mp_store_cache_get(s->store, addr, len, (int64_t)time(NULL), &cached) == MP_STORE_OK) {
+    char key[MP_VERIFY_CACHE_KEY_MAX];
+    if (s->cfg->cache_ttl_s > 0 && mp_verify_cache_key(addr, len, &s->cfg->prober.parse, key)) {
+        char *cached = NULL, *answer = NULL;
+        if (mp_store_cache_get(s->store, key, (int64_t)time(NULL), &cached) == MP_STORE_OK &&
+            (answer = mp_verify_cache_answer(cached, addr, len, &s->cfg->prober.parse))) {
             s->metrics.cache_hits++;
             evhttp_add_header(evhttp_request_get_output_headers(ri->req), "X-Mailprobe-Cache", "hit");
-            mp_reply_text(ri, 200, "application/json", cached);
+            mp_reply_text(ri, 200, "application/json", answer);
+            free(answer);
             free(cached);
             cJSON_Delete(doc);
             return;
         }
+        free(cached);
         s->metrics.cache_misses++;
     }
     if (s->verify_pending >= (size_t)s->cfg->max_pending_verify || s->stopping) {

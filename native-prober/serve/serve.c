@@ -27,7 +27,9 @@
 #include "webhook.h"
 
 enum {
-    CACHE_EXPIRE_EVERY_S = 600,
+    UPKEEP_EVERY_MAX_S = 60,   /* retention and cache limits are enforced this often (or a tenth of the retention) */
+    UPKEEP_AGAIN_MS = 100,     /* while a deleted job's addresses are left */
+    UPKEEP_ROWS = 20000,       /* addresses deleted per round */
     /* After SIGTERM: how long the last replies (503s to waiting verifies,
      * the ends of event streams) may take to reach their clients. */
     DRAIN_DEADLINE_MS = 2000,
@@ -37,6 +39,7 @@ typedef struct serve_state {
     mp_server srv;
     mp_serve_config cfg;
     mp_webhook *webhook;
+    struct event *upkeep;
 } serve_state;
 
 /* Loads the extra disposable list; a missing default file is fine. */
@@ -116,12 +119,45 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     load_extra(arg, false);
 }
 
-static void on_cache_expire(evutil_socket_t fd, short what, void *arg)
+/* Seconds between two rounds of upkeep: a tenth of the retention, between
+ * 1 s and a minute, so a retention is kept to within 10 %. */
+static int upkeep_every_s(const mp_serve_config *cfg)
+{
+    int every = cfg->job_retention_s > 0 ? cfg->job_retention_s / 10 : UPKEEP_EVERY_MAX_S;
+    return every < 1 ? 1 : every > UPKEEP_EVERY_MAX_S ? UPKEEP_EVERY_MAX_S : every;
+}
+
+/* Retention, the verify cache's expiry and cap, space given back. */
+static void on_upkeep(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     serve_state *st = arg;
-    mp_store_cache_expire(st->srv.store, (int64_t)time(NULL), NULL);
+    const mp_serve_config *cfg = &st->cfg;
+    int64_t now = (int64_t)time(NULL);
+    mp_store_upkeep_policy policy = {
+        .now = now,
+        .finished_before = cfg->job_retention_s > 0 ? now - cfg->job_retention_s : 0,
+        .cache_max_entries = cfg->cache_max_entries,
+        .row_budget = UPKEEP_ROWS,
+    };
+    mp_store_upkeep_report r;
+    struct timeval next = {upkeep_every_s(cfg), 0};
+    if (mp_store_upkeep(st->srv.store, &policy, &r) != MP_STORE_OK) {
+        mp_log_detail("error", "store upkeep failed", mp_store_error(st->srv.store));
+    } else {
+        if (r.jobs_deleted || r.rows_deleted || r.cache_removed || r.pages_freed) {
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddNumberToObject(f, "jobs_deleted", (double)r.jobs_deleted);
+            cJSON_AddNumberToObject(f, "rows_deleted", (double)r.rows_deleted);
+            cJSON_AddNumberToObject(f, "cache_removed", (double)r.cache_removed);
+            cJSON_AddNumberToObject(f, "pages_freed", (double)r.pages_freed);
+            mp_log("info", "store upkeep", f);
+        }
+        if (r.more)
+            next = mp_timeval_ms(UPKEEP_AGAIN_MS);
+    }
+    evtimer_add(st->upkeep, &next);
 }
 
 static void on_job_finished(const char *id, void *arg)
@@ -165,7 +201,7 @@ int mp_cmd_serve(int argc, char **argv)
     srv->started = mp_now_monotonic();
     mp_metrics_init(&srv->metrics);
     int exit_code = 1;
-    struct event *sigs[3] = {NULL, NULL, NULL}, *expire = NULL;
+    struct event *sigs[3] = {NULL, NULL, NULL};
 
     srv->base = event_base_new();
     if (!srv->base) {
@@ -224,10 +260,11 @@ int mp_cmd_serve(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         if (sigs[i])
             event_add(sigs[i], NULL);
-    expire = event_new(srv->base, -1, EV_PERSIST, on_cache_expire, st);
-    struct timeval every = {CACHE_EXPIRE_EVERY_S, 0};
-    if (expire)
-        event_add(expire, &every);
+    /* The first round at once: retention set while the server was down. */
+    st->upkeep = evtimer_new(srv->base, on_upkeep, st);
+    struct timeval at_once = {0, 0};
+    if (st->upkeep)
+        evtimer_add(st->upkeep, &at_once);
 
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "listen", cfg->listen);
@@ -249,8 +286,8 @@ done:
     for (int i = 0; i < 3; i++)
         if (sigs[i])
             event_free(sigs[i]);
-    if (expire)
-        event_free(expire);
+    if (st->upkeep)
+        event_free(st->upkeep);
     mp_store_close(srv->store);
     mp_ratelimit_free(srv->ratelimit);
     mp_domain_list_free(srv->extra);

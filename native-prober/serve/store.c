@@ -15,7 +15,7 @@ const char *mp_store_status_name(mp_store_status s)
 
 const char *mp_job_state_name(mp_job_state s)
 {
-    static const char *const names[MP_JOB_STATE_COUNT] = {"queued", "running", "done", "cancelled"};
+    static const char *const names[MP_JOB_STATE_COUNT] = {"queued", "running", "done", "cancelled", "failed"};
     return (unsigned)s < MP_JOB_STATE_COUNT ? names[s] : "unknown";
 }
 
@@ -45,20 +45,27 @@ mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_in
 
 mp_store_status mp_store_job_get(mp_store *s, const char *id, mp_job_row *out) { return s->ops->job_get(s, id, out); }
 
-mp_store_status mp_store_job_counts(mp_store *s, const char *id, int64_t counts[MP_STATUS_COUNT])
-{
-    return s->ops->job_counts(s, id, counts);
-}
-
 mp_store_status mp_store_job_set_state(mp_store *s, const char *id, mp_job_state st, int64_t now)
 {
     return s->ops->job_set_state(s, id, st, now);
 }
 
-mp_store_status mp_store_jobs_unfinished(mp_store *s, char (*ids)[MP_JOB_ID_LEN + 1], size_t cap, size_t *count)
+mp_store_status mp_store_job_fail(mp_store *s, const char *id, const char *reason, int64_t now)
 {
-    return s->ops->jobs_unfinished(s, ids, cap, count);
+    return s->ops->job_fail(s, id, reason, now);
 }
+
+mp_store_status mp_store_jobs_requeue(mp_store *s, int64_t now, size_t *unfinished)
+{
+    return s->ops->jobs_requeue(s, now, unfinished);
+}
+
+mp_store_status mp_store_job_next_queued(mp_store *s, char id[MP_JOB_ID_LEN + 1])
+{
+    return s->ops->job_next_queued(s, id);
+}
+
+mp_store_status mp_store_job_delete(mp_store *s, const char *id) { return s->ops->job_delete(s, id); }
 
 mp_store_status mp_store_items_pending(mp_store *s, const char *id, int64_t after_seq, size_t limit,
                                        mp_store_item_cb cb, void *arg, size_t *count)
@@ -77,19 +84,21 @@ mp_store_status mp_store_results_page(mp_store *s, const char *id, int64_t after
     return s->ops->results_page(s, id, after_seq, limit, cb, arg, count);
 }
 
-mp_store_status mp_store_cache_get(mp_store *s, const char *email, size_t len, int64_t now, char **json)
+mp_store_status mp_store_cache_get(mp_store *s, const char *address, int64_t now, char **json)
 {
-    return s->ops->cache_get(s, email, len, now, json);
+    return s->ops->cache_get(s, address, now, json);
 }
 
-mp_store_status mp_store_cache_put(mp_store *s, const char *email, size_t len, const char *json, int64_t expires)
+mp_store_status mp_store_cache_put(mp_store *s, const char *address, const char *json, int64_t expires,
+                                   size_t max_entries)
 {
-    return s->ops->cache_put(s, email, len, json, expires);
+    return s->ops->cache_put(s, address, json, expires, max_entries);
 }
 
-mp_store_status mp_store_cache_expire(mp_store *s, int64_t now, size_t *removed)
+mp_store_status mp_store_upkeep(mp_store *s, const mp_store_upkeep_policy *policy, mp_store_upkeep_report *out)
 {
-    return s->ops->cache_expire(s, now, removed);
+    mp_store_upkeep_report ignored;
+    return s->ops->upkeep(s, policy, out ? out : &ignored);
 }
 
 mp_store_status mp_store_domain_put(mp_store *s, const char *domain, const char *mx_json, mp_tristate catch_all,

@@ -41,10 +41,11 @@ typedef enum mp_job_state {
     MP_JOB_RUNNING,
     MP_JOB_DONE,
     MP_JOB_CANCELLED,
+    MP_JOB_FAILED,     /* the store kept failing; mp_job_row.error says why */
     MP_JOB_STATE_COUNT
 } mp_job_state;
 
-/* "queued", "running", "done", "cancelled" (the API's words). */
+/* "queued", "running", "done", "cancelled", "failed" (the API's words). */
 const char *mp_job_state_name(mp_job_state s);
 
 typedef struct mp_job_row {
@@ -52,6 +53,11 @@ typedef struct mp_job_row {
     mp_job_state state;
     int64_t total, done;
     int64_t created, updated; /* unix seconds */
+    /* Finished addresses per mp_status, kept in the job's row and counted
+     * in the transaction that stores each result: reading them never
+     * scans the job's addresses. */
+    int64_t counts[MP_STATUS_COUNT];
+    char error[256];          /* why a failed job failed; "" otherwise */
 } mp_job_row;
 
 /* One address of a new job: `len` octets at `p` (any bytes). */
@@ -85,15 +91,23 @@ mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_in
 /* Reads a job into *out: OK, NOT_FOUND or ERROR. */
 mp_store_status mp_store_job_get(mp_store *s, const char *id, mp_job_row *out);
 
-/* counts[status] = finished addresses per mp_status (others zeroed). */
-mp_store_status mp_store_job_counts(mp_store *s, const char *id, int64_t counts[MP_STATUS_COUNT]);
-
 mp_store_status mp_store_job_set_state(mp_store *s, const char *id, mp_job_state st, int64_t now);
 
-/* Up to `cap` unfinished (queued/running) jobs, oldest first, into ids;
- * *count gets how many. */
-mp_store_status mp_store_jobs_unfinished(mp_store *s, char (*ids)[MP_JOB_ID_LEN + 1], size_t cap,
-                                         size_t *count);
+/* Ends job `id` as failed with `reason` (clipped to 255 octets). */
+mp_store_status mp_store_job_fail(mp_store *s, const char *id, const char *reason, int64_t now);
+
+/* At start-up: every running job becomes queued again (it restarts after
+ * its last stored result); *unfinished gets the number of queued jobs. */
+mp_store_status mp_store_jobs_requeue(mp_store *s, int64_t now, size_t *unfinished);
+
+/* The oldest queued job's id into `id`: OK, NOT_FOUND (none), ERROR. */
+mp_store_status mp_store_job_next_queued(mp_store *s, char id[MP_JOB_ID_LEN + 1]);
+
+/* Deletes a finished (done, cancelled, failed) job with its addresses and
+ * results: OK, NOT_FOUND, UNCHANGED (the job is not finished: nothing is
+ * deleted), ERROR. The job is gone at once; a large job's addresses are
+ * deleted in pieces, the rest by mp_store_upkeep(). */
+mp_store_status mp_store_job_delete(mp_store *s, const char *id);
 
 /* Calls cb for up to `limit` addresses of job `id` not done yet with
  * seq > after_seq, in input order; *count gets how many. `email` is valid
@@ -103,7 +117,7 @@ mp_store_status mp_store_items_pending(mp_store *s, const char *id, int64_t afte
                                        mp_store_item_cb cb, void *arg, size_t *count);
 
 /* Stores the result of address `seq` and marks it done, counting it in the
- * job — only if it was not done yet: OK stored, UNCHANGED already done,
+ * job's `done` and its status's counter — only if it was not done yet: OK stored, UNCHANGED already done,
  * ERROR. Call inside mp_store_begin/commit. */
 mp_store_status mp_store_item_done(mp_store *s, const char *id, int64_t seq, mp_status status,
                                    const char *json);
@@ -116,16 +130,37 @@ typedef void (*mp_store_result_cb)(int64_t seq, const char *email, size_t len, c
 mp_store_status mp_store_results_page(mp_store *s, const char *id, int64_t after_seq, size_t limit,
                                       mp_store_result_cb cb, void *arg, size_t *count);
 
-/* Single-verify cache, keyed by the exact input. get: OK with a malloc'd
+/* Single-verify cache, keyed by the normalized address (`address`, NUL-
+ * terminated; the caller never passes raw input). get: OK with a malloc'd
  * JSON string in *json (caller frees) when present and not expired at
- * `now`; NOT_FOUND (or ERROR) with *json NULL otherwise. */
-mp_store_status mp_store_cache_get(mp_store *s, const char *email, size_t len, int64_t now, char **json);
-mp_store_status mp_store_cache_put(mp_store *s, const char *email, size_t len, const char *json,
-                                   int64_t expires);
+ * `now`; NOT_FOUND (or ERROR) with *json NULL otherwise. put: stores or
+ * replaces the entry, then removes the entries closest to expiry while
+ * more than `max_entries` are stored. */
+mp_store_status mp_store_cache_get(mp_store *s, const char *address, int64_t now, char **json);
+mp_store_status mp_store_cache_put(mp_store *s, const char *address, const char *json, int64_t expires,
+                                   size_t max_entries);
 
-/* Deletes cache entries expired at `now`; *removed gets how many (may be
- * NULL). */
-mp_store_status mp_store_cache_expire(mp_store *s, int64_t now, size_t *removed);
+/* What one round of upkeep may do, and what it did. */
+typedef struct mp_store_upkeep_policy {
+    int64_t now;
+    int64_t finished_before; /* finished jobs last updated before this go; 0 = keep jobs */
+    size_t cache_max_entries;
+    size_t row_budget;       /* most job addresses deleted in one round */
+} mp_store_upkeep_policy;
+
+typedef struct mp_store_upkeep_report {
+    size_t jobs_deleted;     /* jobs past retention */
+    size_t rows_deleted;     /* their (and DELETEd jobs') addresses */
+    size_t cache_removed;    /* expired or over the cap */
+    int64_t pages_freed;     /* returned to the file system */
+    bool more;               /* addresses left to delete: run again soon */
+} mp_store_upkeep_report;
+
+/* One round of upkeep: deletes finished jobs past retention with their
+ * addresses (at most row_budget addresses, then `more`), expired cache
+ * entries and those over the cap, and gives the freed space back to the
+ * file system (SQLite: incremental vacuum). `out` may be NULL. */
+mp_store_status mp_store_upkeep(mp_store *s, const mp_store_upkeep_policy *policy, mp_store_upkeep_report *out);
 
 /* Per-domain facts, latest wins, but an unknown fact — NULL mx_json or
  * provider, catch_all MP_UNKNOWN — keeps the one stored. `mx_json` is a

@@ -21,17 +21,20 @@ typedef struct mp_store_ops {
     mp_store_status (*job_create)(mp_store *s, const char *id, const mp_job_input *in, size_t n, int64_t now,
                                   char *err, size_t errlen);
     mp_store_status (*job_get)(mp_store *s, const char *id, mp_job_row *out);
-    mp_store_status (*job_counts)(mp_store *s, const char *id, int64_t counts[MP_STATUS_COUNT]);
     mp_store_status (*job_set_state)(mp_store *s, const char *id, mp_job_state st, int64_t now);
-    mp_store_status (*jobs_unfinished)(mp_store *s, char (*ids)[MP_JOB_ID_LEN + 1], size_t cap, size_t *count);
+    mp_store_status (*job_fail)(mp_store *s, const char *id, const char *reason, int64_t now);
+    mp_store_status (*jobs_requeue)(mp_store *s, int64_t now, size_t *unfinished);
+    mp_store_status (*job_next_queued)(mp_store *s, char id[MP_JOB_ID_LEN + 1]);
+    mp_store_status (*job_delete)(mp_store *s, const char *id);
     mp_store_status (*items_pending)(mp_store *s, const char *id, int64_t after_seq, size_t limit,
                                      mp_store_item_cb cb, void *arg, size_t *count);
     mp_store_status (*item_done)(mp_store *s, const char *id, int64_t seq, mp_status status, const char *json);
     mp_store_status (*results_page)(mp_store *s, const char *id, int64_t after_seq, size_t limit,
                                     mp_store_result_cb cb, void *arg, size_t *count);
-    mp_store_status (*cache_get)(mp_store *s, const char *email, size_t len, int64_t now, char **json);
-    mp_store_status (*cache_put)(mp_store *s, const char *email, size_t len, const char *json, int64_t expires);
-    mp_store_status (*cache_expire)(mp_store *s, int64_t now, size_t *removed);
+    mp_store_status (*cache_get)(mp_store *s, const char *address, int64_t now, char **json);
+    mp_store_status (*cache_put)(mp_store *s, const char *address, const char *json, int64_t expires,
+                                 size_t max_entries);
+    mp_store_status (*upkeep)(mp_store *s, const mp_store_upkeep_policy *policy, mp_store_upkeep_report *out);
     mp_store_status (*domain_put)(mp_store *s, const char *domain, const char *mx_json, mp_tristate catch_all,
                                   const char *provider, int64_t now);
     mp_tristate (*domain_catch_all)(mp_store *s, const char *domain, int64_t not_before);

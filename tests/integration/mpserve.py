@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -25,20 +26,32 @@ def free_port():
 
 class Server:
     """One `mailprobe serve` on a free loopback port with its own database
-    (in a temporary directory, removed by stop()) and the fixture flags."""
+    (in a temporary directory, removed by stop()) and the fixture flags.
+    `wrap` is a command line the server runs under (its last word is
+    followed by the server's argv), `db` another database path."""
 
-    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True):
+    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True, wrap=None, db=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="mpserve-")
         self.port = port or free_port()
         self.args = list(args)
         self.env = env
         self.fixture = fixture
+        self.wrap = list(wrap or [])
+        self.db = db or os.path.join(self.dir, "mp.db")
         self.proc = None
         if start:
             self.start()
 
+    def db_query(self, sql, *params):
+        """The rows of one SQL query on the server's database."""
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
     def argv(self):
-        argv = [mptest.MAILPROBE, "serve", "--db", os.path.join(self.dir, "mp.db")]
+        argv = self.wrap + [mptest.MAILPROBE, "serve", "--db", self.db]
         if self.port is not None and not any(a.startswith("--listen") for a in self.args):
             argv += ["--listen", "127.0.0.1:%d" % self.port]
         if self.fixture:
@@ -102,7 +115,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             job = self.json("GET", "/v1/jobs/" + job_id, headers=headers)
-            if job["state"] in ("done", "cancelled"):
+            if job["state"] in ("done", "cancelled", "failed"):
                 return job
             time.sleep(0.2)
         raise AssertionError("job %s not finished after %ds: %r" % (job_id, timeout, job))

@@ -482,20 +482,21 @@ def every_openapi_path_and_method_is_served():
         job = s.json("POST", "/v1/jobs", {"emails": ["x"]}, expect=202)
         s.wait_job(job["id"])
         seen = 0
-        for path, item in spec["paths"].items():
+        # DELETE of the finished job deletes it: last, so the other paths find it
+        ops = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
+        for path, method, op in sorted(ops, key=lambda o: o[1] == "delete"):
             concrete = path.replace("{id}", job["id"]).replace("{path}", "index.html")
-            for method, op in item.items():
-                if method not in ("get", "post", "delete", "options", "head"):
-                    continue
-                body = {"email": "x"} if path == "/v1/verify" else {"emails": ["x"]} if path == "/v1/jobs" else None
-                hdrs = {"Origin": "https://a.example"} if method == "options" else {}
-                status, _, _ = s.request(method.upper(), concrete, body, hdrs)
-                check(status not in (404, 405) or method == "options" or path.startswith("/{"),
-                      "%s %s -> %d" % (method, path, status))
-                documented = set(str(c) for c in op.get("responses", {}))
-                check(str(status) in documented or "default" in documented,
-                      "%s %s answered %d, documented %s" % (method, path, status, sorted(documented)))
-                seen += 1
+            if method not in ("get", "post", "delete", "options", "head"):
+                continue
+            body = {"email": "x"} if path == "/v1/verify" else {"emails": ["x"]} if path == "/v1/jobs" else None
+            hdrs = {"Origin": "https://a.example"} if method == "options" else {}
+            status, _, _ = s.request(method.upper(), concrete, body, hdrs)
+            check(status not in (404, 405) or method == "options" or path.startswith("/{"),
+                  "%s %s -> %d" % (method, path, status))
+            documented = set(str(c) for c in op.get("responses", {}))
+            check(str(status) in documented or "default" in documented,
+                  "%s %s answered %d, documented %s" % (method, path, status, sorted(documented)))
+            seen += 1
         check(seen >= 8, "operations checked: %d" % seen)
 
 
