@@ -18,6 +18,7 @@
 enum {
     FLUSH_BATCH = 256,    /* results per write transaction */
     FLUSH_DELAY_MS = 200, /* longest a result waits in memory */
+    PROGRESS_EVERY_MS = 200, /* progress events: at most five a second per job */
     LISTENERS_MAX = 256,
     REFEED_PASSES_MAX = 3, /* passes over a job's unfinished addresses */
     RETRY_FIRST_MS = 500,  /* first wait after a failed write; doubles */
@@ -41,6 +42,7 @@ struct job {
     bool exhausted;     /* nothing left to feed */
     int passes;         /* times its addresses were walked from the start */
     int active;         /* slots in use */
+    bool progress_due;  /* results written since the last progress event */
     slot *slots;        /* cfg->job_in_flight */
     mp_jobs *runner;
     job *next;
@@ -77,6 +79,7 @@ struct mp_jobs {
     int retry_ms;
     struct event *flush_timer;
     struct event *kick; /* feeds jobs from a fresh loop turn */
+    struct event *progress_timer;
     listener listeners[LISTENERS_MAX];
     size_t nlisteners;
 };
@@ -231,6 +234,32 @@ static void writer_failed(mp_jobs *j)
     evtimer_add(j->flush_timer, &tv);
 }
 
+/* Results of job `id` were written: its listeners hear of it with the next
+ * progress tick, so a fast job sends five events a second, not one per
+ * write. */
+static void progress_due(mp_jobs *j, const char *id)
+{
+    for (job *jb = j->jobs; jb; jb = jb->next)
+        if (!strcmp(jb->id, id))
+            jb->progress_due = true;
+    if (j->nlisteners && !evtimer_pending(j->progress_timer, NULL)) {
+        struct timeval tv = {0, PROGRESS_EVERY_MS * 1000};
+        evtimer_add(j->progress_timer, &tv);
+    }
+}
+
+static void progress_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_jobs *j = arg;
+    for (job *jb = j->jobs; jb; jb = jb->next)
+        if (jb->progress_due) {
+            jb->progress_due = false;
+            notify(j, jb->id);
+        }
+}
+
 void mp_jobs_flush(mp_jobs *j)
 {
     if (!j->nbuf)
@@ -256,7 +285,7 @@ void mp_jobs_flush(mp_jobs *j)
     }
     j->nbuf = 0;
     for (size_t k = 0; k < ntouched; k++)
-        notify(j, touched[k]);
+        progress_due(j, touched[k]);
     free(touched);
     if (was_retrying)
         kick(j); /* feeding was paused */
@@ -544,7 +573,8 @@ mp_jobs *mp_jobs_new(const mp_jobs_env *env)
     j->env = *env;
     j->flush_timer = evtimer_new(env->base, flush_timer_cb, j);
     j->kick = evtimer_new(env->base, kick_cb, j);
-    if (!j->flush_timer || !j->kick) {
+    j->progress_timer = evtimer_new(env->base, progress_timer_cb, j);
+    if (!j->flush_timer || !j->kick || !j->progress_timer) {
         mp_jobs_free(j);
         return NULL;
     }
@@ -571,6 +601,8 @@ void mp_jobs_free(mp_jobs *j)
         event_free(j->flush_timer);
     if (j->kick)
         event_free(j->kick);
+    if (j->progress_timer)
+        event_free(j->progress_timer);
     free(j);
 }
 
