@@ -24,7 +24,9 @@ typedef struct serve_opt {
 static const serve_opt serve_opts[] = {
     {"listen", true, "ADDR:PORT", "address to listen on (default 127.0.0.1:8025)"},
     {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
-    {"db", true, "PATH", "SQLite database (default mailprobe.db)"},
+    {"db", true, "PATH|URL", "SQLite database file (default mailprobe.db), or postgresql://... shared by many workers"},
+    {"worker-name", true, "NAME", "this worker's name in logs and /healthz (default HOST:PORT)"},
+    {"lease-ttl", true, "SECONDS", "a worker silent this long loses its leased addresses to the others (default 30)"},
     {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
@@ -62,6 +64,7 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->cache_max_entries = 100000;
     cfg->job_retention_s = 30 * 86400;
     cfg->store_retry_time_s = 300;
+    cfg->lease_ttl_s = 30;
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -102,6 +105,8 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return copy_text(cfg->web_dir, sizeof cfg->web_dir, name, value, err, errlen);
     if (!strcmp(name, "db"))
         return copy_text(cfg->db_path, sizeof cfg->db_path, name, value, err, errlen);
+    if (!strcmp(name, "worker-name"))
+        return copy_text(cfg->worker_name, sizeof cfg->worker_name, name, value, err, errlen);
     if (!strcmp(name, "api-key")) {
         size_t len = strlen(value);
         if (len < 8 || len > MP_SERVE_KEY_LEN_MAX)
@@ -138,6 +143,7 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"cache-max-entries", 1, 100000000, NULL, &cfg->cache_max_entries},
         {"job-retention", 0, 10 * 365L * 86400, &cfg->job_retention_s, NULL},
         {"store-retry-time", 0, 86400, &cfg->store_retry_time_s, NULL},
+        {"lease-ttl", 3, 3600, &cfg->lease_ttl_s, NULL},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},

@@ -26,7 +26,9 @@ enum {
 typedef struct mp_serve_config {
     char listen[256];              /* "ADDR:PORT"; default 127.0.0.1:8025 */
     char web_dir[MP_SERVE_PATH_MAX];  /* "" = find build/web (static_files.h) */
-    char db_path[MP_SERVE_PATH_MAX];  /* default "mailprobe.db" */
+    char db_path[MP_SERVE_PATH_MAX];  /* SQLite path or postgresql:// URL; default "mailprobe.db" */
+    char worker_name[128];         /* this worker in logs and /healthz; "" = HOST:PORT */
+    int lease_ttl_s;               /* a silent worker's addresses go to others after this; default 30 */
     char api_keys[MP_SERVE_KEYS_MAX][MP_SERVE_KEY_LEN_MAX + 1];
     size_t api_key_count;
     char cors_origins[MP_SERVE_ORIGINS_MAX][256];

@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "held.h"
 #include "jobs.h"
 #include "routes.h"
 #include "server.h"
@@ -32,6 +33,8 @@ struct mp_http_stream {
     bool csv;
     char *last_event;   /* events: last progress data sent */
     struct event *heartbeat;
+    bool reading;       /* results: a page is being read from the store */
+    bool closed;        /* ... and the stream ended meanwhile: free it when it comes */
     mp_http_stream *next;
 };
 
@@ -43,9 +46,10 @@ static size_t stream_count(const mp_server *s)
     return n;
 }
 
-static void stream_progress(const char *id, const char *text, bool final, void *arg);
+static void stream_progress(const mp_job_row *row, const char *text, void *arg);
 
-/* Unlinks and frees; `finished` = the reply was ended normally. */
+/* Unlinks and frees (or, with a page read out, frees when it comes back);
+ * `finished` = the reply was ended normally. */
 static void stream_close(mp_http_stream *st, bool finished)
 {
     mp_server *s = st->ri.server;
@@ -55,7 +59,7 @@ static void stream_close(mp_http_stream *st, bool finished)
             break;
         }
     if (st->kind == STREAM_EVENTS)
-        mp_jobs_unlisten(s->jobs, stream_progress, st);
+        mp_job_watch_remove(s->watch, stream_progress, st);
     if (st->heartbeat)
         event_free(st->heartbeat);
     if (finished) {
@@ -65,7 +69,11 @@ static void stream_close(mp_http_stream *st, bool finished)
         mp_request_release(st->ri.req);
     }
     free(st->last_event);
-    free(st);
+    st->last_event = NULL;
+    if (st->reading)
+        st->closed = true; /* on_page frees it */
+    else
+        free(st);
 }
 
 static void stream_conn_closed(struct evhttp_connection *conn, void *arg)
@@ -115,11 +123,9 @@ static void stream_send_event(mp_http_stream *st, const char *event, const char 
     evbuffer_free(b);
 }
 
-static void stream_progress(const char *id, const char *text, bool final, void *arg)
+static void stream_progress(const mp_job_row *row, const char *text, void *arg)
 {
     mp_http_stream *st = arg;
-    if (strcmp(id, st->id))
-        return;
     if (!st->last_event || strcmp(text, st->last_event)) {
         char *copy = strdup(text);
         if (!copy)
@@ -128,7 +134,7 @@ static void stream_progress(const char *id, const char *text, bool final, void *
         free(st->last_event);
         st->last_event = copy;
     }
-    if (final) {
+    if (mp_job_state_final(row->state)) {
         stream_send_event(st, "done", st->last_event);
         stream_close(st, true);
     }
@@ -147,40 +153,72 @@ static void stream_heartbeat(evutil_socket_t fd, short what, void *arg)
     evbuffer_free(b);
 }
 
-void mp_route_job_events(mp_request *ri, const char *id)
+/* The stored job a held request asked for: true with the request in *ri
+ * when the client is still there and the job exists; otherwise it is
+ * answered (404, 500) or gone. */
+static bool found_job(mp_store_status st, const char *error, void *arg, mp_request *ri)
 {
-    mp_server *s = ri->server;
-    mp_job_row row;
-    if (mp_store_job_get(s->store, id, &row) != MP_STORE_OK) {
-        mp_reply_error(ri, 404, "no such job");
-        return;
+    mp_held *h = arg;
+    const mp_request *held = mp_held_take(h);
+    if (held)
+        *ri = *held;
+    mp_held_free(h);
+    if (!held)
+        return false;
+    if (st != MP_STORE_OK) {
+        mp_reply_error(ri, st == MP_STORE_NOT_FOUND ? 404 : 500, st == MP_STORE_NOT_FOUND ? "no such job" : error);
+        return false;
     }
-    mp_http_stream *st = stream_open(ri, STREAM_EVENTS, id, "text/event-stream");
-    if (!st)
+    return true;
+}
+
+/* The job exists: the stream opens with its state, then follows it. */
+static void on_events_job(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
+{
+    mp_request ri;
+    if (!found_job(st, error, arg, &ri))
+        return;
+    mp_server *s = ri.server;
+    mp_http_stream *stream = stream_open(&ri, STREAM_EVENTS, row->id, "text/event-stream");
+    if (!stream)
         return;
     struct evbuffer *b = evbuffer_new();
     if (b) {
         evbuffer_add_printf(b, "retry: 2000\n\n");
-        evhttp_send_reply_chunk(ri->req, b);
+        evhttp_send_reply_chunk(ri.req, b);
         evbuffer_free(b);
     }
-    if (!mp_jobs_listen(s->jobs, stream_progress, st)) {
-        stream_close(st, true);
-        return;
-    }
-    st->heartbeat = event_new(s->base, -1, EV_PERSIST, stream_heartbeat, st);
-    struct timeval tv = {SSE_HEARTBEAT_S, 0};
-    if (st->heartbeat)
-        event_add(st->heartbeat, &tv);
-    /* The current state at once (and the end if finished). */
-    mp_jobs_flush(s->jobs);
-    char *text = mp_store_job_get(s->store, id, &row) == MP_STORE_OK ? mp_jobs_progress_text(&row) : NULL;
-    if (!text) {
-        stream_close(st, true);
-        return;
-    }
-    stream_progress(id, text, mp_job_state_final(row.state), st);
+    char *text = mp_job_progress_text(row);
+    bool final = mp_job_state_final(row->state);
+    if (text)
+        stream_progress(row, text, stream); /* the current state at once (and the end if finished) */
     free(text);
+    if (final)
+        return;
+    if (!mp_job_watch_add(s->watch, row->id, stream_progress, stream)) {
+        stream_close(stream, true);
+        return;
+    }
+    stream->heartbeat = event_new(s->base, -1, EV_PERSIST, stream_heartbeat, stream);
+    struct timeval tv = {SSE_HEARTBEAT_S, 0};
+    if (stream->heartbeat)
+        event_add(stream->heartbeat, &tv);
+}
+
+/* Asks the store for job `id`, then `then` answers the held request. */
+static void with_job(mp_request *ri, const char *id, mp_store_job_cb then)
+{
+    mp_held *h = mp_held_new(ri);
+    if (h && mp_store_job_get(ri->server->store, id, then, h) == MP_STORE_OK)
+        return;
+    mp_held_free(h);
+    mp_reply_header(ri, "Retry-After", "1");
+    mp_reply_error(ri, 503, "the store is busy; retry shortly");
+}
+
+void mp_route_job_events(mp_request *ri, const char *id)
+{
+    with_job(ri, id, on_events_job);
 }
 
 /* Results: NDJSON (one result object per line) or CSV, in input order,
@@ -207,17 +245,12 @@ static const char *const csv_columns[] = {"email", "normalized", "status", "reas
                                           "disposable", "role", "free", "suggestion"};
 enum { CSV_COLUMNS = sizeof csv_columns / sizeof csv_columns[0] };
 
-typedef struct page_ctx { mp_http_stream *st; struct evbuffer *b; } page_ctx;
-
-static void page_row(int64_t seq, const char *email, size_t len, const char *json, void *arg)
+/* One stored result as an NDJSON line or a CSV row. */
+static void page_row(mp_http_stream *st, struct evbuffer *b, const char *json)
 {
-    (void)email;
-    (void)len;
-    page_ctx *pc = arg;
-    pc->st->last_seq = seq;
-    if (!pc->st->csv) {
-        evbuffer_add(pc->b, json, strlen(json));
-        evbuffer_add(pc->b, "\n", 1);
+    if (!st->csv) {
+        evbuffer_add(b, json, strlen(json));
+        evbuffer_add(b, "\n", 1);
         return;
     }
     cJSON *o = cJSON_Parse(json);
@@ -231,31 +264,61 @@ static void page_row(int64_t seq, const char *email, size_t len, const char *jso
             snprintf(num, sizeof num, "%d", v->valueint), text = num;
         else if (cJSON_IsBool(v))
             text = cJSON_IsTrue(v) ? "true" : "false";
-        csv_field(pc->b, text, c == CSV_COLUMNS - 1);
+        csv_field(b, text, c == CSV_COLUMNS - 1);
     }
     cJSON_Delete(o);
 }
 
 static void results_next(struct evhttp_connection *conn, void *arg);
 
+/* A page came from the store: send it, and ask for the next once it is
+ * written; fewer rows than a page is the end. */
+static void on_page(mp_store_status status, const mp_store_result_row *rows, size_t count, const char *error,
+                    void *arg)
+{
+    (void)error;
+    mp_http_stream *st = arg;
+    st->reading = false;
+    if (st->closed) { /* the client left meanwhile */
+        free(st);
+        return;
+    }
+    struct evbuffer *b = evbuffer_new();
+    if (!b || status != MP_STORE_OK) {
+        /* A store error mid-stream: cut it, so it never looks complete. */
+        if (b)
+            evbuffer_free(b);
+        struct evhttp_connection *conn = st->conn;
+        evhttp_connection_set_closecb(conn, NULL, NULL);
+        stream_close(st, false);
+        evhttp_connection_free(conn);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        st->last_seq = rows[i].seq;
+        page_row(st, b, rows[i].json);
+    }
+    if (count == RESULTS_PAGE) {
+        evhttp_send_reply_chunk_with_cb(st->ri.req, b, results_next, st);
+        evbuffer_free(b);
+        return;
+    }
+    if (evbuffer_get_length(b))
+        evhttp_send_reply_chunk(st->ri.req, b);
+    evbuffer_free(b);
+    stream_close(st, true);
+}
+
 static void results_send_page(mp_http_stream *st)
 {
-    page_ctx pc = {st, evbuffer_new()};
-    if (!pc.b) {
-        stream_close(st, true);
+    if (mp_store_results_page(st->ri.server->store, st->id, st->last_seq, RESULTS_PAGE, on_page, st) == MP_STORE_OK) {
+        st->reading = true;
         return;
     }
-    size_t n = 0;
-    mp_store_results_page(st->ri.server->store, st->id, st->last_seq, RESULTS_PAGE, page_row, &pc, &n);
-    if (n == RESULTS_PAGE) {
-        evhttp_send_reply_chunk_with_cb(st->ri.req, pc.b, results_next, st);
-        evbuffer_free(pc.b);
-        return;
-    }
-    if (evbuffer_get_length(pc.b))
-        evhttp_send_reply_chunk(st->ri.req, pc.b);
-    evbuffer_free(pc.b);
-    stream_close(st, true);
+    struct evhttp_connection *conn = st->conn; /* the store is full: cut, never short */
+    evhttp_connection_set_closecb(conn, NULL, NULL);
+    stream_close(st, false);
+    evhttp_connection_free(conn);
 }
 
 static void results_next(struct evhttp_connection *conn, void *arg)
@@ -264,29 +327,42 @@ static void results_next(struct evhttp_connection *conn, void *arg)
     results_send_page(arg);
 }
 
-static void job_results(mp_request *ri, const char *id, bool csv)
+static void open_results(mp_store_status st, const mp_job_row *row, const char *error, void *arg, bool csv)
 {
-    mp_server *s = ri->server;
-    mp_job_row row;
-    if (mp_store_job_get(s->store, id, &row) != MP_STORE_OK) {
-        mp_reply_error(ri, 404, "no such job");
+    mp_request ri;
+    if (!found_job(st, error, arg, &ri))
         return;
-    }
-    mp_jobs_flush(s->jobs);
-    mp_http_stream *st = stream_open(ri, STREAM_RESULTS, id, csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
-    if (!st)
+    mp_http_stream *stream =
+        stream_open(&ri, STREAM_RESULTS, row->id, csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
+    if (!stream)
         return;
-    st->csv = csv;
+    stream->csv = csv;
     if (csv) {
         struct evbuffer *b = evbuffer_new();
         if (b) {
             for (int c = 0; c < CSV_COLUMNS; c++)
                 csv_field(b, csv_columns[c], c == CSV_COLUMNS - 1);
-            evhttp_send_reply_chunk(ri->req, b);
+            evhttp_send_reply_chunk(ri.req, b);
             evbuffer_free(b);
         }
     }
-    results_send_page(st);
+    results_send_page(stream);
+}
+
+static void on_results_job(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
+{
+    open_results(st, row, error, arg, false);
+}
+
+static void on_results_job_csv(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
+{
+    open_results(st, row, error, arg, true);
+}
+
+static void job_results(mp_request *ri, const char *id, bool csv)
+{
+    mp_jobs_flush(ri->server->jobs); /* what is buffered comes before the first page */
+    with_job(ri, id, csv ? on_results_job_csv : on_results_job);
 }
 
 /* The results format: ?format=ndjson|csv, else Accept: text/csv, else NDJSON.

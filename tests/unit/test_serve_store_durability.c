@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "store.h"
 #include "test.h"
 
@@ -169,20 +171,45 @@ static void power_cut(const char *db)
 
 static const char *const JOB = "00000000000000b1";
 
+static int child_status = 3;
+static void on_stored(mp_store_status st, mp_store_batch *b, const mp_store_write_result *r, const char *err,
+                      void *arg)
+{
+    (void)err, (void)arg;
+    mp_store_batch_free(b);
+    child_status = st == MP_STORE_OK && r->stored == 1 ? 0 : 4;
+}
+
+static mp_job_row seen_row;
+static mp_store_status seen_status = MP_STORE_ERROR;
+static void on_job(mp_store_status st, const mp_job_row *row, const char *err, void *arg)
+{
+    (void)err, (void)arg;
+    seen_status = st;
+    if (row)
+        seen_row = *row;
+}
+
 /* In a child: create a job, store one result, and die right after the
- * commit returned — the moment the result could have been streamed. */
+ * write's callback ran — the moment the result could have been streamed
+ * or announced. */
 static void commit_then_cut(const char *db)
 {
     pid_t pid = fork();
     if (pid == 0) {
         char err[256];
-        mp_store *s = mp_store_open(db, err, sizeof err);
+        struct event_base *base = event_base_new();
+        mp_store *s = base ? mp_store_open(base, db, err, sizeof err) : NULL;
         mp_job_input in[2] = {{"a@x.org", 7}, {"b@x.org", 7}};
-        int ok = s && mp_store_job_create(s, JOB, in, 2, 1, err, sizeof err) == MP_STORE_OK &&
-                 mp_store_begin(s) == MP_STORE_OK &&
-                 mp_store_item_done(s, JOB, 0, MP_STATUS_DELIVERABLE, "{\"streamed\":true}") == MP_STORE_OK &&
-                 mp_store_commit(s) == MP_STORE_OK;
-        _exit(ok ? 0 : 3); /* no close, no checkpoint: the power goes */
+        if (!s)
+            _exit(3);
+        mp_store_job_create(s, JOB, in, 2, 1, 10, NULL, NULL);
+        mp_store_beat(s, "00000000000000aa", "test", 2, 30, 1, NULL, NULL); /* it runs */
+        mp_store_batch *b = mp_store_batch_new();
+        mp_store_batch_result(b, JOB, 0, MP_STATUS_DELIVERABLE, strdup("{\"streamed\":true}"));
+        mp_store_write(s, b, 3, on_stored, NULL);
+        mp_store_drain(s);
+        _exit(child_status); /* no close, no checkpoint: the power goes */
     }
     int status = 0;
     waitpid(pid, &status, 0);
@@ -197,15 +224,18 @@ TEST(a_committed_result_survives_a_power_cut)
     snprintf(db, sizeof db, "%s/d.db", dir);
     commit_then_cut(db);
     char err[256];
-    mp_store *s = mp_store_open(db, err, sizeof err);
+    struct event_base *base = event_base_new();
+    mp_store *s = mp_store_open(base, db, err, sizeof err);
     CHECK(s != NULL);
     if (s) {
-        mp_job_row row;
-        CHECK_EQ_INT(mp_store_job_get(s, JOB, &row), MP_STORE_OK);
-        CHECK_EQ_INT(row.done, 1);
-        CHECK_EQ_INT(row.counts[MP_STATUS_DELIVERABLE], 1);
+        CHECK_EQ_INT(mp_store_job_get(s, JOB, on_job, NULL), MP_STORE_OK);
+        mp_store_drain(s);
+        CHECK_EQ_INT(seen_status, MP_STORE_OK);
+        CHECK_EQ_INT(seen_row.done, 1);
+        CHECK_EQ_INT(seen_row.counts[MP_STATUS_DELIVERABLE], 1);
         mp_store_close(s);
     }
+    event_base_free(base);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ_INT(system(cmd), 0);
