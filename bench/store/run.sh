@@ -11,7 +11,10 @@
 # events received, the server's peak RSS and the database size. Two runs:
 # as shipped (synchronous = FULL: an fsync per commit), then with fsync
 # made a no-op (LD_PRELOAD of bench/store/nosync.c), which is what the
-# durability costs. Not a test: it never fails a build.
+# durability costs. With MP_BENCH_STORE=postgresql (root) the same job runs
+# once against a private PostgreSQL server instead (tests/fixture/
+# postgres.sh: initdb in a temporary directory, fsync off). Not a test: it
+# never fails a build.
 # bench/run-all.sh starts every run.sh with `sh`: come back in bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
@@ -24,8 +27,14 @@ streams=${MP_BENCH_STREAMS:-200}
 ulimit -n 4096 2>/dev/null || true
 
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # a PostgreSQL server runs as postgres
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
+store=${MP_BENCH_STORE:-sqlite}
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ "$store" = postgresql ] && bash "$here/../../tests/fixture/postgres.sh" stop "$tmp/pg"
+    rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -35,10 +44,14 @@ sys.stdout.write(''.join('user%d@example.com\n' % i for i in range($n)))" >"$tmp
 cc -shared -fPIC -O2 -o "$tmp/nosync.so" "$here/nosync.c"
 
 run() { # run NAME [PRELOAD]
-    local name=$1 preload=${2:-} port
+    local name=$1 preload=${2:-} port db="$tmp/bench.db"
     port=$(free_port)
     rm -f "$tmp"/bench.db*
-    LD_PRELOAD=$preload "$bin" serve --listen "127.0.0.1:$port" --db "$tmp/bench.db" --web "$tmp" \
+    if [ "$store" = postgresql ]; then
+        bash "$here/../../tests/fixture/postgres.sh" start "$tmp/pg"
+        db=$(bash "$here/../../tests/fixture/postgres.sh" createdb "$tmp/pg" "bench$RANDOM")
+    fi
+    LD_PRELOAD=$preload "$bin" serve --listen "127.0.0.1:$port" --db "$db" --web "$tmp" \
         --rate-limit 0 --no-access-log --max-body-jobs 100000000 --max-job-addresses "$n" \
         2>>"$tmp/server.log" &
     pid=$!
@@ -54,7 +67,11 @@ run() { # run NAME [PRELOAD]
     python3 "$here/load.py" "$port" "$id" "$streams" >"$tmp/load.json"
     local rss db
     rss=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$pid/status")
-    db=$(du -cm "$tmp"/bench.db* | awk 'END {print $1 " MiB"}')
+    if [ "$store" = postgresql ]; then
+        db=$(psql -qAt "$db" -c "SELECT pg_database_size(current_database()) / 1048576" | awk '{print $1 " MiB"}')
+    else
+        db=$(du -cm "$tmp"/bench.db* | awk 'END {print $1 " MiB"}')
+    fi
     kill "$pid"; wait "$pid" || true; pid=
     python3 - "$name" "$t0" "$t1" "$n" "$rss" "$db" "$tmp/load.json" <<'PY'
 import json, sys
@@ -69,5 +86,9 @@ PY
 
 echo "| run | create | run | addresses/s | /healthz p50 / p99 / max (samples) | event streams | peak RSS | database |"
 echo "|---|---|---|---|---|---|---|---|"
-run "fsync every commit (as shipped)"
-run "fsync off (nosync.so)" "$tmp/nosync.so"
+if [ "$store" = postgresql ]; then
+    run "PostgreSQL 15 (private server, fsync off)"
+else
+    run "fsync every commit (as shipped)"
+    run "fsync off (nosync.so)" "$tmp/nosync.so"
+fi

@@ -53,9 +53,11 @@ struct job {
     int active;           /* slots in use */
     size_t unwritten;     /* results of this job not yet stored */
     bool leasing;         /* a lease request is out */
+    size_t lease_want;    /* ... asking for this many */
     bool finishing;       /* a finish request is out */
     bool checking;        /* a read (is it still running?) is out */
     bool drained;         /* the latest lease brought nothing */
+    int64_t cursor;       /* leases search after this seq (-1: the whole job) */
     bool in_running_set;  /* named by the latest heartbeat */
     double quiet_until;   /* monotonic: no lease / finish before (nothing was left) */
     mp_jobs *runner;
@@ -115,6 +117,7 @@ static job *job_add(mp_jobs *j, const char *id)
         return NULL;
     }
     jb->runner = j;
+    jb->cursor = -1;
     snprintf(jb->id, sizeof jb->id, "%s", id);
     job **pp = &j->jobs;
     while (*pp)
@@ -416,10 +419,16 @@ static void on_leased(mp_store_status st, const mp_store_lease_result *r, const 
     if (st == MP_STORE_ERROR || st == MP_STORE_BUSY) {
         mp_log_detail("error", "leasing addresses failed", error);
         jb->quiet_until = now + LEASE_ERROR_WAIT_MS / 1000.0;
+    } else if (st == MP_STORE_OK && !r->count && jb->cursor >= 0) {
+        jb->cursor = -1; /* nothing after the cursor: look at the whole job once */
     } else if (st != MP_STORE_OK || !r->count) {
         jb->drained = true; /* nothing left to lease: finish once nothing is left here */
     } else {
         jb->drained = false;
+        /* Nothing before the first address leased was pending: the next
+         * search starts there, unless this lease came back short (then
+         * addresses given back or due for retry may be anywhere). */
+        jb->cursor = r->count < jb->lease_want ? -1 : r->items[0].seq - 1;
         for (size_t i = 0; i < r->fact_count; i++)
             mp_domain_memory_put(j->env.memory, r->facts[i].domain, r->facts[i].catch_all, r->facts[i].catch_all_at);
         for (size_t i = 0; i < r->count; i++)
@@ -436,9 +445,11 @@ static void lease_more(mp_jobs *j, job *jb, size_t want)
     job_ref *ref = ref_new(j, jb->id);
     if (!ref)
         return;
-    if (mp_store_lease(j->env.store, jb->id, j->worker, want, per > 0 ? (size_t)per : 1, now_s(), on_leased, ref) ==
-        MP_STORE_OK)
+    if (mp_store_lease(j->env.store, jb->id, j->worker, jb->cursor, want, per > 0 ? (size_t)per : 1, now_s(),
+                       on_leased, ref) == MP_STORE_OK) {
         jb->leasing = true;
+        jb->lease_want = want;
+    }
     else
         free(ref);
 }
@@ -682,8 +693,9 @@ static void on_notice(const char *id, void *arg)
     }
     mp_job_watch_changed(j->env.watch, id);
     job *jb = find(j, id);
-    if (jb && jb->quiet_until) {
+    if (jb && (jb->quiet_until || jb->drained)) {
         jb->quiet_until = 0; /* complete now, or addresses free again */
+        jb->cursor = -1;
         kick(j);
     }
 }

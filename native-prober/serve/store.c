@@ -732,8 +732,8 @@ mp_store_status mp_store_beat(mp_store *s, const char *worker, const char *name,
     return submit(s, r);
 }
 
-mp_store_status mp_store_lease(mp_store *s, const char *job_id, const char *worker, size_t max_items,
-                               size_t per_domain_min, int64_t now, mp_store_lease_cb cb, void *arg)
+mp_store_status mp_store_lease(mp_store *s, const char *job_id, const char *worker, int64_t after_seq,
+                               size_t max_items, size_t per_domain_min, int64_t now, mp_store_lease_cb cb, void *arg)
 {
     req *r = req_new(OP_LEASE, CB(cb), arg);
     if (!r)
@@ -741,6 +741,7 @@ mp_store_status mp_store_lease(mp_store *s, const char *job_id, const char *work
     mp_store_lease_args *a = &r->u.lease.a;
     snprintf(a->job_id, sizeof a->job_id, "%s", job_id);
     snprintf(a->worker, sizeof a->worker, "%s", worker);
+    a->after_seq = after_seq;
     a->max_items = max_items;
     a->per_domain_min = per_domain_min ? per_domain_min : 1;
     a->now = now;

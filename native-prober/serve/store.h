@@ -230,15 +230,19 @@ typedef struct mp_store_lease_result {
 typedef void (*mp_store_lease_cb)(mp_store_status st, const mp_store_lease_result *r, const char *error,
                                   void *arg);
 
-/* Leases up to `max_items` addresses of running job `job_id` to `worker`:
- * addresses without a result, not leased, whose retry time has come
- * (`now`). Grouped by domain so a worker's SMTP sessions can batch them:
- * the domains of the first pending addresses, each with a run of its
- * next pending addresses (at least `per_domain_min` when there are that
- * many). The facts of those domains come along. OK with 0 items when
- * nothing is left to lease; NOT_FOUND when the job is not running; ERROR. */
-mp_store_status mp_store_lease(mp_store *s, const char *job_id, const char *worker, size_t max_items,
-                               size_t per_domain_min, int64_t now, mp_store_lease_cb cb, void *arg);
+/* Leases up to `max_items` addresses of running job `job_id` with seq >
+ * `after_seq` to `worker`: addresses without a result, not leased, whose
+ * retry time has come (`now`). Grouped by domain so a worker's SMTP
+ * sessions can batch them: the domains of the first pending addresses,
+ * each with a run of its next pending addresses (at least
+ * `per_domain_min` when there are that many). The facts of those domains
+ * come along. `after_seq` is a hint that keeps the search short (the
+ * first seq of the previous lease, minus one: nothing before it was
+ * pending then); -1 searches the whole job, which a caller does when a
+ * lease comes back short. OK with 0 items when nothing is left to lease;
+ * NOT_FOUND when the job is not running; ERROR. */
+mp_store_status mp_store_lease(mp_store *s, const char *job_id, const char *worker, int64_t after_seq,
+                               size_t max_items, size_t per_domain_min, int64_t now, mp_store_lease_cb cb, void *arg);
 
 /* Gives back `worker`'s leases (of job `job_id`, or of every job when
  * NULL): those addresses go to the next worker that asks. */

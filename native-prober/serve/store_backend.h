@@ -64,6 +64,7 @@ typedef struct mp_store_beat_out {
 typedef struct mp_store_lease_args {
     char job_id[MP_JOB_ID_LEN + 1];
     char worker[MP_WORKER_ID_LEN + 1];
+    int64_t after_seq;
     size_t max_items, per_domain_min;
     int64_t now;
 } mp_store_lease_args;

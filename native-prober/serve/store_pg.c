@@ -601,12 +601,13 @@ static int item_by_domain(const void *a, const void *b)
 
 static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, mp_store_lease_out *out, char *err)
 {
-    char now[24], max[24], min[24], head[24];
+    char now[24], max[24], min[24], head[24], after[24];
     i64(now, a->now);
     i64(max, (int64_t)a->max_items);
     i64(min, (int64_t)a->per_domain_min);
     i64(head, LEASE_HEAD);
-    const char *p[] = {a->job_id, a->worker, now, max, min, head};
+    i64(after, a->after_seq);
+    const char *p[] = {a->job_id, a->worker, now, max, min, head, after};
     PGresult *r;
     /* The domains of the first pending addresses, in the order they first
      * appear; from each a run of its next pending addresses (rows another
@@ -615,19 +616,19 @@ static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, m
     if (!run(db,
              "WITH head AS ("
              "  SELECT domain, min(seq) AS first FROM (SELECT domain, seq FROM job_items"
-             "    WHERE job_id = $1 AND NOT done AND lease_owner IS NULL AND retry_at <= $3"
+             "    WHERE job_id = $1 AND seq > $7 AND NOT done AND lease_owner IS NULL AND retry_at <= $3"
              "      AND EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND state = 1)"
              "    ORDER BY seq LIMIT $6) h GROUP BY domain),"
              " picked AS ("
              "  SELECT i.seq FROM head CROSS JOIN LATERAL ("
-             "    SELECT seq FROM job_items WHERE job_id = $1 AND domain = head.domain AND NOT done"
-             "      AND lease_owner IS NULL AND retry_at <= $3 ORDER BY seq"
+             "    SELECT seq FROM job_items WHERE job_id = $1 AND domain = head.domain AND seq >= head.first"
+             "      AND NOT done AND lease_owner IS NULL AND retry_at <= $3 ORDER BY seq"
              "    LIMIT greatest($5::bigint, ceil($4::numeric / greatest(1, (SELECT count(*) FROM head)))::bigint)"
              "    FOR UPDATE SKIP LOCKED) i"
              "  ORDER BY head.first, i.seq LIMIT $4)"
              " UPDATE job_items t SET lease_owner = $2, attempts = t.attempts + 1 FROM picked"
              " WHERE t.job_id = $1 AND t.seq = picked.seq RETURNING t.seq, t.email, t.domain",
-             6, p, &r, err))
+             7, p, &r, err))
         return MP_STORE_ERROR;
     for (int i = 0; i < PQntuples(r); i++) {
         mp_store_item *it = mp_store_grow((void **)&out->items, &out->count, &out->cap, sizeof *it);

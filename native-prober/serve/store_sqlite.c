@@ -128,10 +128,11 @@ static const char *const sql[Q_COUNT] = {
     /* INDEXED BY: without statistics the planner would walk the primary
      * key past every leased and finished address, on every lease. The
      * head's domains come in the order they first appear. */
-    [Q_LEASE_HEAD] = "SELECT domain FROM (SELECT domain, seq FROM job_items INDEXED BY job_items_next"
-                     " WHERE job_id = ?1 AND " PENDING " ORDER BY seq LIMIT ?2) GROUP BY domain ORDER BY min(seq)",
+    [Q_LEASE_HEAD] = "SELECT domain, min(seq) FROM (SELECT domain, seq FROM job_items INDEXED BY job_items_next"
+                     " WHERE job_id = ?1 AND seq > ?4 AND " PENDING " ORDER BY seq LIMIT ?2) GROUP BY domain"
+                     " ORDER BY min(seq)",
     [Q_LEASE_DOMAIN] = "SELECT seq, email FROM job_items INDEXED BY job_items_domain WHERE job_id = ?1 AND domain = ?2"
-                       " AND " PENDING " ORDER BY seq LIMIT ?4",
+                       " AND seq >= ?5 AND " PENDING " ORDER BY seq LIMIT ?4",
     [Q_LEASE_TAKE] = "UPDATE job_items SET lease_owner = ?3, attempts = attempts + 1 WHERE job_id = ?1 AND seq = ?2",
     [Q_FACT] = "SELECT catch_all, catch_all_at FROM domains WHERE domain = ?1 AND catch_all IS NOT NULL",
     [Q_RELEASE_ALL] = "UPDATE job_items SET lease_owner = NULL WHERE lease_owner = ?1",
@@ -637,13 +638,16 @@ static int item_by_seq(const void *a, const void *b)
 }
 
 /* The head of the queue: the domains of the first LEASE_HEAD pending
- * addresses, into out->facts (as placeholders); false on error. */
-static bool lease_head(mp_store_db *s, const mp_store_lease_args *a, mp_store_lease_out *out)
+ * addresses, into out->facts (as placeholders), with where each domain's
+ * run starts in first[]; false on error. */
+static bool lease_head(mp_store_db *s, const mp_store_lease_args *a, mp_store_lease_out *out,
+                       int64_t first[LEASE_HEAD])
 {
     sqlite3_stmt *st = s->q[Q_LEASE_HEAD];
     text(st, 1, a->job_id);
     num(st, 2, LEASE_HEAD);
     num(st, 3, a->now);
+    num(st, 4, a->after_seq);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         mp_store_domain_fact *f = mp_store_grow((void **)&out->facts, &out->fact_count, &out->fact_cap, sizeof *f);
@@ -653,13 +657,14 @@ static bool lease_head(mp_store_db *s, const mp_store_lease_args *a, mp_store_le
             return false;
         }
         f->catch_all = MP_UNKNOWN;
+        first[out->fact_count - 1] = sqlite3_column_int64(st, 1);
     }
     reset(st);
     return rc == SQLITE_DONE;
 }
 
 /* Leases a run of domain `domain`'s pending addresses, up to `want`. */
-static bool lease_domain(mp_store_db *s, const mp_store_lease_args *a, const char *domain, size_t want,
+static bool lease_domain(mp_store_db *s, const mp_store_lease_args *a, const char *domain, int64_t from, size_t want,
                          mp_store_lease_out *out)
 {
     sqlite3_stmt *st = s->q[Q_LEASE_DOMAIN], *take = s->q[Q_LEASE_TAKE];
@@ -667,6 +672,7 @@ static bool lease_domain(mp_store_db *s, const mp_store_lease_args *a, const cha
     text(st, 2, domain);
     num(st, 3, a->now);
     num(st, 4, (int64_t)want);
+    num(st, 5, from);
     int rc;
     size_t first = out->count;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -737,7 +743,8 @@ static mp_store_status sq_lease_tx(mp_store_db *s, const mp_store_lease_args *a,
         return fail(s, err);
     if (state != MP_JOB_RUNNING)
         return done(s, MP_STORE_NOT_FOUND, err);
-    if (!lease_head(s, a, out))
+    int64_t first[LEASE_HEAD];
+    if (!lease_head(s, a, out, first))
         return fail(s, err);
     /* Runs of per_domain each, round after round while they fill up. */
     size_t heads = out->fact_count ? out->fact_count : 1;
@@ -748,7 +755,7 @@ static mp_store_status sq_lease_tx(mp_store_db *s, const mp_store_lease_args *a,
         before = out->count;
         for (size_t i = 0; i < out->fact_count && out->count < a->max_items; i++) {
             size_t want = a->max_items - out->count;
-            if (!lease_domain(s, a, out->facts[i].domain, want < per_domain ? want : per_domain, out))
+            if (!lease_domain(s, a, out->facts[i].domain, first[i], want < per_domain ? want : per_domain, out))
                 return fail(s, err);
         }
     }

@@ -221,7 +221,7 @@ class Server:
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if marker in log:
                 raise AssertionError("sanitizer report: " + log[max(0, log.index(marker) - 200):][:3000])
-        return self.proc.returncode
+        return self.proc.returncode if self.proc else None
 
     def __enter__(self):
         return self

@@ -248,7 +248,7 @@ static seen beat(mp_store *s, const char *worker, int64_t now, size_t max_runnin
 static seen lease(mp_store *s, const char *id, const char *worker, size_t max, size_t per_domain, int64_t now)
 {
     seen w = {0};
-    CHECK_EQ_INT(mp_store_lease(s, id, worker, max, per_domain, now, on_lease, &w), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_lease(s, id, worker, -1, max, per_domain, now, on_lease, &w), MP_STORE_OK);
     mp_store_drain(s);
     return w;
 }
@@ -495,6 +495,22 @@ TEST(a_lease_hands_out_runs_of_one_domain_once)
     /* no lease from a job that does not run */
     CHECK_EQ_INT(create(s, "00000000000000d2", MIXED, 2, 50), MP_STORE_OK);
     CHECK_EQ_INT(lease(s, "00000000000000d2", W1, 10, 1, 100).st, MP_STORE_NOT_FOUND);
+    mp_store_close(s);
+}
+
+TEST(a_lease_starts_after_the_cursor_it_is_given)
+{
+    OPEN(s, loc);
+    running_job(s, "00000000000000d4", MIXED, 10);
+    seen w = {0};
+    CHECK_EQ_INT(mp_store_lease(s, "00000000000000d4", W1, 4, 100, 1, 100, on_lease, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.st, MP_STORE_OK);
+    CHECK_EQ_INT(w.count, 5);
+    for (size_t i = 0; i < w.count; i++)
+        CHECK(w.seqs[i] > 4);
+    /* the whole job: the rest */
+    CHECK_EQ_INT(lease(s, "00000000000000d4", W1, 100, 1, 100).count, 5);
     mp_store_close(s);
 }
 
@@ -836,6 +852,7 @@ int main(void)
     RUN(every_queued_job_runs_in_turn_however_many);
     RUN(too_many_unfinished_jobs_are_refused_across_workers);
     RUN(a_lease_hands_out_runs_of_one_domain_once);
+    RUN(a_lease_starts_after_the_cursor_it_is_given);
     RUN(a_lease_brings_the_domains_catch_all_verdicts);
     RUN(a_silent_workers_leases_go_to_the_next_and_the_first_result_wins);
     RUN(an_address_to_retry_waits_for_its_time);
