@@ -7,8 +7,10 @@ set(MP_LETTERS_PAIRS ${MP_GEN_DIR}/letters_pairs.h)
 add_custom_command(
   OUTPUT ${MP_LETTERS_C} ${MP_LETTERS_PAIRS}
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/tools/gen_letters.py
-          ${CMAKE_CURRENT_SOURCE_DIR}/data/letters.txt ${MP_LETTERS_C} ${MP_LETTERS_PAIRS}
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/letters.txt ${CMAKE_CURRENT_SOURCE_DIR}/data/nfc-growth.txt
+          ${MP_LETTERS_C} ${MP_LETTERS_PAIRS}
   DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tools/gen_letters.py ${CMAKE_CURRENT_SOURCE_DIR}/data/letters.txt
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/nfc-growth.txt
   COMMENT "Generating the letter/mark/digit ranges"
   VERBATIM)
 list(APPEND MP_CORE_GENERATED ${MP_LETTERS_C})

@@ -72,6 +72,31 @@ enum {
     REC_FLAG_ASCII = 1 << 5,   /* syntax.ascii_domain is the entry's ascii form */
     REC_FLAG_UNICODE = 1 << 6, /* syntax.unicode_domain is the entry's unicode form */
     REC_FLAG_NUL = 1 << 7,     /* the input holds NUL (JSON shows it as U+FFFD) */
+    REC_FLAG_UNKNOWN_TLD = 1 << 8,
+    REC_FLAG_SUGGESTED = 1 << 9, /* REC_SUGGESTION is REF_JOIN_SUGGESTED */
+};
+
+/* The columns of a ResultTable (mailcheck.mjs), one octet per record each,
+ * written by mp_batch_columns_wasm: JS copies them out in one slice. The
+ * first four are record words REC_STATUS..REC_SCORE, the others flag bits
+ * (column_flag). */
+enum {
+    COL_STATUS = 0,
+    COL_REASON,
+    COL_ACTION,
+    COL_SCORE,
+    COL_VALID,
+    COL_DISPOSABLE,
+    COL_ROLE,
+    COL_FREE,
+    COL_UNKNOWN_TLD,
+    COL_SUGGESTED,
+    COL_COUNT,
+    COL_WORDS = COL_VALID
+};
+static const uint16_t column_flag[COL_COUNT - COL_WORDS] = {
+    REC_FLAG_VALID, REC_FLAG_DISPOSABLE, REC_FLAG_ROLE, REC_FLAG_FREE, REC_FLAG_UNKNOWN_TLD,
+    REC_FLAG_SUGGESTED,
 };
 
 /* Bits of the `policy_bits` argument: the JS options riskyRole/riskyFree. */
@@ -123,6 +148,8 @@ typedef struct mp_batch {
     uint32_t batch;        /* counts batches, so emptying the buckets is free */
     char *names;           /* the domain names, back to back */
     size_t names_cap, names_len;
+    uint8_t *columns;      /* COL_COUNT columns of record_count octets */
+    size_t columns_cap;
     mp_domain_memo memo;   /* kept across calls: the flags are in its key */
     mp_result result;
 } mp_batch;
@@ -339,14 +366,19 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
     mp_result *r = &b->result;
     mp_check_memo((const char *)addr, len, opts, policy, &b->memo, r);
     const mp_syntax *s = &r->syntax;
+    /* A valid address holds no NUL, its local part is the input up to the
+     * '@' (ASCII unless smtputf8) and its domain the rest: what is known
+     * is not searched or compared again. */
+    bool valid = s->valid;
 
     int32_t *rec = b->records + b->record_count * REC_WORDS;
-    int32_t flags = (s->valid ? REC_FLAG_VALID : 0) |
+    int32_t flags = (valid ? REC_FLAG_VALID : 0) |
                     (s->smtputf8 ? REC_FLAG_SMTPUTF8 : 0) |
                     (r->disposable ? REC_FLAG_DISPOSABLE : 0) |
                     (r->role ? REC_FLAG_ROLE : 0) |
                     (r->free ? REC_FLAG_FREE : 0) |
-                    (memchr(addr, '\0', len) ? REC_FLAG_NUL : 0);
+                    (r->unknown_tld ? REC_FLAG_UNKNOWN_TLD : 0) |
+                    (!valid && memchr(addr, '\0', len) ? REC_FLAG_NUL : 0);
     rec[REC_SYNTAX_CODE] = (int32_t)s->code;
     rec[REC_POSITION] = s->position;
     rec[REC_STATUS] = (int32_t)r->status;
@@ -362,15 +394,15 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
     size_t llen = strlen(s->local);
     if (llen == 0)
         put_ref(rec + REC_LOCAL, REF_NULL, 0);
-    else if (llen <= len && memcmp(s->local, addr, llen) == 0)
-        put_ref(rec + REC_LOCAL, REF_EMAIL_PREFIX, utf16_units(addr, llen));
+    else if (valid || (llen <= len && memcmp(s->local, addr, llen) == 0))
+        put_ref(rec + REC_LOCAL, REF_EMAIL_PREFIX, s->smtputf8 || !valid ? utf16_units(addr, llen) : llen);
     else
         put_string(b, s->local, rec + REC_LOCAL);
 
     int32_t *entry = NULL;
     rec[REC_DOMAIN] = -1;
     if (s->domain[0]) {
-        rec[REC_DOMAIN] = domain_entry(b, s->domain, strlen(s->domain));
+        rec[REC_DOMAIN] = domain_entry(b, s->domain, valid ? len - llen - 1 : strlen(s->domain));
         if (rec[REC_DOMAIN] < 0)
             return false;
         entry = b->domains + (size_t)rec[REC_DOMAIN] * DOM_WORDS;
@@ -381,10 +413,11 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
     }
     rec[REC_FLAGS] = flags;
 
-    /* Valid: local@ascii, which is very often the input itself. */
-    if (!s->valid)
+    /* Valid: local@ascii, the input itself when the domain was given in its
+     * ascii form (the entry says so). */
+    if (!valid)
         put_ref(rec + REC_NORMALIZED, REF_NULL, 0);
-    else if (strlen(r->normalized) == len && memcmp(r->normalized, addr, len) == 0)
+    else if (entry[DOM_ASCII] == REF_DOMAIN)
         put_ref(rec + REC_NORMALIZED, REF_EMAIL, 0);
     else
         put_ref(rec + REC_NORMALIZED, REF_JOIN_ASCII, 0);
@@ -395,6 +428,7 @@ static bool check_one(mp_batch *b, const unsigned char *addr, size_t len,
         if (entry && entry[DOM_SUGGESTED] == REF_NULL)
             put_string(b, suggested, entry + DOM_SUGGESTED);
         put_ref(rec + REC_SUGGESTION, REF_JOIN_SUGGESTED, 0);
+        rec[REC_FLAGS] |= REC_FLAG_SUGGESTED;
     }
     b->record_count++;
     return true;
@@ -422,6 +456,7 @@ void mp_batch_free_wasm(mp_batch *b)
     free(b->domains);
     free(b->buckets);
     free(b->names);
+    free(b->columns);
     free(b);
 }
 
@@ -504,6 +539,24 @@ out_of_memory:
     return -1;
 }
 
+/* The records of the last check as COL_COUNT columns of one octet per
+ * record (column k at k * record count), or NULL when memory is out. */
+uint8_t *mp_batch_columns_wasm(mp_batch *b)
+{
+    size_t n = b->record_count;
+    if (!grow((void **)&b->columns, &b->columns_cap, n * COL_COUNT + 1, 1))
+        return NULL;
+    uint8_t *c = b->columns;
+    const int32_t *rec = b->records;
+    for (size_t i = 0; i < n; i++, rec += REC_WORDS) {
+        for (size_t k = 0; k < COL_WORDS; k++)
+            c[k * n + i] = (uint8_t)rec[REC_STATUS + k];
+        for (size_t k = COL_WORDS; k < COL_COUNT; k++)
+            c[k * n + i] = (rec[REC_FLAGS] & column_flag[k - COL_WORDS]) != 0;
+    }
+    return c;
+}
+
 int32_t *mp_batch_records_wasm(mp_batch *b) { return b->records; }
 const char *mp_batch_text_wasm(mp_batch *b) { return b->text; }
 size_t mp_batch_text_length_wasm(mp_batch *b) { return b->text_len; }
@@ -557,6 +610,7 @@ enum {
     LAYOUT_DISPOSABLE_COUNT,
     LAYOUT_FREE_COUNT,
     LAYOUT_ROLE_COUNT,
+    LAYOUT_COLUMNS,
 };
 
 int32_t mp_layout_wasm(int32_t what)
@@ -569,6 +623,7 @@ int32_t mp_layout_wasm(int32_t what)
     case LAYOUT_DISPOSABLE_COUNT: return (int32_t)lists.disposable_count;
     case LAYOUT_FREE_COUNT: return (int32_t)lists.free_count;
     case LAYOUT_ROLE_COUNT: return (int32_t)lists.role_count;
+    case LAYOUT_COLUMNS: return COL_COUNT;
     default: return -1;
     }
 }

@@ -9,7 +9,8 @@ export type Reason =
   | 'no_mail_host' | 'mailbox_not_found' | 'mailbox_disabled' | 'mailbox_full' | 'catch_all'
   | 'accept_all_provider' | 'disposable' | 'role_account' | 'free_provider' | 'greylisted'
   | 'temporary_failure' | 'blocked' | 'blocked_target' | 'timeout' | 'connection_failed'
-  | 'protocol_error' | 'dns_error' | 'smtputf8_unsupported' | 'not_checked';
+  | 'protocol_error' | 'dns_error' | 'smtputf8_unsupported' | 'not_checked' | 'no_address'
+  | 'dns_untrusted';
 
 /** Options of check() and checkMany(); all default to false. */
 export interface CheckOptions {
@@ -65,6 +66,8 @@ export interface CheckResult {
   disposable: boolean;
   role: boolean;
   free: boolean;
+  /** The domain is valid but its TLD is not in the compiled-in IANA root zone list (a typo, or a private name). */
+  unknown_tld: boolean;
   /** The full corrected address ("did you mean"), or null. */
   suggestion: string | null;
   /** Filled only by the native prober. */
@@ -127,6 +130,7 @@ export interface ResultTable extends Iterable<CheckResult> {
   readonly disposable: Uint8Array;
   readonly role: Uint8Array;
   readonly free: Uint8Array;
+  readonly unknown_tld: Uint8Array;
   /** 1 where the result has a suggestion. */
   readonly suggested: Uint8Array;
   /** The full result of row i (a new plain object each call); RangeError outside 0..length-1. */

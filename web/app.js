@@ -6,6 +6,7 @@ import { load } from './mailcheck.mjs';
 import { attach } from './widget.js';
 import { ListTool } from './listtool.js';
 import { ProberClient, loadSettings, saveSettings } from './api.js';
+import { watchResolver } from './resolver.js';
 
 const $ = (id) => document.getElementById(id);
 let settings = loadSettings();
@@ -91,7 +92,8 @@ async function main() {
   document.documentElement.dataset.ready = 'true';
   const remakeSignup = setupSignup(mc);
   const tool = new ListTool({ mailcheck: mc, getClient: client, openSettings });
-  setupSettings(() => { remakeSignup(); });
+  const resolver = watchResolver({ getClient: client, element: $('dns-banner') });
+  setupSettings(() => { remakeSignup(); resolver.check(); });
   // Test hook and console helper; not an API.
   window.mailprobePage = { tool, mc };
 }

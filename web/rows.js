@@ -5,9 +5,13 @@
 //
 // A row is {n, email, line, local, remote, pending}: `local` is the
 // WebAssembly verdict, `remote` the prober's (docs/result-schema.md) once it
-// arrived; `pending` while the prober is still on it.
+// arrived; `pending` while the prober is still on it. The list tool's rows
+// are TableRows: their local verdict stays in a ResultTable's columns until
+// something asks for the whole object, so 200,000 rows are counted,
+// filtered by status and exported as "to keep" without building 200,000
+// objects.
 
-import { toCsv, defuse } from './csv.js';
+import { toCsv } from './csv.js';
 
 /** Sort rank of each status: the good news first. */
 const STATUS_ORDER = { deliverable: 0, risky: 1, unknown: 2, undeliverable: 3, pending: 4 };
@@ -22,17 +26,68 @@ export const REASON_TEXT = {
   temporary_failure: 'temporary failure', blocked: 'server refused the check', blocked_target: 'mail host not allowed',
   timeout: 'timed out', connection_failed: 'could not connect', protocol_error: 'server spoke nonsense',
   dns_error: 'DNS error', smtputf8_unsupported: 'UTF-8 not supported', not_checked: 'not verified yet',
+  no_address: 'no address in this row',
+  dns_untrusted: 'DNS answer not trusted (try again)',
 };
 
-/** The columns of the "rows" export, in order. */
-export const RESULT_COLUMNS = ['email', 'status', 'reason', 'action', 'score', 'suggestion', 'mx_host', 'smtp_code',
-  'smtp_enhanced_code', 'smtp_reply', 'verified', 'source_line'];
+/**
+ * The result columns of every CSV mailprobe writes, in order: the prober's
+ * (`verify --format csv`, the API's ?format=csv — native-prober/engine/
+ * result_csv.c) and this page's. docs/result-schema.md, "CSV".
+ */
+export const RESULT_CSV_COLUMNS = ['status', 'reason', 'action', 'score', 'syntax_reason', 'normalized', 'suggestion',
+  'disposable', 'role', 'free', 'unknown_tld', 'provider', 'mx_host', 'smtp_result', 'smtp_code', 'smtp_enhanced_code', 'smtp_message',
+  'catch_all', 'retry_after'];
+
+/** The columns of the "rows" export: the address, the result columns, then
+ * the page's own two (whether the prober's verdict arrived; the input line). */
+export const RESULT_COLUMNS = ['email', ...RESULT_CSV_COLUMNS, 'verified', 'source_line'];
+
+/** A result's values for RESULT_CSV_COLUMNS (null for "nothing"). */
+export function resultCells(r) {
+  return [r.status, r.reason, r.action, r.score, r.syntax?.reason ?? null, r.normalized ?? null, r.suggestion ?? null,
+    r.disposable ?? null, r.role ?? null, r.free ?? null, r.unknown_tld ?? null, r.provider ?? null, mxHost(r) || null, r.smtp?.result ?? null,
+    r.smtp?.code ?? null, r.smtp?.enhanced_code ?? null, r.smtp?.message ?? null, r.smtp?.catch_all ?? null,
+    r.retry_after ?? null];
+}
+
+/**
+ * A row whose local verdict is row `i` of a ResultTable (mailcheck.mjs,
+ * checkMany(…, {as: 'table'})): `local` is built on first use and kept;
+ * localStatus, localAction and localValid read the table's columns.
+ */
+export class TableRow {
+  #local = null;
+
+  constructor(n, email, line, table, i) {
+    this.n = n;
+    this.email = email;
+    this.line = line;
+    this.table = table;
+    this.i = i;
+    this.remote = null;
+    this.pending = false;
+  }
+
+  get local() { return (this.#local ??= this.table.get(this.i)); }
+  get localStatus() { return this.table.names.status[this.table.status[this.i]]; }
+  get localAction() { return this.table.names.action[this.table.action[this.i]]; }
+  get localValid() { return this.table.valid[this.i] === 1; }
+}
 
 /** The verdict a row shows: the prober's once it arrived, else the local one. */
 export function resultOf(row) { return row.remote ?? row.local; }
 
 /** 'pending' while the prober is on it, else the verdict's status. */
-export function statusOf(row) { return row.pending ? 'pending' : resultOf(row).status; }
+export function statusOf(row) {
+  return row.pending ? 'pending' : row.remote ? row.remote.status : row.localStatus ?? row.local.status;
+}
+
+/** The verdict's action (send, remove, retry, segment). */
+export function actionOf(row) { return row.remote ? row.remote.action : row.localAction ?? row.local.action; }
+
+/** Whether the local check found the syntax valid (what Verify sends). */
+export function locallyValid(row) { return row.localValid ?? row.local.syntax.valid; }
 
 export function mxHost(r) { return r.smtp?.host ?? r.mx?.hosts?.[0]?.host ?? ''; }
 
@@ -83,20 +138,15 @@ export function selectRows(rows, { filter = 'all', search = '', sort = { key: 'n
 }
 
 /**
- * The "rows" export: RESULT_COLUMNS for each row given. Texts that come from
- * remote mail servers are defused against spreadsheet formulas; addresses are
- * written as they were given.
+ * The "rows" export: RESULT_COLUMNS for each row given. Every cell is
+ * defused against spreadsheet formulas (csv.js), as the prober's CSV is.
  */
 export function resultsCsv(rows) {
-  return toCsv(RESULT_COLUMNS, rows.map((row) => {
-    const r = resultOf(row);
-    return [row.email, r.status, r.reason, r.action, r.score, r.suggestion ?? '', defuse(mxHost(r)), r.smtp?.code ?? '',
-      defuse(r.smtp?.enhanced_code ?? ''), defuse(r.smtp?.message ?? ''), row.remote ? 'yes' : 'no', row.line];
-  }));
+  return toCsv(RESULT_COLUMNS, rows.map((row) => [row.email, ...resultCells(resultOf(row)), row.remote ? 'yes' : 'no', row.line]));
 }
 
 /** The rows worth keeping: every one whose verdict is not "remove". */
-export function keepRows(rows) { return rows.filter((row) => resultOf(row).action !== 'remove'); }
+export function keepRows(rows) { return rows.filter((row) => actionOf(row) !== 'remove'); }
 
 /** The "to keep" export: one column, the addresses of keepRows(). */
 export function keepCsv(rows) { return toCsv(['email'], keepRows(rows).map((row) => [row.email])); }

@@ -8,12 +8,13 @@ export interface WidgetMessage {
   text: string;
   /** The corrected address offered by "Did you mean …?". */
   fix?: string;
-  /** A syntax code (e.g. 'whitespace'), 'suggestion', 'disposable', 'role', 'ok', 'checking', 'remote_<status>'. */
+  /** A syntax code (e.g. 'whitespace'), 'suggestion', 'unknown_tld', 'disposable', 'role', 'ok', 'checking', 'remote_<status>'. */
   code: string;
 }
 
 export interface WidgetMessages {
   suggestion: string;
+  unknownTld: string;
   disposable: string;
   role: string;
   ok: string;

@@ -15,6 +15,7 @@ export const DEFAULT_MESSAGES = {
   // Short enough for two lines on a phone: the page reserves two lines.
   disposable: 'A throw-away address that stops working soon. Please use a permanent one.',
   role: 'A shared address (like info@ or sales@); a personal one is more reliable.',
+  unknownTld: 'This domain ending does not exist on the Internet. Please check the address.',
   ok: 'Looks good.',
   checking: 'Checking the mailbox…',
   deliverable: 'The mail server confirmed this mailbox.',
@@ -63,6 +64,9 @@ export function localMessage(result, messages = DEFAULT_MESSAGES, { typing = fal
     return { level: 'error', text: result.syntax.message, code: result.syntax.reason };
   }
   if (result.suggestion) return { level: 'warning', text: messages.suggestion, fix: result.suggestion, code: 'suggestion' };
+  // "ann@gmail.c" is on its way to .com: said on blur, not while typing.
+  if (result.unknown_tld && !typing && messages.unknownTld) return { level: 'warning', text: messages.unknownTld, code: 'unknown_tld' };
+  if (result.unknown_tld && typing) return null;
   if (result.disposable) return { level: 'warning', text: messages.disposable, code: 'disposable' };
   if (result.role) return { level: 'warning', text: messages.role, code: 'role' };
   return messages.ok ? { level: 'ok', text: messages.ok, code: 'ok' } : null;

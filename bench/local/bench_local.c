@@ -7,6 +7,9 @@
  * loop is nothing but mp_check over them, best of a few passes.
  *
  * usage: bench_local [COUNT [SEED [PASSES]]]   (defaults 1000000 42 3)
+ *        bench_local --file LIST [PASSES]       one address a line (LF or
+ *        CRLF): e.g. the lists bench/wasm writes (bench.mjs --write-lists),
+ *        to compare the native core with the WebAssembly one on one list.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -131,32 +134,97 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Reads the file at `path` into *arena, one address a line (a CR before
+ * the LF dropped), filling *offset (count + 1 entries). Returns the count,
+ * 0 on error (said on stderr). */
+static size_t read_list(const char *path, char **arena, size_t **offset, size_t *used)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        return 0;
+    }
+    size_t cap = 1 << 20, n = 0, lines = 0;
+    char *text = malloc(cap);
+    for (size_t got; text && (got = fread(text + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            char *bigger = realloc(text, cap *= 2);
+            if (!bigger) {
+                free(text);
+                text = NULL;
+            }
+            text = bigger;
+        }
+    }
+    fclose(f);
+    if (!text)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    if (n > 0 && text[n - 1] != '\n')
+        lines++;
+    size_t *off = malloc((lines + 1) * sizeof *off), k = 0, w = 0;
+    if (!off || lines == 0) {
+        free(text);
+        free(off);
+        return 0;
+    }
+    for (size_t i = 0; i < n;) { /* compacted in place: line k is text[off[k]..off[k+1]) */
+        const char *nl = memchr(text + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - text) : n, len = end - i;
+        if (len > 0 && text[end - 1] == '\r')
+            len--;
+        memmove(text + w, text + i, len);
+        off[k++] = w;
+        w += len;
+        i = end + 1;
+    }
+    off[k] = w;
+    *arena = text;
+    *offset = off;
+    *used = w;
+    return k;
+}
+
 int main(int argc, char **argv)
 {
-    size_t count = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
-    uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 42;
-    int passes = argc > 3 ? atoi(argv[3]) : 3;
-    if (count == 0 || passes <= 0) {
-        fprintf(stderr, "usage: bench_local [COUNT [SEED [PASSES]]]\n");
+    const char *file = argc > 2 && strcmp(argv[1], "--file") == 0 ? argv[2] : NULL;
+    size_t count = file ? 0 : argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
+    uint64_t seed = !file && argc > 2 ? strtoull(argv[2], NULL, 10) : 42;
+    int passes = file ? (argc > 3 ? atoi(argv[3]) : 3) : argc > 3 ? atoi(argv[3]) : 3;
+    if ((!file && count == 0) || passes <= 0) {
+        fprintf(stderr, "usage: bench_local [COUNT [SEED [PASSES]]] | bench_local --file LIST [PASSES]\n");
         return 2;
     }
     rng_state = seed ? seed : 1;
 
     /* One arena for all the text, one offset table. */
-    size_t arena_cap = count * 64, used = 0;
-    char *arena = malloc(arena_cap);
-    size_t *offset = malloc((count + 1) * sizeof *offset);
+    size_t used = 0;
+    char *arena = NULL;
+    size_t *offset = NULL;
     mp_result *r = malloc(sizeof *r);
+    if (file) {
+        count = read_list(file, &arena, &offset, &used);
+        if (count == 0) {
+            fprintf(stderr, "bench_local: no addresses in %s\n", file);
+            return 1;
+        }
+    } else {
+        size_t arena_cap = count * 64;
+        arena = malloc(arena_cap);
+        offset = malloc((count + 1) * sizeof *offset);
+        for (size_t i = 0; arena && offset && i < count; i++) {
+            offset[i] = used;
+            used += make_address(arena + used, arena_cap - used);
+        }
+        if (offset)
+            offset[count] = used;
+    }
     if (!arena || !offset || !r) {
         fprintf(stderr, "bench_local: out of memory\n");
         return 1;
     }
-    for (size_t i = 0; i < count; i++) {
-        offset[i] = used;
-        size_t n = make_address(arena + used, arena_cap - used);
-        used += n;
-    }
-    offset[count] = used;
 
     mp_options opts;
     mp_policy policy;
@@ -229,8 +297,12 @@ int main(int argc, char **argv)
         parse_valid = v;
     }
 
-    printf("addresses: %zu (%.1f MB, seed %llu), best of %d passes\n", count, (double)used / 1e6,
-           (unsigned long long)seed, passes);
+    if (file)
+        printf("addresses: %zu (%.1f MB, from %s), best of %d passes\n", count, (double)used / 1e6, file,
+               passes);
+    else
+        printf("addresses: %zu (%.1f MB, seed %llu), best of %d passes\n", count, (double)used / 1e6,
+               (unsigned long long)seed, passes);
     printf("valid %zu, suggestions %zu, disposable %zu, role %zu, free %zu\n", valid, suggestions,
            disposable, role, free_);
     printf("status: deliverable %zu, undeliverable %zu, risky %zu, unknown %zu\n",

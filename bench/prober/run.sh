@@ -68,8 +68,8 @@ echo "|------------------------------|--------|---------|---------|----------|--
 POLITE=(--per-host-connections 4 --per-host-rate 50)
 run "batching (default caps)" "$WORK/batch.txt" "${POLITE[@]}"
 run "no batching (1 rcpt/session)" "$WORK/batch.txt" "${POLITE[@]}" --max-rcpt-per-session 1
-run "baseline: 1 probe" "$WORK/one.txt" --connect-timeout 2000
+run "baseline: 1 probe" "$WORK/one.txt" --connect-timeout 2s
 run "$INFLIGHT probes in flight" "$WORK/silent.txt" --concurrency "$INFLIGHT" --max-rcpt-per-session 1 \
-    --per-host-connections "$INFLIGHT" --per-host-rate 100000 --connect-timeout 5000 --timeout 20000
+    --per-host-connections "$INFLIGHT" --per-host-rate 100000 --connect-timeout 5s --timeout 20s
 echo
 echo "Per in-flight probe+session: (peak of the last row - baseline) / $INFLIGHT."

@@ -5,6 +5,7 @@
  * the parse. */
 #include <string.h>
 #include "mailprobe/core.h"
+#include "copy.h"
 #include "memo.h"
 
 /* Copies a then "@" then b into out (capacity cap, NUL-terminated).
@@ -16,11 +17,19 @@ static bool join_address(char *out, size_t cap, const char *a, size_t alen,
         out[0] = '\0';
         return false;
     }
-    memcpy(out, a, alen);
+    mp_copy(out, a, alen);
     out[alen] = '@';
-    memcpy(out + alen + 1, b, blen);
+    mp_copy(out + alen + 1, b, blen);
     out[alen + 1 + blen] = '\0';
     return true;
+}
+
+/* The top-level label of the valid domain d[0..n) (after its last dot). */
+static const char *tld_of(const char *d, size_t n)
+{
+    while (n > 0 && d[n - 1] != '.')
+        n--;
+    return d + n;
 }
 
 /* The list lookups and the suggestion for the valid domain of `s`, from
@@ -32,6 +41,7 @@ static bool domain_facts(const mp_syntax *s, size_t dlen, mp_memo_slot *slot,
     if (slot && (slot->facts & MEMO_LISTS)) {
         out->disposable = (slot->facts & MEMO_DISPOSABLE) != 0;
         out->free = (slot->facts & MEMO_FREE) != 0;
+        out->unknown_tld = (slot->facts & MEMO_UNKNOWN_TLD) != 0;
         if (!(slot->facts & MEMO_SUGGESTION))
             return false;
         memcpy(domain, slot->suggestion, (size_t)slot->suggestion_len + 1);
@@ -39,6 +49,8 @@ static bool domain_facts(const mp_syntax *s, size_t dlen, mp_memo_slot *slot,
     }
     out->disposable = mp_is_disposable_domain(s->ascii_domain, dlen);
     out->free = mp_is_free_domain(s->ascii_domain, dlen);
+    const char *tld = tld_of(s->ascii_domain, dlen);
+    out->unknown_tld = !mp_is_listed_tld(tld, dlen - (size_t)(tld - s->ascii_domain));
     bool suggested = mp_suggest_domain(s->ascii_domain, dlen, domain, MP_DOMAIN_MAX + 1);
     if (suggested) {
         const char *end = memchr(domain, '\0', MP_DOMAIN_MAX + 1);
@@ -51,6 +63,7 @@ static bool domain_facts(const mp_syntax *s, size_t dlen, mp_memo_slot *slot,
             slot->suggestion_len = (uint8_t)slen;
             slot->facts |= (uint8_t)(MEMO_LISTS | (out->disposable ? MEMO_DISPOSABLE : 0) |
                                      (out->free ? MEMO_FREE : 0) |
+                                     (out->unknown_tld ? MEMO_UNKNOWN_TLD : 0) |
                                      (suggested ? MEMO_SUGGESTION : 0));
         }
     }
@@ -64,6 +77,7 @@ void mp_check_memo(const char *input, size_t len, const mp_options *opts,
     out->disposable = false;
     out->role = false;
     out->free = false;
+    out->unknown_tld = false;
     out->has_suggestion = false;
     out->suggestion[0] = '\0';
     out->normalized[0] = '\0';

@@ -455,7 +455,7 @@ static mp_syntax_code validate_label(const label_buf *b, int *bad)
 {
     if (b->n >= 4 && b->v[2].cp == '-' && b->v[3].cp == '-') {
         *bad = b->v[2].off;
-        return MP_SYNTAX_IDNA_INVALID; /* reserved for xn-- and friends */
+        return MP_SYNTAX_LABEL_RESERVED_HYPHENS; /* RFC 5891 §4.2.3.1 */
     }
     if (b->v[0].cp == '-') {
         *bad = b->v[0].off;

@@ -15,6 +15,8 @@
  * Returns MP_SYNTAX_OK or MP_SYNTAX_IDNA_INVALID / MP_SYNTAX_TOO_LONG /
  * MP_SYNTAX_LABEL_INVALID_CHAR (a non-LDH ASCII character, STD3 rules) /
  * MP_SYNTAX_LABEL_HYPHEN (a U-label starting or ending with '-') /
+ * MP_SYNTAX_LABEL_RESERVED_HYPHENS (a U-label with "--" in its 3rd and 4th
+ * code points; mapped labels that come out ASCII are left to the parser) /
  * MP_SYNTAX_INVALID_UTF8, with *bad_offset set to the octet offset in `in`
  * of the first offending code point, or of the label at fault when the
  * error is the label's as a whole (-1 when OK). On error both outputs are

@@ -1,6 +1,8 @@
 /* mp_is_letter_mark_digit: bisect the block index, then walk at most one
- * block of varint steps (see core/tools/gen_letters.py for the format). */
+ * block of varint steps (see core/tools/gen_letters.py for the format);
+ * mp_nfc_growth_octets: a walk over 37 ranges, for non-ASCII only. */
 #include "letters.h"
+#include "utf8.h"
 
 /* Reads one little-endian base-128 varint at *p and advances *p. */
 static uint32_t read_varint(const uint8_t **p)
@@ -42,4 +44,20 @@ bool mp_is_letter_mark_digit(uint32_t cp)
             return true;
     }
     return false;
+}
+
+size_t mp_nfc_growth_octets(const unsigned char *s, size_t n)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = s[i];
+        size_t len = cp < 0x80 ? 1 : mp_utf8_decode(s + i, n - i, &cp);
+        if (len == 0)
+            return extra; /* not UTF-8: the caller validated it */
+        for (size_t k = 0; k < mp_nfc_growth_count && cp >= mp_nfc_growths[k].first; k++)
+            if (cp <= mp_nfc_growths[k].last)
+                extra += mp_nfc_growths[k].growth;
+        i += len;
+    }
+    return extra;
 }

@@ -44,35 +44,57 @@ static inline unsigned trailing_ones(uint64_t w)
  * passes the value. A gap is q one-bits, a zero, then k = fp_bits - 1
  * remainder bits (k <= 38): gap = q << k | remainder. Nearly always the
  * whole gap lies in one 57-bit window (q averages ~1.5); the first gap of
- * a sparse bucket may have q up to 2^(MP_LIST_BUCKET_BITS + 1) - 1, and
+ * a sparse bucket may have q up to 2^(bucket_bits + 1) - 1, and
  * with a long remainder (the small sets: k = 29) the window is refilled. */
-bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
+bool mp_name_set_contains_value(const mp_name_set *set, uint64_t want)
 {
     if (set->count == 0)
         return false;
-    uint64_t want = mp_list_value(set, h);
     unsigned k = set->fp_bits - 1;
     uint64_t mask = (UINT64_C(1) << k) - 1;
-    uint64_t bucket = want >> (set->fp_bits + MP_LIST_BUCKET_BITS);
-    uint64_t value = bucket << (set->fp_bits + MP_LIST_BUCKET_BITS);
+    uint64_t bucket = want >> (set->fp_bits + set->bucket_bits);
+    uint64_t value = bucket << (set->fp_bits + set->bucket_bits);
     uint32_t pos = mp_name_set_bucket_start(set, bucket);
     uint32_t end = mp_name_set_bucket_start(set, bucket + 1);
     while (pos < end) {
         uint64_t w = bits_at(set->bits, pos);
-        uint64_t q = 0;
-        unsigned ones;
-        while ((ones = trailing_ones(w)) >= 57 - 1 - k) { /* a long quotient: refill */
-            q += 57 - 1 - k;
-            pos += 57 - 1 - k;
-            w = bits_at(set->bits, pos);
+        unsigned ones = trailing_ones(w);
+        if (ones >= 57 - 1 - k) { /* a long quotient: refill as it goes */
+            uint64_t q = 0;
+            do {
+                q += 57 - 1 - k;
+                pos += 57 - 1 - k;
+                w = bits_at(set->bits, pos);
+            } while ((ones = trailing_ones(w)) >= 57 - 1 - k);
+            q += ones;
+            value += q << k | ((w >> (ones + 1)) & mask);
+            pos += ones + 1 + k;
+            if (value >= want) /* sorted: nothing further can match */
+                return value == want;
+            continue;
         }
-        q += ones;
-        value += q << k | ((w >> (ones + 1)) & mask);
-        pos += ones + 1 + k;
-        if (value >= want) /* sorted: nothing further can match */
-            return value == want;
+        /* Every gap that lies whole in the 57 bits loaded: shifting the
+         * word is quicker than loading it again (~3 gaps a load for the
+         * big lists). The bits shifted in are zeros, so a run of ones ends
+         * inside the word; a gap that does not fit waits for a reload. */
+        unsigned avail = 57;
+        do {
+            unsigned used = ones + 1 + k;
+            value += (uint64_t)ones << k | ((w >> (ones + 1)) & mask);
+            pos += used;
+            if (value >= want)
+                return value == want;
+            w >>= used;
+            avail -= used;
+            ones = trailing_ones(w);
+        } while (pos < end && ones + 1 + k <= avail);
     }
     return false;
+}
+
+bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t h)
+{
+    return mp_name_set_contains_value(set, mp_list_value(set, h));
 }
 
 bool mp_name_set_contains(const mp_name_set *set, const char *name, size_t len)
@@ -132,9 +154,46 @@ bool mp_is_free_domain(const char *ascii_domain, size_t len)
     return mp_name_set_contains(&mp_list_free, ascii_domain, len);
 }
 
+/* Two and three letters (every ccTLD, and .com, .net, .org and their typos
+ * .con, .cmo, .ogr) are looked up exactly, by the name's base-26 value;
+ * longer names by hash. Anything but lower-case letters in a short name is
+ * not a TLD (A-labels are longer). */
+bool mp_is_listed_tld(const char *tld, size_t len)
+{
+    if (!tld || len < 2 || len > MP_LABEL_MAX)
+        return false;
+    if (len > 3)
+        return mp_name_set_contains(&mp_list_tld, tld, len);
+    uint32_t value = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (tld[i] < 'a' || tld[i] > 'z')
+            return false;
+        value = value * 26 + (uint32_t)(tld[i] - 'a');
+    }
+    return mp_name_set_contains_value(len == 2 ? &mp_list_tld2 : &mp_list_tld3, value);
+}
+
 static char ascii_lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* A role key character's bit in mp_role_shape: a-z 0..25, 0-9 26..35. */
+static unsigned role_char_bit(char c)
+{
+    return c >= 'a' ? (unsigned)(c - 'a') : 26u + (unsigned)(c - '0');
+}
+
+/* The role set's Bloom filter: false means surely no role. Three probes
+ * from the hash's low 30 bits (gen_lists.py role_bloom). */
+static bool role_bloom_may_hold(uint64_t h)
+{
+    for (int probe = 0; probe < 3; probe++) {
+        unsigned b = (unsigned)(h >> (10 * probe)) & 1023u;
+        if (!(mp_list_role_bloom[b >> 3] & (1u << (b & 7))))
+            return false;
+    }
+    return true;
 }
 
 /* Role when the whole local part, lower-cased, cut at the first '+' (a
@@ -146,19 +205,25 @@ bool mp_is_role_local(const char *local, size_t len)
 {
     if (!local || len == 0 || len > MP_LOCAL_MAX)
         return false;
+    /* Nearly every local part is no role: the shape of the role names
+     * (length, first and last character) turns most away before the hash,
+     * the Bloom filter most of the rest before the set. */
+    const mp_role_shape *shape = &mp_list_role_shape;
     char key[MP_LOCAL_MAX];
     size_t n = 0;
     for (size_t i = 0; i < len && local[i] != '+'; i++) {
         char c = ascii_lower(local[i]);
         if (c == '-' || c == '_' || c == '.')
             continue;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) || n == shape->max_len)
             return false;
         key[n++] = c;
     }
-    if (n == 0)
+    if (n == 0 || !(shape->first_chars >> role_char_bit(key[0]) & 1) ||
+        !(shape->last_chars >> role_char_bit(key[n - 1]) & 1))
         return false;
-    return mp_name_set_contains(&mp_list_role, key, n);
+    uint64_t h = mp_list_hash(key, n);
+    return role_bloom_may_hold(h) && mp_name_set_contains_hash(&mp_list_role, h);
 }
 
 void mp_list_info_get(mp_list_info *out)
@@ -167,4 +232,6 @@ void mp_list_info_get(mp_list_info *out)
     out->disposable_count = mp_list_disposable.count;
     out->free_count = mp_list_free.count;
     out->role_count = mp_list_role.count;
+    out->tld_version = mp_list_tld_version;
+    out->tld_count = (size_t)mp_list_tld2.count + mp_list_tld3.count + mp_list_tld.count;
 }

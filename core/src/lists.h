@@ -8,23 +8,25 @@
  * (mp_list_hash) scaled onto [0, count << fp_bits) (mp_list_value). The
  * sorted values are stored as Golomb-Rice coded gaps (quotient in unary,
  * then fp_bits - 1 remainder bits), cut into buckets of 2^(fp_bits +
- * MP_LIST_BUCKET_BITS) values, about 16 names each, with the bit offset of
- * every bucket in an index (16 bits a bucket: the offset's difference from
- * a straight line through them all): a lookup hashes once and decodes one
- * bucket (at most 29 gaps in our lists, ~8 on average before it stops).
- * That is ~21.3 bits a name with the index, within 2 bits of the
- * information-theoretic floor, and keeps the 8,900-domain disposable list
- * at 23.8 KB (the names compress to ~57 KB gzipped; 4-octet fingerprints
- * took 37 KB). A lookup costs ~1.5x the fingerprint table's; buckets of
- * 32 were 40 % slower still, buckets of 8 took 5 KB more for 20 % less
- * time (measured in core/data/README.md).
+ * bucket_bits) values, about 16 names each (32 in the disposable and free
+ * lists), with the bit offset of every bucket in an index (16 bits a
+ * bucket: the offset's difference from a straight line through them all):
+ * a lookup hashes once and decodes one bucket (~8 gaps on average before
+ * it stops, ~16 in the big lists; several gaps a 64-bit load). That is
+ * about fp_bits + 1.5 bits a name with the index, within 2 bits of the
+ * information-theoretic floor (the names compress to ~57 KB gzipped;
+ * 4-octet fingerprints took 37 KB). Buckets of 32 halve the index of the
+ * two big lists for the WebAssembly budget; bulk checks look each domain
+ * up once (mp_check_memo), so their slower lookup hardly shows there
+ * (measured in core/data/README.md).
  *
  * The price is a false positive: a name that is not in a set hits it with
  * probability count / (count << fp_bits) = 2^-fp_bits per lookup, i.e.
  * 2^-15 ~ 3.1e-5 for the disposable list, 2^-12 ~ 2.4e-4 for the free list
- * (chosen for the WebAssembly size budget: gen_lists.py, docs/wasm.md#size)
- * and 2^-30 ~ 9e-10 for the small ones (allowlist, role, typo-squats), which cost nothing
- * extra. The generator proves that no domain on our free, popular or allow
+ * (chosen for the WebAssembly size budget: gen_lists.py, docs/wasm.md#size),
+ * 2^-30 ~ 9e-10 for the allowlist and 2^-20 ~ 1e-6 for the other small ones
+ * (role, typo-squats). The TLD sets are in mp_is_listed_tld() (lists.c).
+ * The generator proves that no domain on our free, popular or allow
  * lists hits the disposable set, no disposable domain hits the allowlist,
  * and no free or popular domain hits the typo-squat set.
  */
@@ -46,6 +48,8 @@ typedef struct mp_name_set {
     uint32_t count;             /* names in the set (<= 65535) */
     uint32_t fp_bits;           /* false positive 2^-fp_bits a lookup (1..39) */
     uint32_t slope;             /* bits a bucket on average, times 256 */
+    uint32_t bucket_bits;       /* ~2^bucket_bits names a bucket: MP_LIST_BUCKET_BITS,
+                                   or 5 for the two big lists (gen_lists.py) */
 } mp_name_set;
 
 /* The first bit of bucket b (b = bucket count gives the end of the bits):
@@ -93,12 +97,24 @@ extern const mp_name_set mp_list_disposable_allow; /* disposable-allowlist.txt *
 extern const mp_name_set mp_list_free;             /* free.txt minus disposable */
 extern const mp_name_set mp_list_free_typo_squat;  /* free entries one typo from a popular domain */
 extern const mp_name_set mp_list_role;             /* role.txt, separators removed */
+extern const unsigned char mp_list_role_bloom[128];  /* its Bloom filter (gen_lists.py) */
+/* What every role name has: at most max_len octets, a first and a last
+ * character among first_chars / last_chars (bit c - 'a'; digits 26 + c - '0'). */
+typedef struct mp_role_shape {
+    uint32_t max_len;
+    uint64_t first_chars, last_chars;
+} mp_role_shape;
+extern const mp_role_shape mp_list_role_shape;
+extern const mp_name_set mp_list_tld2;             /* tlds.txt, 2 letters: exact, base-26 values */
+extern const mp_name_set mp_list_tld3;             /* tlds.txt, 3 letters: exact, base-26 values */
+extern const mp_name_set mp_list_tld;              /* tlds.txt, the rest: hash values, 2^-8 */
 extern const mp_popular_domain mp_popular_domains[]; /* popular.txt, in order */
 extern const size_t mp_popular_domain_count;
 extern const mp_popular_suffix mp_popular_suffixes[]; /* distinct: com, co.uk ... */
 extern const size_t mp_popular_suffix_count;
 extern const char mp_list_disposable_version[];
 extern const char mp_list_free_version[];
+extern const char mp_list_tld_version[];
 
 /* The 64-bit hash behind the sets: FNV-1a over the octets taken from the
  * LAST to the first, then the murmur3 finaliser so the top bits (which
@@ -135,6 +151,10 @@ static inline uint64_t mp_list_value(const mp_name_set *set, uint64_t hash)
 {
     return ((hash >> 24) * set->count) >> (40 - set->fp_bits);
 }
+
+/* True when `value` (< count << fp_bits) is one of the set's values. The
+ * exact TLD sets store names' base-26 values; the others mp_list_value(). */
+bool mp_name_set_contains_value(const mp_name_set *set, uint64_t value);
 
 /* True when a name whose mp_list_hash() is `hash` is in `set`. */
 bool mp_name_set_contains_hash(const mp_name_set *set, uint64_t hash);

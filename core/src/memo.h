@@ -11,10 +11,11 @@
 enum {
     MEMO_SPECIAL_USE = 1 << 0,  /* ascii is a special-use name */
     MEMO_LITERAL = 1 << 1,      /* an address literal ([192.0.2.1]) */
-    MEMO_LISTS = 1 << 2,        /* the three below are known */
+    MEMO_LISTS = 1 << 2,        /* the four below are known */
     MEMO_DISPOSABLE = 1 << 3,
     MEMO_FREE = 1 << 4,
     MEMO_SUGGESTION = 1 << 5,   /* suggestion[] holds the suggested domain */
+    MEMO_UNKNOWN_TLD = 1 << 6,
 };
 
 /* The slot remembering domain d[0..n) under `flags`: *hit tells whether it

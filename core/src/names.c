@@ -45,6 +45,8 @@ static const char *const reason_names[MP_REASON_COUNT] = {
     [MP_REASON_DNS_ERROR] = "dns_error",
     [MP_REASON_SMTPUTF8_UNSUPPORTED] = "smtputf8_unsupported",
     [MP_REASON_NOT_CHECKED] = "not_checked",
+    [MP_REASON_NO_ADDRESS] = "no_address",
+    [MP_REASON_DNS_UNTRUSTED] = "dns_untrusted",
 };
 
 static const char *const smtp_result_names[MP_SMTP_RESULT_COUNT] = {
@@ -96,6 +98,8 @@ static const struct { const char *name, *message; } syntax_codes[MP_SYNTAX_CODE_
     [MP_SYNTAX_NUMERIC_TLD] = {"numeric_tld", "The domain cannot end in a number."},
     [MP_SYNTAX_IDNA_INVALID] = {"idna_invalid", "The international domain name is not valid."},
     [MP_SYNTAX_SPECIAL_USE_DOMAIN] = {"special_use_domain", "This domain is reserved and cannot receive mail."},
+    [MP_SYNTAX_LABEL_RESERVED_HYPHENS] = {"label_reserved_hyphens", "A part of the domain has two hyphens in its third and fourth places, which only international names (xn--) may have."},
+    [MP_SYNTAX_TLD_INVALID] = {"tld_invalid", "The end of the domain (after the last dot) can only be letters."},
 };
 
 const char *mp_status_name(mp_status s) { return NAME_OF(status_names, s); }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mailprobe/core.h"
+#include "copy.h"
 #include "idna.h"
 #include "letters.h"
 #include "memo.h"
@@ -230,7 +231,7 @@ static void copy_field(char *dst, size_t cap, const unsigned char *s, size_t n)
         n = cap - 1;
         while (n > 0 && (s[n] & 0xC0) == 0x80) n--;
     }
-    memcpy(dst, s, n);
+    mp_copy(dst, s, n);
     dst[n] = '\0';
 }
 
@@ -463,10 +464,33 @@ static bool is_special_use(const char *d, size_t n)
 #undef IS
 }
 
+/* RFC 5890 §2.3.1, RFC 5891 §4.2.3.1: "--" in the third and fourth places
+ * marks a reserved LDH label; only A-labels ("xn--") may have it. `label`
+ * holds `len` octets, ASCII. */
+static bool reserved_hyphens(const char *label, size_t len)
+{
+    return len >= 4 && label[2] == '-' && label[3] == '-' &&
+           !(ascii_lower((unsigned char)label[0]) == 'x' && ascii_lower((unsigned char)label[1]) == 'n');
+}
+
+/* The shape every delegated TLD has (checked against IANA's list by
+ * gen_lists.py): letters only, or an A-label. Digits and inner hyphens
+ * make a name no root zone entry can have. `tld` is lower-case ASCII. */
+static bool tld_shape_ok(const char *tld, size_t len)
+{
+    if (len >= 4 && tld[0] == 'x' && tld[1] == 'n' && tld[2] == '-' && tld[3] == '-')
+        return true; /* IDNA validated it */
+    for (size_t i = 0; i < len; i++)
+        if (tld[i] < 'a' || tld[i] > 'z')
+            return false;
+    return true;
+}
+
 /* DNS hostname rules (RFC 1035 §2.3.1, RFC 1123 §2.1) on the A-label form
  * that IDNA produced: 1-63 octets of letters, digits and hyphens, no hyphen
- * at either end, two labels or more, a TLD not all digits. Errors point at
- * the start of the input label they came from. */
+ * at either end, no reserved "--" (a mapped label: "yy－－0" is "yy--0"),
+ * two labels or more, a TLD of letters or an A-label. Errors point at the
+ * start of the input label they came from. */
 static mp_syntax_code check_a_labels(const char *ascii, size_t alen, const unsigned char *d,
                                      size_t n, size_t off, int *pos)
 {
@@ -485,6 +509,7 @@ static mp_syntax_code check_a_labels(const char *ascii, size_t alen, const unsig
         if (label_len == 0) return MP_SYNTAX_LABEL_EMPTY;
         if (label_len > MP_LABEL_MAX) return MP_SYNTAX_LABEL_TOO_LONG;
         if (ascii[start] == '-' || ascii[i - 1] == '-') return MP_SYNTAX_LABEL_HYPHEN;
+        if (reserved_hyphens(ascii + start, label_len)) return MP_SYNTAX_LABEL_RESERVED_HYPHENS;
         tld_start = start;
         labels++;
         start = i + 1;
@@ -492,10 +517,12 @@ static mp_syntax_code check_a_labels(const char *ascii, size_t alen, const unsig
     *pos = -1;
     if (alen > MP_DOMAIN_MAX) return MP_SYNTAX_DOMAIN_TOO_LONG;
     if (labels < 2) return MP_SYNTAX_DOMAIN_ONE_LABEL;
+    bool numeric = true;
     for (size_t i = tld_start; i < alen; i++)
-        if (!(ascii_class[(unsigned char)ascii[i]] & CC_DIGIT)) return MP_SYNTAX_OK;
+        numeric = numeric && (ascii_class[(unsigned char)ascii[i]] & CC_DIGIT);
+    if (!numeric && tld_shape_ok(ascii + tld_start, alen - tld_start)) return MP_SYNTAX_OK;
     *pos = (int)(off + input_label_offset(d, n, labels - 1));
-    return MP_SYNTAX_NUMERIC_TLD;
+    return numeric ? MP_SYNTAX_NUMERIC_TLD : MP_SYNTAX_TLD_INVALID;
 }
 
 /* The domain d[0..n), which starts at octet `off` of the input. On success
@@ -517,7 +544,8 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
      * ASCII is lower-cased on the way and the hostname rules are checked on
      * it: that is all an ASCII domain without A-labels needs. */
     char ascii[MP_INPUT_MAX + 1];
-    bool idn = false, tld_numeric = true;
+    bool idn = false, tld_numeric = true, tld_letters = true;
+    bool label_ascii = true; /* no non-ASCII yet in this label: octets are code points */
     size_t label_start = 0, last_dot = 0, labels = 1;
     int long_label = -1; /* offset of the 64th octet of the first long ASCII label */
     for (size_t i = 0; i < n;) {
@@ -536,8 +564,13 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
                         d[i + 2] == '-' && d[i + 3] == '-')
                         idn = true; /* an A-label: IDNA must decode and validate it */
                 }
+                if (i - label_start == 3 && label_ascii && reserved_hyphens((const char *)d + label_start, 4)) {
+                    *pos = (int)(off + i - 1);
+                    return MP_SYNTAX_LABEL_RESERVED_HYPHENS;
+                }
                 if (i - label_start == MP_LABEL_MAX && long_label < 0) long_label = (int)i;
                 tld_numeric = tld_numeric && (cls & CC_DIGIT);
+                tld_letters = tld_letters && !(cls & CC_DIGIT) && c != '-';
                 ascii[i] = (char)((cls & CC_UPPER) ? c + 32 : c);
                 i++;
                 continue;
@@ -558,7 +591,7 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
             last_dot = i;
             label_start = ++i;
             labels++;
-            tld_numeric = true;
+            tld_numeric = tld_letters = label_ascii = true;
             continue;
         }
         uint32_t cp = 0;
@@ -575,6 +608,9 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
             }
             last_dot = i;
             label_start = i + len;
+            label_ascii = true;
+        } else {
+            label_ascii = false;
         }
         idn = true; /* even a lone full stop: IDNA maps it to '.' */
         i += len;
@@ -596,14 +632,14 @@ static mp_syntax_code check_domain(const unsigned char *d, size_t n, size_t off,
         }
         if (n > MP_DOMAIN_MAX) return MP_SYNTAX_DOMAIN_TOO_LONG;
         if (labels < 2) return MP_SYNTAX_DOMAIN_ONE_LABEL;
-        if (tld_numeric) {
+        if (tld_numeric || !tld_letters) { /* no xn-- here: that took the IDNA path */
             *pos = (int)(off + label_start);
-            return MP_SYNTAX_NUMERIC_TLD;
+            return tld_numeric ? MP_SYNTAX_NUMERIC_TLD : MP_SYNTAX_TLD_INVALID;
         }
         alen = n;
-        memcpy(out->ascii_domain, ascii, alen);
+        mp_copy(out->ascii_domain, ascii, alen);
         out->ascii_domain[alen] = '\0';
-        memcpy(out->unicode_domain, out->ascii_domain, alen + 1);
+        mp_copy(out->unicode_domain, out->ascii_domain, alen + 1);
     } else {
         int bad = -1;
         mp_syntax_code code = mp_idna_to_ascii((const char *)d, n, ascii, sizeof ascii,
@@ -692,6 +728,17 @@ static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned
     mp_syntax_code local_code = quoted
         ? check_quoted(s, local_len, &local_pos, &out->smtputf8)
         : check_dot_atom(s, local_len, flags, &local_pos, &out->smtputf8);
+    /* RFC 5321 §4.5.3.1.1 on the local part as it may be sent: as typed,
+     * and in NFC, which RFC 6532 §3.1 asks of UTF-8 in mail and which may
+     * be longer (U+FB2C is 3 octets, its NFC 6). */
+    size_t sent_local_len = local_len;
+    if (local_code == MP_SYNTAX_OK && out->smtputf8) {
+        sent_local_len += mp_nfc_growth_octets(s, local_len);
+        if (sent_local_len > MP_LOCAL_MAX) {
+            local_code = MP_SYNTAX_LOCAL_TOO_LONG;
+            local_pos = -1;
+        }
+    }
     out->quoted_local = quoted && local_code == MP_SYNTAX_OK;
     size_t ascii_len = 0;
     const unsigned char *d = s + at + 1;
@@ -718,9 +765,10 @@ static mp_syntax_code parse_address(const unsigned char *s, size_t len, unsigned
     if (domain_code != MP_SYNTAX_OK) return domain_code;
 
     /* Step 7. RFC 5321 §4.5.3.1.3: the path is at most 256 octets with its
-     * angle brackets, so the address is at most 254. */
+     * angle brackets, so the address is at most 254 -- in the form sent on
+     * the RCPT line: the A-label domain, the local part as typed or NFC. */
     *pos = -1;
-    if (local_len + 1 + ascii_len > MP_ADDRESS_MAX) return MP_SYNTAX_TOO_LONG;
+    if (sent_local_len + 1 + ascii_len > MP_ADDRESS_MAX) return MP_SYNTAX_TOO_LONG;
     bool special = m ? (m->facts & MEMO_SPECIAL_USE) != 0
                      : !out->domain_literal && is_special_use(out->ascii_domain, ascii_len);
     if (special && !(flags & MP_ALLOW_SPECIAL_USE))

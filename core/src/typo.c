@@ -125,7 +125,7 @@ static const struct tld_typo {
 } tld_typos[] = {
     {"con", 3, "com"},  {"cpm", 3, "com"}, {"cim", 3, "com"},  {"vom", 3, "com"},
     {"xom", 3, "com"},  {"cmo", 3, "com"}, {"ocm", 3, "com"},  {"comm", 4, "com"},
-    {"coom", 4, "com"}, {"c0m", 3, "com"}, {"ckm", 3, "com"},  {"cok", 3, "com"},
+    {"coom", 4, "com"}, {"ckm", 3, "com"}, {"cok", 3, "com"},
     {"colm", 4, "com"}, {"comn", 4, "com"},
     {"ne", 2, "net"},   {"nte", 3, "net"}, {"nett", 4, "net"}, {"ner", 3, "net"},
     {"nwt", 3, "net"},  {"bet", 3, "net"},

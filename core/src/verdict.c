@@ -46,6 +46,8 @@ static const unsigned char reason_score[MP_REASON_COUNT] = {
     [MP_REASON_DNS_ERROR] = 30,
     [MP_REASON_SMTPUTF8_UNSUPPORTED] = 25,
     [MP_REASON_NOT_CHECKED] = 50,
+    [MP_REASON_NO_ADDRESS] = 20,
+    [MP_REASON_DNS_UNTRUSTED] = 30,
 };
 
 static void decide(mp_result *r, mp_status status, mp_reason reason, mp_action action)
@@ -99,12 +101,17 @@ void mp_verdict(mp_result *r, const mp_evidence *evidence, const mp_policy *poli
         r->evidence.smtp_reason = MP_REASON_NOT_CHECKED;
         r->evidence.catch_all = MP_UNKNOWN;
         r->evidence.accept_all_provider = false;
+        r->evidence.dns_untrusted = false;
     }
     const mp_evidence *ev = &r->evidence;
 
-    /* 1. Syntax: an address that cannot be written on an envelope. */
+    /* 1. Syntax: an address that cannot be written on an envelope. Nothing
+     *    at all (a list row whose address cell is empty) is no address to
+     *    remove: it is set apart, never called undeliverable. */
     if (!r->syntax.valid) {
-        if (r->syntax.code == MP_SYNTAX_SPECIAL_USE_DOMAIN)
+        if (r->syntax.code == MP_SYNTAX_EMPTY)
+            decide(r, MP_STATUS_UNKNOWN, MP_REASON_NO_ADDRESS, MP_ACTION_SEGMENT);
+        else if (r->syntax.code == MP_SYNTAX_SPECIAL_USE_DOMAIN)
             decide(r, MP_STATUS_UNDELIVERABLE, MP_REASON_SPECIAL_USE_DOMAIN, MP_ACTION_REMOVE);
         else
             decide(r, MP_STATUS_UNDELIVERABLE, MP_REASON_INVALID_SYNTAX, MP_ACTION_REMOVE);
@@ -112,8 +119,12 @@ void mp_verdict(mp_result *r, const mp_evidence *evidence, const mp_policy *poli
     }
 
     /* 2. Proof from DNS that the domain takes no mail (RFC 5321 §5.1,
-     *    RFC 7505 null MX). */
-    switch (ev->dns) {
+     *    RFC 7505 null MX) -- but only from a resolver shown honest, and
+     *    never against what we know: a free provider's domain receives
+     *    mail, so a resolver denying it is wrong (rule 5 then). */
+    bool dns_denies = ev->dns == MP_DNS_NXDOMAIN || ev->dns == MP_DNS_NULL_MX || ev->dns == MP_DNS_NO_MAIL_HOST;
+    bool dns_believed = !ev->dns_untrusted && !r->free;
+    switch (dns_believed ? ev->dns : MP_DNS_NOT_CHECKED) {
     case MP_DNS_NXDOMAIN:
         decide(r, MP_STATUS_UNDELIVERABLE, MP_REASON_DOMAIN_NOT_FOUND, MP_ACTION_REMOVE);
         return;
@@ -150,7 +161,12 @@ void mp_verdict(mp_result *r, const mp_evidence *evidence, const mp_policy *poli
         return;
     }
 
-    /* 5. DNS could not tell. */
+    /* 5. DNS could not tell: it failed, or it denied a domain but cannot
+     *    be believed (rule 2). */
+    if (dns_denies) {
+        decide(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_UNTRUSTED, MP_ACTION_RETRY);
+        return;
+    }
     if (ev->dns == MP_DNS_ERROR) {
         decide(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_ERROR, MP_ACTION_RETRY);
         return;

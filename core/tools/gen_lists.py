@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Compile the text lists in core/data into static C lookup tables.
 
-    gen_lists.py [--squats] DATA_DIR OUT.c
+    gen_lists.py [--squats] DATA_DIR OUT.c [TLD_NAMES.h]
 
-Reads disposable.txt, disposable-allowlist.txt, free.txt, role.txt and
-popular.txt (one entry a line, '#' comments) and writes one C file with the
-tables declared in core/src/lists.h. Nothing is parsed at start-up: each set
+Reads disposable.txt, disposable-allowlist.txt, free.txt, role.txt,
+popular.txt and tlds.txt (one entry a line, '#' comments) and writes one C
+file with the tables declared in core/src/lists.h, plus, for the tests
+only, the TLD names as a C string array (TLD_NAMES.h). Nothing is parsed at start-up: each set
 is its names' hash values, sorted and Golomb-Rice coded in buckets (see
 lists.h for the layout and its false-positive rate). Python 3 standard library only; the output is
 deterministic, so rebuilding from the same lists gives the same bytes.
@@ -17,6 +18,10 @@ import re
 import sys
 
 DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+# The TLD shape rule of core/src/parse.c (docs/syntax.md): letters, or an
+# A-label. Every delegated TLD must pass it, or the rule would refuse real
+# addresses: the generator fails the build if one does not.
+TLD_RE = re.compile(r"^(?:[a-z]+|xn--[a-z0-9]+(?:-[a-z0-9]+)*)$")
 ROLE_RE = re.compile(r"^[a-z0-9]+$")
 ROLE_SEPARATORS = "-_."
 
@@ -88,7 +93,8 @@ def list_hash(s):
 # bit-offset index, so a lookup decodes one bucket only. The index stores
 # each offset's difference from the line bucket * slope / 256 (int16).
 FP_BITS = 19        # big lists: a false positive 2^-19 ~ 1.9e-6 per lookup
-FP_BITS_SMALL = 30  # lists under SMALL names: ~1e-9 for a few hundred octets
+FP_BITS_SMALL = 20  # lists under SMALL names: ~1e-6, 16 octets a bit less
+FP_BITS_ALLOW = 30  # the allowlist: 8,883 disposable names must miss it (proved below)
 SMALL = 1024
 # Each big list's rate is a policy choice (docs/wasm.md#size: each bit less
 # is ~1.1 KB less for disposable, ~0.65 KB for free); keep them here.
@@ -100,7 +106,16 @@ SMALL = 1024
 # real traffic -- hits the disposable set at these rates.
 FP_BITS_DISPOSABLE = 15
 FP_BITS_FREE = 12
+# TLDs (only ever an `unknown_tld` flag, never a verdict): two- and
+# three-letter names are exact (their value is the name read in base 26),
+# longer ones and A-labels hashed at 2^-8, so one unlisted long TLD in 256
+# goes unflagged. 1.4 KB for 1,438 names (docs/wasm.md#size).
+FP_BITS_TLD = 8
 BUCKET_BITS = 4     # MP_LIST_BUCKET_BITS: ~16 names a bucket
+# The two big lists: 32 names a bucket halves their index (-770 octets
+# gzipped, for the WebAssembly budget: docs/wasm.md#size). A lookup decodes
+# twice the gaps, but bulk checks look a domain up once (mp_check_memo).
+BUCKET_BITS_BIG = 5
 PAD_OCTETS = 8      # the C reader loads 8 octets at any bit offset
 
 
@@ -118,15 +133,21 @@ class NameSet:
     """Python twin of mp_name_set: encodes the set and answers lookups the
     way lists.c does, so the tables can be checked before they are emitted."""
 
-    def __init__(self, names, fp_bits=None):
+    def __init__(self, names, fp_bits=None, value=None, bucket_bits=None):
+        """`value` maps a name to its value when it is not the scaled hash
+        (the exact TLD sets): it must stay below count << fp_bits."""
         self.names = sorted(set(names))
         n = len(self.names)
         if n > 0xFFFF:
             fail("a list of %d names: mp_list_value() needs count < 2^16" % n)
         self.fp_bits = fp_bits or fp_bits_for(n)
+        self.bucket_bits = bucket_bits or BUCKET_BITS
+        self.value = value or (lambda s: list_value(list_hash(s), n, self.fp_bits))
         k = self.fp_bits - 1
-        self.values = sorted({list_value(list_hash(s), n, self.fp_bits) for s in self.names})
-        shift = self.fp_bits + BUCKET_BITS
+        self.values = sorted({self.value(s) for s in self.names})
+        if self.values and self.values[-1] >= n << self.fp_bits:
+            fail("a value beyond count << fp_bits (generator bug)")
+        shift = self.fp_bits + self.bucket_bits
         nbuckets = ((n << self.fp_bits) >> shift) + 1
         bits, self.index = [], []
         vi = 0
@@ -154,13 +175,13 @@ class NameSet:
         self.value_set = set(self.values)
 
     def __contains__(self, s):
-        return list_value(list_hash(s), len(self.names), self.fp_bits) in self.value_set
+        return self.value(s) in self.value_set
 
     def decode_bucket(self, b):
         """The values of bucket b, decoded from the bits (the C reader's walk)."""
         k = self.fp_bits - 1
         start = lambda x: ((x * self.slope) >> 8) + self.deltas[x]  # mp_name_set_bucket_start
-        out, pos, cur = [], start(b), b << (self.fp_bits + BUCKET_BITS)
+        out, pos, cur = [], start(b), b << (self.fp_bits + self.bucket_bits)
         while pos < start(b + 1):
             q = 0
             while (self.bits[pos >> 3] >> (pos & 7)) & 1:
@@ -253,7 +274,7 @@ def name_budget(name_len):
 # Must match TLD_TYPOS in core/src/typo.c.
 TLD_TYPOS = {
     "con": "com", "cpm": "com", "cim": "com", "vom": "com", "xom": "com",
-    "cmo": "com", "ocm": "com", "comm": "com", "coom": "com", "c0m": "com",
+    "cmo": "com", "ocm": "com", "comm": "com", "coom": "com",
     "ckm": "com", "cok": "com", "colm": "com", "comn": "com",
     "ne": "net", "nte": "net", "nett": "net", "ner": "net", "nwt": "net", "bet": "net",
     "og": "org", "ogr": "org", "orgg": "org", "rog": "org", "prg": "org",
@@ -363,9 +384,35 @@ def emit_set(out, cname, nameset, comment):
         nameset.fp_bits))
     out.append(c_array("int16_t", cname + "_index", nameset.deltas))
     out.append(c_array("unsigned char", cname + "_bits", list(nameset.bits), "0x%02x"))
-    out.append("const mp_name_set %s = { %s_index, %s_bits, %du, %du, %du };\n" % (
-        cname, cname, cname, n, nameset.fp_bits, nameset.slope))
+    out.append("const mp_name_set %s = { %s_index, %s_bits, %du, %du, %du, %du };\n" % (
+        cname, cname, cname, n, nameset.fp_bits, nameset.slope, nameset.bucket_bits))
     return len(nameset.index) * 2 + len(nameset.bits)
+
+
+def base26(s):
+    """An exact TLD set's value: the name read as a base-26 number
+    (mp_is_listed_tld() in lists.c)."""
+    v = 0
+    for c in s:
+        v = v * 26 + ord(c) - ord("a")
+    return v
+
+
+# A Bloom filter in front of the role set: every address asks it (the
+# local part is not memoized), and nearly every local part is no role.
+# 1,024 bits, three probes from the low 30 bits of mp_list_hash(): about
+# one non-role in 75 goes on to the set (lists.c role_bloom_may_hold).
+ROLE_BLOOM_BITS = 1024
+
+
+def role_bloom(names):
+    bits = bytearray(ROLE_BLOOM_BITS // 8)
+    for name in names:
+        h = list_hash(name)
+        for probe in range(3):
+            b = (h >> (10 * probe)) & (ROLE_BLOOM_BITS - 1)
+            bits[b >> 3] |= 1 << (b & 7)
+    return bytes(bits)
 
 
 def c_string(s):
@@ -377,18 +424,23 @@ def main():
     for a in sys.argv[1:]:
         if a.startswith("--") and a != "--squats":
             fail("unknown option %s" % a)
-    if len(args) != 2:
-        fail("usage: gen_lists.py [--squats] DATA_DIR OUT.c")
-    data_dir, out_path = args
+    if len(args) not in (2, 3):
+        fail("usage: gen_lists.py [--squats] DATA_DIR OUT.c [TLD_NAMES.h]")
+    data_dir, out_path = args[:2]
 
     disposable, dversion = read_list(data_dir + "/disposable.txt")
     allow, _ = read_list(data_dir + "/disposable-allowlist.txt")
     free, fversion = read_list(data_dir + "/free.txt")
     role, _ = read_list(data_dir + "/role.txt")
     popular, _ = read_list(data_dir + "/popular.txt")
+    tlds, tversion = read_list(data_dir + "/tlds.txt")
     for lst in (disposable, allow, free, popular):
         for name, where in lst:
             check_domain(name, where)
+    for name, where in tlds:
+        if not TLD_RE.match(name) or len(name) > 63:
+            fail("%s: %r breaks the TLD shape rule (letters, or an A-label)" % (where, name))
+    tlds = [n for n, _ in tlds]
 
     disposable = [n for n, _ in disposable]
     dset = set(disposable)
@@ -409,11 +461,14 @@ def main():
     squats = sorted(f for f in free if f not in pset and is_typo_squat(f, popular))
 
     sets = {
-        "disposable": NameSet(disposable, FP_BITS_DISPOSABLE),
-        "allow": NameSet(allow),
-        "free": NameSet(free, FP_BITS_FREE),
+        "disposable": NameSet(disposable, FP_BITS_DISPOSABLE, bucket_bits=BUCKET_BITS_BIG),
+        "allow": NameSet(allow, FP_BITS_ALLOW),
+        "free": NameSet(free, FP_BITS_FREE, bucket_bits=BUCKET_BITS_BIG),
         "squat": NameSet(squats),
         "role": NameSet(role),
+        "tld2": NameSet([t for t in tlds if len(t) == 2], 2, base26),
+        "tld3": NameSet([t for t in tlds if len(t) == 3], 7, base26),
+        "tld": NameSet([t for t in tlds if len(t) > 3], FP_BITS_TLD),
     }
     # Hash values can collide (2^-FP_BITS per lookup): prove that no real
     # mail domain we know of is flagged disposable by accident, that no
@@ -442,6 +497,20 @@ def main():
                               "free.txt entries one typo from a popular domain: "
                               + ", ".join(squats[:8]) + (" ..." if len(squats) > 8 else ""))
     sizes["role"] = emit_set(out, "mp_list_role", sets["role"], "role.txt, separators removed")
+    bloom = role_bloom(role)
+    out.append("/* Bloom filter of the role names (gen_lists.py role_bloom). */")
+    out.append("const unsigned char mp_list_role_bloom[%d] = {\n%s\n};\n" % (len(bloom), c_bytes(bloom)))
+    sizes["role"] += len(bloom)
+    # Cheaper still, before any hash: the longest role name and which
+    # characters start and end one (bit c - 'a', digits 26 + c - '0').
+    char_bit = lambda c: (ord(c) - 97) if c.isalpha() else 26 + ord(c) - 48
+    first = sum({1 << char_bit(r[0]) for r in role})
+    last = sum({1 << char_bit(r[-1]) for r in role})
+    out.append("const mp_role_shape mp_list_role_shape = { %du, 0x%xu, 0x%xu };\n" % (
+        max(len(r) for r in role), first, last))
+    sizes["tld"] = (emit_set(out, "mp_list_tld2", sets["tld2"], "tlds.txt, two letters (exact)") +
+                    emit_set(out, "mp_list_tld3", sets["tld3"], "tlds.txt, three letters (exact)") +
+                    emit_set(out, "mp_list_tld", sets["tld"], "tlds.txt, longer names and A-labels"))
 
     suffixes = []
     for p in popular:
@@ -464,14 +533,22 @@ def main():
     out.append("const size_t mp_popular_domain_count = %d;\n" % len(popular))
     out.append("const char mp_list_disposable_version[] = %s;" % c_string(dversion or "unknown"))
     out.append("const char mp_list_free_version[] = %s;" % c_string(fversion or "unknown"))
+    out.append("const char mp_list_tld_version[] = %s;" % c_string(tversion or "unknown"))
 
     with open(out_path, "w", encoding="ascii") as f:
         f.write("\n".join(out) + "\n")
+    if len(args) == 3:
+        with open(args[2], "w", encoding="ascii") as f:
+            f.write("/* GENERATED by core/tools/gen_lists.py from core/data/tlds.txt, for the\n"
+                    " * tests only (the core holds hash values, not names). */\n"
+                    "static const char *const mp_test_tld_names[] = {\n")
+            f.writelines("    %s,\n" % c_string(t) for t in tlds)
+            f.write("};\n")
     total = sum(sizes.values())
     sys.stdout.write("gen_lists.py: disposable %d, allow %d, free %d (typo-squats %d), role %d, "
-                     "popular %d; Rice-coded, false positive 2^-%d a lookup, %d table bytes\n" % (
+                     "popular %d, tlds %d; Rice-coded, %d table bytes (tlds %d)\n" % (
                          len(disposable), len(allow), len(free), len(squats), len(role),
-                         len(popular), FP_BITS, total))
+                         len(popular), len(tlds), total, sizes["tld"]))
     if "--squats" in sys.argv:
         sys.stdout.write("typo-squats: %s\n" % " ".join(squats))
 

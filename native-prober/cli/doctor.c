@@ -1,6 +1,8 @@
 /* doctor.c — `mailprobe doctor`: can this host verify addresses at all?
  *
- * Three checks, each printed with a diagnosis and the fix (docs/doctor.md):
+ * Four checks, each printed with a diagnosis and the fix (docs/doctor.md):
+ *   (0) the resolver answers the prober's canary questions honestly
+ *       (engine/dns_trust.h), so its "no such domain" can be believed;
  *   (a) outbound SMTP: TCP to port 25 of a real MX, and its greeting;
  *   (b) the HELO name resolves, and the sending IP's reverse DNS matches it
  *       (forward-confirmed rDNS), which receivers check before trusting us;
@@ -27,7 +29,9 @@
 #include "clock.h"
 #include "commands.h"
 #include "dns_sync.h"
+#include "dns_trust.h"
 #include "mailprobe/core.h"
+#include "prober_options.h"
 #include "smtp_reply.h"
 #include "target.h"
 
@@ -41,6 +45,7 @@ typedef enum doctor_result {
     DOCTOR_HELO_UNRESOLVED = 12, /* the HELO name has no A/AAAA */
     DOCTOR_RDNS_MISMATCH = 13,   /* PTR of the sending IP is not the HELO name */
     DOCTOR_LISTED = 14,          /* the sending IP is on a blocklist */
+    DOCTOR_DNS_UNTRUSTED = 15,   /* the resolver lies or does not answer its canaries */
 } doctor_result;
 
 /* What the command line asked for. */
@@ -73,6 +78,8 @@ typedef struct doctor_opts {
     mp_target_policy targets;
     size_t nblocklists;
     const char *blocklists[BLOCKLISTS_MAX];
+    size_t ncanaries;
+    const char *canaries[MP_DNS_CANARIES_MAX]; /* none = the prober's built-in ones */
 } doctor_opts;
 
 /* ---- output ------------------------------------------------------------- */
@@ -236,6 +243,46 @@ static bool send_all(int fd, const char *text)
 }
 
 /* ---- the checks ----------------------------------------------------------- */
+
+/* (0) The resolver, asked the prober's own canary questions and judged by
+ * the prober's own rule: a resolver that denies names that exist makes
+ * every other finding, and every DNS verdict, worthless. */
+static doctor_result check_resolver(mp_dns_sync *dns, const doctor_opts *o)
+{
+    const char *const *given = o->canaries;
+    size_t n = o->ncanaries ? o->ncanaries : mp_dns_trust_builtin_canaries(&given);
+    mp_zone_answer answers[MP_DNS_CANARIES_MAX];
+    char shown[MP_DNS_CANARIES_MAX][MP_DOMAIN_MAX + 2];
+    const char *names[MP_DNS_CANARIES_MAX];
+    char list[384] = "", why[256];
+    size_t used = 0;
+    for (size_t i = 0; i < n && i < MP_DNS_CANARIES_MAX; i++) {
+        mp_dns_zone_display(given[i], shown[i], sizeof shown[i]);
+        names[i] = shown[i];
+        mp_dns_sync_answer r;
+        mp_dns_sync_query(dns, given[i], T_NS, &r);
+        answers[i] = mp_zone_answer_of(r.status, r.abuf, r.alen);
+        mp_dns_sync_answer_free(&r);
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? " " : "", names[i]);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
+    }
+    switch (mp_dns_trust_verdict(names, answers, n, why, sizeof why)) {
+    case MP_RESOLVER_HONEST:
+        report("ok", "resolver", "answers honestly: %s (%s)", why, list);
+        return DOCTOR_OK;
+    case MP_RESOLVER_LYING:
+        report("FAIL", "resolver", "the DNS resolver is not answering honestly: %s", why);
+        fix("use an honest resolver with --dns HOST[:PORT] (your own unbound, or your provider's); until "
+            "then `verify` and `serve` mark every address it denies unknown (dns_untrusted), never undeliverable");
+        return DOCTOR_DNS_UNTRUSTED;
+    default:
+        report("FAIL", "resolver", "the DNS resolver does not answer its test questions: %s", why);
+        fix("check that --dns HOST[:PORT] (or /etc/resolv.conf) names a working resolver; a private one "
+            "that cannot see the root needs --dns-canary ZONE naming zones it does serve");
+        return DOCTOR_DNS_UNTRUSTED;
+    }
+}
 
 /* The sending address towards `to` without sending anything: a connected
  * UDP socket's local address is the one the kernel would route from. */
@@ -504,27 +551,31 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: mailprobe doctor [--mx HOST] [--helo NAME] [--dns HOST[:PORT]] [--smtp-port N]\n"
-            "                        [--allow-net CIDR]... [--timeout MS] [--public-ip IP]\n"
-            "                        [--blocklist ZONE]...\n"
+            "                        [--allow-net CIDR]... [--timeout DURATION] [--public-ip IP]\n"
+            "                        [--blocklist ZONE]... [--dns-canary ZONE]...\n"
             "\n"
-            "Checks that this host can verify addresses: (a) outbound SMTP to an MX\n"
-            "(default: gmail.com's), (b) the HELO name resolves and matches the sending\n"
-            "IP's reverse DNS, (c) the sending IP is on no major blocklist.\n"
+            "Checks that this host can verify addresses: (0) the DNS resolver answers\n"
+            "honestly, (a) outbound SMTP to an MX (default: gmail.com's), (b) the HELO\n"
+            "name resolves and matches the sending IP's reverse DNS, (c) the sending IP\n"
+            "is on no major blocklist.\n"
             "\n"
             "  --mx HOST          the server to connect to (name or IP)\n"
             "  --helo NAME        the name the prober greets with (default: this host's FQDN)\n"
             "  --dns HOST[:PORT]  resolver to use (default: the system's)\n"
+            "  --dns-canary ZONE  a zone the resolver must return NS records for (repeatable;\n"
+            "                     default ., com. and root-servers.net., as `verify`)\n"
             "  --smtp-port N      default 25\n"
             "  --allow-net CIDR   permit a refused range such as 127.0.0.0/8 (repeatable)\n"
-            "  --timeout MS       connect/greeting/DNS timeout (default 10000)\n"
+            "  --timeout DURATION connect/greeting/DNS timeout (default 10s; 500ms, 8s, 2m;\n"
+            "                     a bare number means seconds)\n"
             "  --public-ip IP     the address receivers see, when behind NAT (rDNS, blocklists)\n"
             "  --blocklist ZONE   DNSBL zone to query (repeatable; default zen.spamhaus.org,\n"
             "                     b.barracudacentral.org, bl.spamcop.net)\n"
             "\n"
-            "Exit status (the first failing check decides): 0 all good, 10 port 25 blocked\n"
-            "or unreachable, 11 no greeting or refused by the server, 12 HELO name does not\n"
-            "resolve, 13 reverse DNS does not match the HELO name, 14 listed on a blocklist,\n"
-            "2 usage. See docs/doctor.md.\n");
+            "Exit status (the first failing check decides): 0 all good, 15 the resolver lies\n"
+            "or does not answer, 10 port 25 blocked or unreachable, 11 no greeting or refused\n"
+            "by the server, 12 HELO name does not resolve, 13 reverse DNS does not match the\n"
+            "HELO name, 14 listed on a blocklist, 2 usage. See docs/doctor.md.\n");
 }
 
 static bool parse_int(const char *s, int lo, int hi, int *out)
@@ -569,10 +620,19 @@ static args_outcome parse_args(int argc, char **argv, doctor_opts *o)
                 return ARGS_INVALID;
             }
         } else if (!strcmp(a, "--timeout")) {
-            if (!parse_int(v, 1, 600000, &o->timeout_ms)) {
-                fprintf(stderr, "mailprobe doctor: --timeout wants milliseconds (1..600000)\n");
+            /* Connect, greeting and DNS: below half a second a healthy
+             * server across the world looks dead. */
+            static const mp_duration_rule rule = {500, 600000, 1, false};
+            int64_t ms;
+            if (!mp_option_duration_arg("doctor", "--timeout", v, &rule, &ms))
+                return ARGS_INVALID;
+            o->timeout_ms = (int)ms;
+        } else if (!strcmp(a, "--dns-canary")) {
+            if (o->ncanaries == MP_DNS_CANARIES_MAX) {
+                fprintf(stderr, "mailprobe doctor: at most %d --dns-canary\n", MP_DNS_CANARIES_MAX);
                 return ARGS_INVALID;
             }
+            o->canaries[o->ncanaries++] = v;
         } else if (!strcmp(a, "--allow-net")) {
             if (!mp_target_allow(&o->targets, v)) {
                 fprintf(stderr, "mailprobe doctor: bad or too many --allow-net '%s'\n", v);
@@ -628,13 +688,17 @@ int mp_cmd_doctor(int argc, char **argv)
     }
 
     printf("mailprobe doctor: HELO name %s, SMTP port %d\n", helo, o.port);
+    doctor_result dns_rc = check_resolver(dns, &o);
     smtp_check smtp;
     check_smtp(dns, &o, helo, &smtp);
     const struct sockaddr_storage *ip = o.public_ip ? &public_ip : smtp.have_source ? &smtp.source : NULL;
     doctor_result helo_rc = check_helo(dns, helo, ip);
     doctor_result bl_rc = check_blocklists(dns, &o, ip);
 
-    doctor_result rc = smtp.result != DOCTOR_OK ? smtp.result : helo_rc != DOCTOR_OK ? helo_rc : bl_rc;
+    doctor_result rc = dns_rc != DOCTOR_OK    ? dns_rc
+                       : smtp.result != DOCTOR_OK ? smtp.result
+                       : helo_rc != DOCTOR_OK   ? helo_rc
+                                                : bl_rc;
     printf("%s (exit %d)\n", rc == DOCTOR_OK ? "all checks passed" : "some checks failed", (int)rc);
     mp_dns_sync_free(dns);
     return rc;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "commands.h"
 #include "dns.h"
+#include "prober_options.h"
 
 typedef struct mx_job {
     const char *input;         /* as given on the command line */
@@ -23,7 +24,7 @@ typedef struct mx_job {
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: mailprobe mx [--dns HOST[:PORT]] [--allow-net CIDR]... [--timeout MS] DOMAIN...\n"
+            "usage: mailprobe mx [--dns HOST[:PORT]] [--allow-net CIDR]... [--timeout DURATION] DOMAIN...\n"
             "\n"
             "Resolves each DOMAIN's mail hosts as `mailprobe verify` would and prints\n"
             "one JSON object per line: result (ok, nxdomain, null_mx, no_mail_host,\n"
@@ -32,7 +33,7 @@ static void usage(FILE *to)
             "\n"
             "  --dns HOST[:PORT]   ask this resolver (an IP address) instead of the system's\n"
             "  --allow-net CIDR    permit connections into a refused range (repeatable)\n"
-            "  --timeout MS        per-query timeout (default 3000)\n"
+            "  --timeout DURATION  per-query timeout (default 3s; 500ms, 8s...; a bare number means seconds)\n"
             "  --stats             print the resolver's counters as JSON on stderr\n"
             "\n"
             "Exit status: 0 when every domain was looked up (whatever the result), 2 usage.\n");
@@ -129,12 +130,11 @@ int mp_cmd_mx(int argc, char **argv)
             }
             i++;
         } else if (!strcmp(arg, "--timeout") && val) {
-            char *end;
-            long ms = strtol(val, &end, 10);
-            if (*end || ms < 1 || ms > 600000) {
-                fprintf(stderr, "mailprobe mx: --timeout wants milliseconds (1..600000)\n");
+            /* The same rule as the prober's --dns-timeout. */
+            static const mp_duration_rule rule = {100, 60000, 1, false};
+            int64_t ms;
+            if (!mp_option_duration_arg("mx", "--timeout", val, &rule, &ms))
                 return 2;
-            }
             cfg.timeout_ms = (int)ms;
             i++;
         } else if (!strcmp(arg, "--")) {

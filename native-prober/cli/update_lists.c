@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "domain_list.h"
+#include "prober_options.h"
 
 #define DEFAULT_URL \
     "https://raw.githubusercontent.com/disposable-email-domains/disposable-email-domains/main/disposable_email_blocklist.conf"
@@ -52,7 +53,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mailprobe update-lists [--url URL] [--out PATH] [--min-count N] [--max-size BYTES]\n"
-            "                              [--timeout SECONDS]\n\n"
+            "                              [--timeout DURATION]\n\n"
             "Downloads a disposable-domain list (one domain per line, '#' comments) and\n"
             "writes it to PATH (default disposable-domains.txt) after checking that every\n"
             "line is a valid lower-case domain and that there are at least N (default\n"
@@ -62,14 +63,15 @@ static void usage(FILE *out)
             "  --out PATH          destination (default disposable-domains.txt)\n"
             "  --min-count N       refuse lists with fewer domains (default 1000)\n"
             "  --max-size BYTES    refuse larger downloads (default 16777216)\n"
-            "  --timeout SECONDS   whole transfer (default 60)\n\n"
+            "  --timeout DURATION  whole transfer (default 60s; 30s, 2m...; a bare number means seconds)\n\n"
             "Exit status: 0 written, 1 download or validation failed (nothing replaced), 2 usage.\n");
 }
 
 int mp_cmd_update_lists(int argc, char **argv)
 {
     const char *url = DEFAULT_URL, *out = "disposable-domains.txt";
-    long min_count = 1000, max_size = 16L << 20, timeout = 60;
+    long min_count = 1000, max_size = 16L << 20;
+    int64_t timeout_ms = 60000;
     static const struct option opts[] = {
         {"url", required_argument, NULL, 'u'},      {"out", required_argument, NULL, 'o'},
         {"min-count", required_argument, NULL, 'm'}, {"max-size", required_argument, NULL, 's'},
@@ -80,7 +82,14 @@ int mp_cmd_update_lists(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end = NULL;
         long v = 0;
-        if (c == 'm' || c == 's' || c == 't') {
+        if (c == 't') {
+            /* A download of a few hundred KiB: a second at least. */
+            static const mp_duration_rule rule = {1000, 3600000, 1, false};
+            if (!mp_option_duration_arg("update-lists", "--timeout", optarg, &rule, &timeout_ms))
+                return 2;
+            continue;
+        }
+        if (c == 'm' || c == 's') {
             errno = 0;
             v = strtol(optarg, &end, 10);
             if (errno || *end || v < 0 || (c != 'm' && v == 0)) {
@@ -93,7 +102,6 @@ int mp_cmd_update_lists(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'm': min_count = v; break;
         case 's': max_size = v; break;
-        case 't': timeout = v; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -120,7 +128,7 @@ int mp_cmd_update_lists(int argc, char **argv)
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_size);
     curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "mailprobe-update-lists/" MP_CORE_VERSION);

@@ -1,5 +1,7 @@
-/* verify.c — `mailprobe verify`: addresses in (arguments, stdin, a text or
- * CSV file), one result each out, in input order, as NDJSON or CSV.
+/* verify.c — `mailprobe verify`: addresses in (arguments, stdin, a list
+ * file: plain, or CSV in any separator and encoding — address_list.h), one
+ * result each out, in input order, as NDJSON or CSV (the input's own columns
+ * followed by the result columns of result_csv.h, in the input's encoding).
  *
  * Input is read as the output drains: at most `window` records are between
  * "read" and "printed", so a million-line file streams in bounded memory and
@@ -10,31 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "address_list.h"
 #include "clock.h"
 #include "commands.h"
+#include "csv.h"
 #include "prober.h"
 #include "prober_options.h"
+#include "result_csv.h"
 #include "result_json.h"
 
-enum { RECORD_MAX = 1 << 20, CSV_COLUMNS_MAX = 256 };
-
 typedef enum { OUT_NDJSON = 0, OUT_CSV } out_format;
-typedef enum { IN_AUTO = 0, IN_LINES, IN_CSV } in_format;
 
 typedef struct verify_run verify_run;
 
 typedef struct record {
     verify_run *run;
     uint64_t seq;
-    char *line;            /* the input record (a CSV row keeps all its columns) */
-    size_t line_len;
-    char *address;         /* the address part of the line */
+    char *raw;             /* a CSV row's octets as they came in (CSV output only) */
+    size_t raw_len, nfields;
+    char *address;         /* what is verified (UTF-8) */
     size_t address_len;
     char *json;            /* the serialised result, once done */
     cJSON *obj;            /* for CSV output */
@@ -45,53 +46,61 @@ struct verify_run {
     struct event_base *base;
     mp_prober *prober;
     out_format format;
-    in_format in_format;
-    const char *column;    /* --column NAME */
-    bool stats, progress, quiet;
-    /* input sources: positional addresses, then files */
+    mp_addrlist_mode in_mode;     /* --input-format */
+    mp_csv_encoding encoding; /* --encoding */
+    const char *column;       /* --column NAME|N */
+    bool stats, progress;
+    /* input sources: positional addresses ("-" = stdin, a line each), or one list */
     char **args;
     int nargs, next_arg;
-    FILE *in;
-    bool in_is_csv, eof;
-    /* CSV input */
-    bool csv_header_seen;
-    int address_col;       /* -1 until known */
-    char *header_line;
+    mp_addrlist *list;
+    FILE *list_file;
+    const char *list_name;
+    bool out_list_is_input;  /* --input: output in the list's format */
+    bool eof, failed;
+    /* CSV output */
+    mp_csv_writer *out;
     /* ordering */
     record **window;
     size_t window_size;
     uint64_t next_seq, next_print;
     size_t printed, by_status[MP_STATUS_COUNT];
     bool header_printed;
+    bool resolver_warned;       /* the untrusted-resolver warning was printed */
+    bool asked_dns;             /* some address got as far as DNS */
     struct event *progress_ev;
     double started;             /* monotonic seconds (clock.h) */
 };
-
-static const char *const csv_result_columns[] = {
-    "status", "reason", "action", "score", "normalized", "smtp_result", "smtp_code", "smtp_enhanced_code",
-    "smtp_message", "mx_host", "catch_all", "provider", "disposable", "role", "free", "suggestion",
-};
-enum { CSV_RESULT_COLUMNS = sizeof csv_result_columns / sizeof csv_result_columns[0] };
 
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: mailprobe verify [options] ADDRESS...\n"
             "       mailprobe verify [options] -             (one address per line on stdin)\n"
-            "       mailprobe verify [options] --input FILE  (text, or CSV with a header)\n"
+            "       mailprobe verify [options] --input FILE  (a list: plain, or CSV as spreadsheets write it)\n"
             "\n"
             "Checks each address locally, looks up its mail hosts and asks them with an SMTP\n"
             "dialogue (EHLO, MAIL FROM, RCPT TO, RSET, QUIT; never DATA). Prints one result\n"
             "per address in input order (NDJSON by default). Exit status 0 when every address\n"
-            "got a result, 2 on usage errors.\n"
+            "got a result; 2 on usage errors and on input that cannot be read (the message\n"
+            "names the line).\n"
             "\n"
             "Input and output:\n"
             "  --input FILE                       read addresses from FILE ('-' = stdin)\n"
-            "  --input-format auto|lines|csv      auto (default): CSV when the file ends in .csv or --column is given\n"
-            "  --column NAME                      the CSV column holding the address (default: a column named\n"
-            "                                     email/e-mail/mail/address, else the first one containing '@')\n"
+            "  --input-format auto|lines|csv      auto (default): CSV when a separator (, ; TAB |) or an address\n"
+            "                                     header is found, or the name ends in .csv; lines: one address per\n"
+            "                                     line exactly as written (what '-' reads)\n"
+            "  --column NAME|N                    the column holding the address, by header name or 1-based number\n"
+            "                                     (default: a header such as email, e-mail, E-Mail-Adresse, courriel,\n"
+            "                                     correo; else the column whose cells look most like addresses)\n"
+            "  --encoding NAME                    the input's encoding when it has no byte order mark: auto\n"
+            "                                     (default: UTF-8 if valid, else windows-1252), utf-8, utf-16le,\n"
+            "                                     utf-16be, windows-1252, windows-1250, windows-1251, iso-8859-2,\n"
+            "                                     iso-8859-15\n"
             "  --format ndjson|csv                output format (default ndjson); CSV keeps a CSV input's columns\n"
-            "                                     and appends the result columns\n"
+            "                                     byte for byte, in its encoding and separator, and appends the\n"
+            "                                     result columns (docs/result-schema.md); a row without an address\n"
+            "                                     gets reason no_address\n"
             "  --stats                            print the prober's counters as JSON on stderr at the end\n"
             "  --no-progress                      no progress line on stderr (shown only on a terminal)\n"
             "  -h, --help                         this help\n"
@@ -100,267 +109,123 @@ static void usage(FILE *to)
     mp_prober_options_help(to);
 }
 
-/* ---- CSV -------------------------------------------------------------------- */
-
-/* Splits one CSV record (RFC 4180; ',' separator, "" escapes) into fields,
- * in place. Returns the number of fields (<= max). */
-static int csv_split(char *line, size_t len, char **fields, size_t *lens, int max)
-{
-    int n = 0;
-    size_t i = 0;
-    for (;;) {
-        if (n >= max)
-            return n;
-        char *out = line + i;
-        size_t o = 0;
-        fields[n] = out;
-        if (i < len && line[i] == '"') {
-            i++;
-            while (i < len) {
-                if (line[i] == '"') {
-                    if (i + 1 < len && line[i + 1] == '"') {
-                        out[o++] = '"';
-                        i += 2;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-                out[o++] = line[i++];
-            }
-            while (i < len && line[i] != ',')
-                out[o++] = line[i++];
-        } else {
-            while (i < len && line[i] != ',')
-                out[o++] = line[i++];
-        }
-        lens[n++] = o;
-        if (i >= len)
-            return n;
-        i++; /* the comma */
-    }
-}
-
-static bool csv_quotes_open(const char *s, size_t len)
-{
-    bool open = false;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '"')
-            open = !open;
-    return open;
-}
-
-static void csv_put(FILE *f, const char *s, size_t len)
-{
-    bool quote = false;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-            quote = true;
-    if (len && (s[0] == ' ' || s[len - 1] == ' '))
-        quote = true;
-    if (!quote) {
-        fwrite(s, 1, len, f);
-        return;
-    }
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            fputc('"', f);
-        fputc(s[i], f);
-    }
-    fputc('"', f);
-}
-
-static bool is_address_header(const char *s, size_t n)
-{
-    static const char *names[] = {"email", "e-mail", "mail", "email_address", "emailaddress", "email address",
-                                  "address", "e_mail"};
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == n && !strncasecmp(s, names[i], n))
-            return true;
-    return false;
-}
-
 /* ---- input ------------------------------------------------------------------ */
 
-/* Reads one physical line (without its "\n" / "\r\n"). */
-static ssize_t read_line(FILE *f, char **buf, size_t *cap)
+static char *copy_of(const char *p, size_t n)
 {
-    ssize_t n = getline(buf, cap, f);
-    if (n <= 0)
-        return -1;
-    if ((*buf)[n - 1] == '\n')
-        (*buf)[--n] = '\0';
-    if (n && (*buf)[n - 1] == '\r')
-        (*buf)[--n] = '\0';
-    return n;
+    char *c = malloc(n + 1);
+    if (c) {
+        memcpy(c, p, n);
+        c[n] = '\0';
+    }
+    return c;
 }
 
-/* Reads one CSV record, joining lines while a quoted field is open. */
-static ssize_t read_csv_record(FILE *f, char **out)
+/* Opens the list on `f` (named `name` for messages): LINES for "-", else
+ * the mode asked for. False (and a message) when it cannot be read. */
+static bool open_list(verify_run *run, FILE *f, const char *name, mp_addrlist_mode mode, bool keep_empty)
 {
-    char *line = NULL, *acc = NULL;
-    size_t cap = 0, acc_len = 0;
-    ssize_t n;
-    while ((n = read_line(f, &line, &cap)) >= 0) {
-        char *grown = realloc(acc, acc_len + (size_t)n + 2);
-        if (!grown)
-            break;
-        acc = grown;
-        if (acc_len)
-            acc[acc_len++] = '\n';
-        memcpy(acc + acc_len, line, (size_t)n);
-        acc_len += (size_t)n;
-        acc[acc_len] = '\0';
-        if (!csv_quotes_open(acc, acc_len) || acc_len > RECORD_MAX)
-            break;
-    }
-    free(line);
-    if (!acc)
-        return -1;
-    *out = acc;
-    return (ssize_t)acc_len;
-}
-
-/* Picks the address field of a CSV row into rec->address. */
-static void csv_pick_address(verify_run *run, record *rec)
-{
-    char *copy = malloc(rec->line_len + 1);
-    char *fields[CSV_COLUMNS_MAX];
-    size_t lens[CSV_COLUMNS_MAX];
-    if (!copy)
-        return;
-    memcpy(copy, rec->line, rec->line_len + 1);
-    int n = csv_split(copy, rec->line_len, fields, lens, CSV_COLUMNS_MAX);
-    if (run->address_col < 0) {
-        for (int i = 0; i < n; i++)
-            if (memchr(fields[i], '@', lens[i])) {
-                run->address_col = i;
-                break;
-            }
-    }
-    int col = run->address_col < 0 ? 0 : run->address_col;
-    if (col < n) {
-        rec->address = malloc(lens[col] + 1);
-        if (rec->address) {
-            memcpy(rec->address, fields[col], lens[col]);
-            rec->address[lens[col]] = '\0';
-            rec->address_len = lens[col];
-        }
-    }
-    free(copy);
-}
-
-/* Handles a CSV header row: finds the address column. Returns false when
- * --column names no column. */
-static bool csv_header(verify_run *run, char *line, size_t len)
-{
-    char *copy = malloc(len + 1);
-    char *fields[CSV_COLUMNS_MAX];
-    size_t lens[CSV_COLUMNS_MAX];
-    if (!copy)
+    mp_addrlist_options lo = {
+        .mode = mode, .encoding = run->encoding, .column = run->column, .keep_empty_lines = keep_empty};
+    char err[768];
+    mp_addrlist_status st = mp_addrlist_open(&run->list, mp_csv_read_file, f, &lo, err, sizeof err);
+    if (st != MP_ADDRLIST_OK) {
+        bool hint = st == MP_ADDRLIST_NO_ADDRESSES || st == MP_ADDRLIST_NO_SUCH_COLUMN;
+        fprintf(stderr, "mailprobe verify: %s: %s%s\n", name, err, hint ? "; name it with --column NAME|N" : "");
         return false;
-    memcpy(copy, line, len + 1);
-    int n = csv_split(copy, len, fields, lens, CSV_COLUMNS_MAX);
-    for (int i = 0; i < n && run->address_col < 0; i++) {
-        if (run->column ? (strlen(run->column) == lens[i] && !strncasecmp(fields[i], run->column, lens[i]))
-                        : is_address_header(fields[i], lens[i]))
-            run->address_col = i;
     }
-    free(copy);
-    if (run->column && run->address_col < 0) {
-        char *end = NULL;
-        long idx = strtol(run->column, &end, 10);
-        if (*run->column && !*end && idx >= 1 && idx <= n)
-            run->address_col = (int)idx - 1;
+    run->list_file = f;
+    run->list_name = name;
+    return true;
+}
+
+static void close_list(verify_run *run)
+{
+    if (run->list_file && run->list_file != stdin)
+        fclose(run->list_file);
+    run->list_file = NULL;
+}
+
+/* A record from the current list row. */
+static record *record_from_row(verify_run *run, const mp_addrlist_row *row)
+{
+    record *rec = calloc(1, sizeof *rec);
+    if (!rec)
+        return NULL;
+    rec->address = copy_of(row->address, row->address_len);
+    rec->address_len = row->address_len;
+    if (run->format == OUT_CSV && mp_addrlist_is_csv(run->list)) {
+        rec->raw = copy_of(row->raw, row->raw_len);
+        rec->raw_len = row->raw_len;
+        rec->nfields = row->nfields;
     }
-    return !run->column || run->address_col >= 0;
+    if (!rec->address || (run->format == OUT_CSV && mp_addrlist_is_csv(run->list) && !rec->raw)) {
+        free(rec->address);
+        free(rec->raw);
+        free(rec);
+        return NULL;
+    }
+    return rec;
 }
 
 static void on_result(const mp_result *r, const mp_probe_details *d, void *arg);
 static void flush_ready(verify_run *run);
 
-/* Reads the next record into a new `record`, or NULL at the end. */
+/* Reads the next record into a new `record`, or NULL at the end (or on an
+ * error, which is reported and makes the exit status 2). */
 static record *next_record(verify_run *run)
 {
     for (;;) {
-        if (run->in) {
-            char *line = NULL;
-            ssize_t n;
-            if (run->in_is_csv) {
-                n = read_csv_record(run->in, &line);
-            } else {
-                size_t cap = 0;
-                n = read_line(run->in, &line, &cap);
+        if (run->list) {
+            mp_addrlist_row row;
+            char err[256];
+            mp_addrlist_status st = mp_addrlist_next(run->list, &row, err, sizeof err);
+            if (st == MP_ADDRLIST_OK) {
+                record *rec = record_from_row(run, &row);
+                if (!rec) {
+                    fprintf(stderr, "mailprobe verify: out of memory\n");
+                    run->failed = run->eof = true;
+                }
+                return rec;
             }
-            if (n < 0) {
-                free(line);
-                if (run->in != stdin)
-                    fclose(run->in);
-                run->in = NULL;
-                run->eof = true;
+            if (st != MP_ADDRLIST_END) {
+                fprintf(stderr, "mailprobe verify: %s: %s\n", run->list_name, err);
+                run->failed = run->eof = true;
                 return NULL;
             }
-            if (run->in_is_csv && !run->csv_header_seen) {
-                run->csv_header_seen = true;
-                /* A first row without any '@' is a header. */
-                if (!memchr(line, '@', (size_t)n)) {
-                    if (!csv_header(run, line, (size_t)n)) {
-                        fprintf(stderr, "mailprobe verify: --column %s: no such column\n", run->column);
-                        free(line);
-                        run->eof = true;
-                        return NULL;
-                    }
-                    run->header_line = line;
-                    continue;
-                }
-            }
-            record *rec = calloc(1, sizeof *rec);
-            if (!rec) {
-                free(line);
+            if (run->out_list_is_input) {
+                run->eof = true; /* --input: the list is the whole input */
                 return NULL;
             }
-            rec->line = line;
-            rec->line_len = (size_t)n;
-            if (run->in_is_csv) {
-                csv_pick_address(run, rec);
-            } else {
-                rec->address = malloc((size_t)n + 1);
-                if (rec->address) {
-                    memcpy(rec->address, line, (size_t)n + 1);
-                    rec->address_len = (size_t)n;
-                }
-            }
-            if (!rec->address) {
-                rec->address = calloc(1, 1);
-                rec->address_len = 0;
-            }
-            return rec;
+            mp_addrlist_free(run->list);
+            run->list = NULL;
+            close_list(run);
+            continue;
         }
         if (run->eof)
             return NULL;
-        /* Positional arguments: addresses, or "-" for stdin. */
+        /* Positional arguments: addresses, or "-" for stdin (an address a line). */
         if (run->next_arg >= run->nargs) {
             run->eof = true;
             return NULL;
         }
         const char *a = run->args[run->next_arg++];
         if (!strcmp(a, "-")) {
-            run->in = stdin;
-            run->in_is_csv = run->in_format == IN_CSV;
+            if (!open_list(run, stdin, "stdin", MP_ADDRLIST_LINES, true)) {
+                run->failed = run->eof = true;
+                return NULL;
+            }
             continue;
         }
         record *rec = calloc(1, sizeof *rec);
         if (!rec)
             return NULL;
-        rec->line_len = strlen(a);
-        rec->line = strdup(a);
+        rec->address_len = strlen(a);
         rec->address = strdup(a);
-        rec->address_len = rec->line_len;
+        if (!rec->address) {
+            free(rec);
+            return NULL;
+        }
         return rec;
     }
 }
@@ -384,69 +249,58 @@ static void fill_window(verify_run *run)
 
 /* ---- output ----------------------------------------------------------------- */
 
-static void csv_value(FILE *f, const cJSON *v)
+static void write_stdout(void *ctx, const char *p, size_t n)
 {
-    if (!v || cJSON_IsNull(v))
-        return;
-    if (cJSON_IsString(v)) {
-        csv_put(f, v->valuestring, strlen(v->valuestring));
-    } else if (cJSON_IsBool(v)) {
-        fputs(cJSON_IsTrue(v) ? "true" : "false", f);
-    } else if (cJSON_IsNumber(v)) {
-        fprintf(f, "%d", v->valueint);
-    }
+    (void)ctx;
+    fwrite(p, 1, n, stdout);
 }
 
-static void print_csv_header(verify_run *run)
+/* The shape of the CSV output: a CSV --input keeps its rows. */
+static mp_result_csv_shape output_shape(const verify_run *run)
 {
-    if (run->header_line) {
-        fputs(run->header_line, stdout);
-    } else {
-        fputs("email", stdout);
+    mp_result_csv_shape shape = {0};
+    if (run->list && run->out_list_is_input && mp_addrlist_is_csv(run->list)) {
+        shape.keeps_rows = true;
+        shape.header = mp_addrlist_header(run->list, &shape.header_len);
+        shape.width = mp_addrlist_width(run->list);
+        shape.column = mp_addrlist_column(run->list);
     }
-    for (size_t i = 0; i < CSV_RESULT_COLUMNS; i++) {
-        fputc(',', stdout);
-        fputs(csv_result_columns[i], stdout);
+    return shape;
+}
+
+/* The CSV writer, made at the first output: in the --input list's format
+ * (its encoding, BOM, separator and line ends), else UTF-8. */
+static bool csv_output_ready(verify_run *run)
+{
+    if (run->out)
+        return true;
+    mp_csv_format fmt = {.encoding = MP_CSV_UTF8, .separator = ','};
+    if (run->list && run->out_list_is_input)
+        fmt = *mp_addrlist_format(run->list);
+    run->out = mp_csv_writer_new(&fmt, write_stdout, NULL);
+    if (!run->out) {
+        fprintf(stderr, "mailprobe verify: cannot write CSV in %s\n", mp_csv_encoding_name(fmt.encoding));
+        run->failed = true;
+        return false;
     }
-    fputs("\n", stdout);
+    mp_result_csv_shape shape = output_shape(run);
+    mp_result_csv_write_header(run->out, &shape);
+    run->header_printed = true;
+    return true;
 }
 
 static void print_csv_row(verify_run *run, record *rec)
 {
-    if (run->header_line || run->in_is_csv)
-        fwrite(rec->line, 1, rec->line_len, stdout);
-    else
-        csv_put(stdout, rec->line, rec->line_len);
-    const cJSON *o = rec->obj;
-    const cJSON *smtp = cJSON_GetObjectItemCaseSensitive(o, "smtp");
-    const cJSON *values[CSV_RESULT_COLUMNS] = {
-        cJSON_GetObjectItemCaseSensitive(o, "status"),
-        cJSON_GetObjectItemCaseSensitive(o, "reason"),
-        cJSON_GetObjectItemCaseSensitive(o, "action"),
-        cJSON_GetObjectItemCaseSensitive(o, "score"),
-        cJSON_GetObjectItemCaseSensitive(o, "normalized"),
-        cJSON_GetObjectItemCaseSensitive(smtp, "result"),
-        cJSON_GetObjectItemCaseSensitive(smtp, "code"),
-        cJSON_GetObjectItemCaseSensitive(smtp, "enhanced_code"),
-        cJSON_GetObjectItemCaseSensitive(smtp, "message"),
-        cJSON_GetObjectItemCaseSensitive(smtp, "host"),
-        cJSON_GetObjectItemCaseSensitive(smtp, "catch_all"),
-        cJSON_GetObjectItemCaseSensitive(o, "provider"),
-        cJSON_GetObjectItemCaseSensitive(o, "disposable"),
-        cJSON_GetObjectItemCaseSensitive(o, "role"),
-        cJSON_GetObjectItemCaseSensitive(o, "free"),
-        cJSON_GetObjectItemCaseSensitive(o, "suggestion"),
-    };
-    for (size_t i = 0; i < CSV_RESULT_COLUMNS; i++) {
-        fputc(',', stdout);
-        csv_value(stdout, values[i]);
-    }
-    fputc('\n', stdout);
+    if (!csv_output_ready(run))
+        return;
+    mp_result_csv_shape shape = output_shape(run);
+    mp_result_csv_write_row(run->out, &shape, rec->raw, rec->raw_len, rec->nfields, rec->address,
+                            rec->address_len, rec->obj);
 }
 
 static void record_free(record *rec)
 {
-    free(rec->line);
+    free(rec->raw);
     free(rec->address);
     free(rec->json);
     if (rec->obj)
@@ -460,13 +314,9 @@ static void flush_ready(verify_run *run)
         record *rec = run->window[run->next_print % run->window_size];
         if (!rec || !rec->done)
             break;
-        if (run->format == OUT_CSV) {
-            if (!run->header_printed) {
-                print_csv_header(run);
-                run->header_printed = true;
-            }
+        if (run->format == OUT_CSV)
             print_csv_row(run, rec);
-        } else if (rec->json) {
+        else if (rec->json) {
             fputs(rec->json, stdout);
             fputc('\n', stdout);
         }
@@ -514,12 +364,32 @@ static void on_result(const mp_result *r, const mp_probe_details *d, void *arg)
         cJSON_Delete(obj);
     }
     rec->done = true;
+    if (r->evidence.dns != MP_DNS_NOT_CHECKED)
+        run->asked_dns = true;
     if ((unsigned)r->status < MP_STATUS_COUNT)
         run->by_status[r->status]++;
     flush_ready(run);
     fill_window(run);
     if (run->eof && run->next_print == run->next_seq)
         event_base_loopbreak(run->base);
+}
+
+/* The prober's resolver-trust listener: once per run, say on stderr that
+ * DNS denials are not believed, and what to do about it. */
+static void on_resolver(const mp_resolver_trust *t, void *arg)
+{
+    verify_run *run = arg;
+    if (t->state == MP_RESOLVER_HONEST || t->state == MP_RESOLVER_UNPROVEN || run->resolver_warned)
+        return;
+    run->resolver_warned = true;
+    if (run->progress)
+        fputs("\r\033[K", stderr);
+    fprintf(stderr,
+            "mailprobe verify: warning: the DNS resolver is %s: %s.\n"
+            "  No address is marked undeliverable on its word; those it denies are unknown (dns_untrusted).\n"
+            "  Use an honest resolver with --dns HOST[:PORT]; `mailprobe doctor` checks it.\n",
+            t->state == MP_RESOLVER_LYING ? "not answering honestly" : "not answering its test questions",
+            t->why);
 }
 
 static void print_stats(const verify_run *run)
@@ -538,6 +408,8 @@ static void print_stats(const verify_run *run)
             (unsigned long long)st.rcpt_sent, (unsigned long long)st.rset_sent,
             (unsigned long long)st.round_trips, (unsigned long long)st.catch_all_tests,
             (unsigned long long)st.greylist_retries, per);
+    fprintf(stderr, ",\"resolver\":\"%s\",\"dns_untrusted\":%llu", mp_resolver_state_name(st.resolver_state),
+            (unsigned long long)st.by_reason[MP_REASON_DNS_UNTRUSTED]);
     fputs(",\"by_status\":{", stderr);
     for (int i = 0; i < MP_STATUS_COUNT; i++)
         fprintf(stderr, "%s\"%s\":%llu", i ? "," : "", mp_status_name((mp_status)i),
@@ -547,13 +419,14 @@ static void print_stats(const verify_run *run)
 
 int mp_cmd_verify(int argc, char **argv)
 {
-    enum { OPT_INPUT = 1, OPT_FORMAT, OPT_COLUMN, OPT_STATS, OPT_NO_PROGRESS, OPT_INPUT_FORMAT };
+    enum { OPT_INPUT = 1, OPT_FORMAT, OPT_COLUMN, OPT_STATS, OPT_NO_PROGRESS, OPT_INPUT_FORMAT, OPT_ENCODING };
     struct option opts[96];
     size_t n = 0;
     opts[n++] = (struct option){"input", required_argument, NULL, OPT_INPUT};
     opts[n++] = (struct option){"input-format", required_argument, NULL, OPT_INPUT_FORMAT};
     opts[n++] = (struct option){"format", required_argument, NULL, OPT_FORMAT};
     opts[n++] = (struct option){"column", required_argument, NULL, OPT_COLUMN};
+    opts[n++] = (struct option){"encoding", required_argument, NULL, OPT_ENCODING};
     opts[n++] = (struct option){"stats", no_argument, NULL, OPT_STATS};
     opts[n++] = (struct option){"no-progress", no_argument, NULL, OPT_NO_PROGRESS};
     opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
@@ -564,9 +437,9 @@ int mp_cmd_verify(int argc, char **argv)
     mp_prober_config_default(&cfg);
     verify_run run;
     memset(&run, 0, sizeof run);
-    run.address_col = -1;
     run.progress = isatty(2);
     const char *input = NULL;
+    bool mode_given = false;
     char err[256] = "";
     int c;
     optind = 1;
@@ -586,12 +459,13 @@ int mp_cmd_verify(int argc, char **argv)
             input = optarg;
             break;
         case OPT_INPUT_FORMAT:
+            mode_given = true;
             if (!strcmp(optarg, "auto"))
-                run.in_format = IN_AUTO;
+                run.in_mode = MP_ADDRLIST_AUTO;
             else if (!strcmp(optarg, "lines"))
-                run.in_format = IN_LINES;
+                run.in_mode = MP_ADDRLIST_LINES;
             else if (!strcmp(optarg, "csv"))
-                run.in_format = IN_CSV;
+                run.in_mode = MP_ADDRLIST_CSV;
             else {
                 fprintf(stderr, "mailprobe verify: --input-format: expected auto, lines or csv\n");
                 return 2;
@@ -609,6 +483,14 @@ int mp_cmd_verify(int argc, char **argv)
             break;
         case OPT_COLUMN:
             run.column = optarg;
+            break;
+        case OPT_ENCODING:
+            if (!mp_csv_encoding_parse(optarg, strlen(optarg), &run.encoding)) {
+                fprintf(stderr, "mailprobe verify: --encoding: unknown encoding '%s' (auto, utf-8, utf-16le, "
+                                "utf-16be, windows-1252, windows-1250, windows-1251, iso-8859-2, iso-8859-15)\n",
+                        optarg);
+                return 2;
+            }
             break;
         case OPT_STATS:
             run.stats = true;
@@ -628,15 +510,25 @@ int mp_cmd_verify(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (run.column && run.in_mode == MP_ADDRLIST_LINES) {
+        fprintf(stderr, "mailprobe verify: --column needs CSV input (--input-format auto or csv)\n");
+        return 2;
+    }
     if (input) {
-        run.in = strcmp(input, "-") ? fopen(input, "r") : stdin;
-        if (!run.in) {
+        FILE *f = strcmp(input, "-") ? fopen(input, "rb") : stdin;
+        if (!f) {
             fprintf(stderr, "mailprobe verify: %s: %s\n", input, strerror(errno));
             return 2;
         }
         size_t il = strlen(input);
-        run.in_is_csv = run.in_format == IN_CSV ||
-                        (run.in_format == IN_AUTO && (run.column || (il > 4 && !strcasecmp(input + il - 4, ".csv"))));
+        if (!mode_given && il > 4 && !strcasecmp(input + il - 4, ".csv"))
+            run.in_mode = MP_ADDRLIST_CSV;
+        if (!open_list(&run, f, input, run.in_mode, run.in_mode == MP_ADDRLIST_LINES)) {
+            if (f != stdin)
+                fclose(f);
+            return 2;
+        }
+        run.out_list_is_input = true;
         run.nargs = 0; /* --input replaces positional addresses */
     }
 
@@ -651,6 +543,7 @@ int mp_cmd_verify(int argc, char **argv)
         event_base_free(run.base);
         return 2;
     }
+    mp_prober_set_resolver_listener(run.prober, on_resolver, &run);
     run.window_size = (size_t)cfg.concurrency * 4 < 1024 ? 1024 : (size_t)cfg.concurrency * 4;
     run.window = calloc(run.window_size, sizeof *run.window);
     if (!run.window) {
@@ -669,11 +562,19 @@ int mp_cmd_verify(int argc, char **argv)
     fill_window(&run);
     if (!(run.eof && run.next_print == run.next_seq))
         event_base_dispatch(run.base);
+    /* The last answer may beat the resolver's first canary round: wait for
+     * its verdict (bounded by the DNS timeout) so the warning and --stats
+     * can say what the resolver was. */
+    mp_resolver_trust trust;
+    mp_prober_resolver_trust(run.prober, &trust);
+    while (run.asked_dns && trust.state == MP_RESOLVER_UNPROVEN && trust.checking &&
+           event_base_loop(run.base, EVLOOP_ONCE) == 0)
+        mp_prober_resolver_trust(run.prober, &trust);
     flush_ready(&run);
     draw_progress(&run, true);
-    if (run.format == OUT_CSV && !run.header_printed) {
-        print_csv_header(&run);
-    }
+    if (run.format == OUT_CSV && !run.header_printed)
+        csv_output_ready(&run);
+    fflush(stdout);
     if (run.stats)
         print_stats(&run);
     if (run.progress_ev)
@@ -683,9 +584,9 @@ int mp_cmd_verify(int argc, char **argv)
         if (run.window[i])
             record_free(run.window[i]);
     free(run.window);
-    free(run.header_line);
-    if (run.in && run.in != stdin)
-        fclose(run.in);
+    mp_csv_writer_free(run.out);
+    mp_addrlist_free(run.list);
+    close_list(&run);
     event_base_free(run.base);
-    return 0;
+    return run.failed ? 2 : 0;
 }

@@ -103,6 +103,20 @@ typedef struct cache_entry {
 
 /* ---- the resolver ------------------------------------------------------- */
 
+/* One mp_dns_ask_ns() question; its answer is delivered from `deliver_ev`.
+ * c-ares holds it until its own callback ran (`replied`), so a cancelled
+ * question without an answer yet waits for that before it is freed. */
+struct mp_dns_ask {
+    struct mp_dns_ask *next, *prev;
+    mp_dns *dns;
+    struct event *deliver_ev;
+    mp_zone_answer answer;
+    mp_dns_zone_cb cb;              /* NULL once cancelled */
+    void *arg;
+    bool replied;
+};
+typedef struct mp_dns_ask zone_ask;
+
 typedef struct sock_watch {
     struct sock_watch *next;
     ares_socket_t fd;
@@ -125,6 +139,7 @@ struct mp_dns {
     cache_entry *lru_head, *lru_tail;     /* head = most recently used */
     size_t cache_count, cache_max;
 
+    zone_ask *asks;                       /* mp_dns_ask_ns() questions not delivered yet */
     uint64_t rng;
     int callback_depth;                   /* > 0 while user callbacks run */
     bool free_requested;                  /* mp_dns_free called from a callback */
@@ -170,12 +185,17 @@ static bool normalize_domain(const char *in, char *out)
     return true;
 }
 
-/* The smallest TTL among the answer records of `type` in a DNS message.
- * ares_parse_mx_reply() drops TTLs, so we walk the answer section ourselves
- * (RFC 1035 §4.1) with bounds checks on every read. UINT32_MAX when none. */
-static uint32_t answer_min_ttl(const unsigned char *abuf, int alen, int type)
+/* The smallest TTL among the answer records of `type` in a DNS message,
+ * and (when `count` is not NULL) how many there are. ares_parse_mx_reply()
+ * drops TTLs, so we walk the answer section ourselves (RFC 1035 §4.1) with
+ * bounds checks on every read. UINT32_MAX when none. */
+static uint32_t answer_scan(const unsigned char *abuf, int alen, int type, unsigned *count)
 {
     uint32_t best = UINT32_MAX;
+    unsigned dummy;
+    if (!count)
+        count = &dummy;
+    *count = 0;
     if (!abuf || alen < HFIXEDSZ)
         return best;
     unsigned qd = ((unsigned)abuf[4] << 8) | abuf[5];
@@ -203,8 +223,11 @@ static uint32_t answer_min_ttl(const unsigned char *abuf, int alen, int type)
         if ((unsigned)(end - p) < rdlen)
             return best;
         p += rdlen;
-        if (rtype == type && ttl < best)
-            best = ttl;
+        if (rtype == type) {
+            (*count)++;
+            if (ttl < best)
+                best = ttl;
+        }
     }
     return best;
 }
@@ -711,7 +734,7 @@ static void on_mx_reply(void *arg, int status, int timeouts, unsigned char *abuf
     if (status == ARES_SUCCESS) {
         status = ares_parse_mx_reply(abuf, alen, &mx);
         if (status == ARES_SUCCESS)
-            lower_ttl(lk, answer_min_ttl(abuf, alen, T_MX));
+            lower_ttl(lk, answer_scan(abuf, alen, T_MX, NULL));
         else if (status != ARES_ENODATA)
             status = ARES_EBADRESP;
     }
@@ -847,6 +870,110 @@ void mp_dns_resolve_mail_hosts(mp_dns *dns, const char *ascii_domain,
     lk->state = LOOKUP_MX;
     ares_query(dns->channel, domain, C_IN, T_MX, on_mx_reply, lk);
     timer_reschedule(dns);
+}
+
+/* ---- zone questions (mp_dns_ask_ns) -------------------------------------- */
+
+const char *mp_zone_answer_name(mp_zone_answer a)
+{
+    static const char *const names[MP_ZONE_ANSWER_COUNT] = {"has_ns", "no_ns", "denied", "no_answer"};
+    return (unsigned)a < MP_ZONE_ANSWER_COUNT ? names[a] : "invalid";
+}
+
+static void zone_ask_destroy(zone_ask *q)
+{
+    mp_dns *dns = q->dns;
+    if (q->prev) q->prev->next = q->next; else dns->asks = q->next;
+    if (q->next) q->next->prev = q->prev;
+    event_free(q->deliver_ev);
+    free(q);
+}
+
+static void on_zone_deliver(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    zone_ask *q = arg;
+    mp_dns_zone_cb cb = q->cb;
+    void *cb_arg = q->arg;
+    mp_zone_answer answer = q->answer;
+    zone_ask_destroy(q);
+    cb(answer, cb_arg);
+}
+
+/* c-ares' answer (possibly from inside ares_query itself): recorded, then
+ * delivered from the loop. */
+static void on_zone_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)timeouts;
+    zone_ask *q = arg;
+    if (q->dns->destroying)
+        return;                          /* freed with the resolver, unannounced */
+    q->replied = true;
+    if (!q->cb) {                        /* cancelled while c-ares held it */
+        zone_ask_destroy(q);
+        return;
+    }
+    q->answer = mp_zone_answer_of(status, abuf, alen);
+    if (q->answer == MP_ZONE_NO_ANSWER)
+        q->dns->stats.errors++;
+    event_active(q->deliver_ev, EV_TIMEOUT, 1);
+}
+
+mp_zone_answer mp_zone_answer_of(int status, const unsigned char *abuf, int alen)
+{
+    unsigned ns = 0;
+    switch (status) {
+    case ARES_SUCCESS:
+        answer_scan(abuf, alen, T_NS, &ns);
+        return ns ? MP_ZONE_HAS_NS : MP_ZONE_NO_NS;
+    case ARES_ENODATA:
+        return MP_ZONE_NO_NS;
+    case ARES_ENOTFOUND:
+        return MP_ZONE_DENIED;
+    default:
+        return MP_ZONE_NO_ANSWER;
+    }
+}
+
+mp_dns_ask *mp_dns_ask_ns(mp_dns *dns, const char *zone, mp_dns_zone_cb cb, void *arg)
+{
+    char name[MP_DOMAIN_MAX + 2];
+    if (!zone || !cb || dns->destroying)
+        return NULL;
+    if (!strcmp(zone, ".")) {
+        snprintf(name, sizeof name, ".");
+    } else if (!normalize_domain(zone, name)) {
+        return NULL;
+    }
+    zone_ask *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->deliver_ev = event_new(dns->base, -1, 0, on_zone_deliver, q);
+    if (!q->deliver_ev) {
+        free(q);
+        return NULL;
+    }
+    q->dns = dns;
+    q->cb = cb;
+    q->arg = arg;
+    q->next = dns->asks;
+    if (dns->asks)
+        dns->asks->prev = q;
+    dns->asks = q;
+    dns->stats.queries_sent++;
+    ares_query(dns->channel, name, C_IN, T_NS, on_zone_reply, q);
+    timer_reschedule(dns);
+    return q;
+}
+
+void mp_dns_ask_cancel(mp_dns_ask *q)
+{
+    if (!q)
+        return;
+    q->cb = NULL;
+    if (q->replied)
+        zone_ask_destroy(q);             /* only the delivery event was left */
 }
 
 bool mp_dns_server_csv(const char *server, char *out, size_t outlen)
@@ -997,6 +1124,8 @@ static void dns_destroy_now(mp_dns *dns)
         }
         lookup_destroy(dns, lk);
     }
+    while (dns->asks)
+        zone_ask_destroy(dns->asks);
     while (dns->watches) {
         sock_watch *w = dns->watches;
         dns->watches = w->next;

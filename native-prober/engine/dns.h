@@ -69,6 +69,40 @@ void mp_dns_free(mp_dns *dns);
 void mp_dns_resolve_mail_hosts(mp_dns *dns, const char *ascii_domain,
                                mp_dns_mx_cb cb, void *arg);
 
+/* What asking for a zone's NS records found (mp_dns_ask_ns). */
+typedef enum mp_zone_answer {
+    MP_ZONE_HAS_NS = 0,   /* NOERROR with NS records in the answer: the zone exists */
+    MP_ZONE_NO_NS,        /* NOERROR without NS records (NODATA): the name exists */
+    MP_ZONE_DENIED,       /* NXDOMAIN: the resolver says nothing exists at or below it */
+    MP_ZONE_NO_ANSWER,    /* timeout, SERVFAIL, refused, malformed: nothing learnt */
+    MP_ZONE_ANSWER_COUNT
+} mp_zone_answer;
+
+/* "has_ns", "no_ns", "denied", "no_answer". */
+const char *mp_zone_answer_name(mp_zone_answer a);
+
+/* Classifies c-ares' answer to an NS question: `status` as c-ares gave it,
+ * `abuf`/`alen` the raw message when status is ARES_SUCCESS (may be NULL
+ * otherwise). Pure; also used by `doctor` through dns_sync.h. */
+mp_zone_answer mp_zone_answer_of(int status, const unsigned char *abuf, int alen);
+
+typedef void (*mp_dns_zone_cb)(mp_zone_answer answer, void *arg);
+
+/* One question in flight; owned by the resolver. */
+typedef struct mp_dns_ask mp_dns_ask;
+
+/* Asks the resolver for the NS records of `zone` ("." is the root, "com."
+ * or "com" a TLD), bypassing the cache: the canary questions of
+ * dns_trust.h. The callback runs exactly once, later, from the loop --
+ * never inside this call -- unless the question is cancelled or the
+ * resolver freed first: then it never runs. Returns NULL (and the callback
+ * never runs) when the name is not a valid zone name or memory runs out;
+ * the handle is valid until the callback starts. */
+mp_dns_ask *mp_dns_ask_ns(mp_dns *dns, const char *zone, mp_dns_zone_cb cb, void *arg);
+
+/* Cancels a question whose callback has not run: it never will. */
+void mp_dns_ask_cancel(mp_dns_ask *ask);
+
 /* Turns a --dns value ("IPv4", "IPv4:PORT", "[IPv6]:PORT" or a bare IPv6
  * address; port 53 when absent) into c-ares' server CSV form in `out`.
  * False for anything else (host names included: c-ares needs addresses). */

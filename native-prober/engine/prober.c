@@ -30,11 +30,15 @@ struct mp_prober {
     struct event *admit_ev;
     mp_prober_stats stats;
     const mp_domain_list *extra_disposable; /* borrowed; NULL = none */
+    mp_resolver_listener resolver_cb;
+    void *resolver_arg;
+    mp_resolver_state resolver_told;  /* the state the listener last heard */
 };
 
 static void admit_some(mp_prober *p);
 static void probe_finish(void *owner, mp_probe *probe, const mp_evidence *ev, int retry_after);
 static void probe_release(void *owner, mp_probe *probe);
+static void resolver_changed(void *owner);
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -78,7 +82,7 @@ mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, c
         snprintf(from, sizeof from, "probe@%s", helo);
     p->next_id = 1;
 
-    static const mp_sched_hooks hooks = {probe_finish, probe_release};
+    static const mp_sched_hooks hooks = {probe_finish, probe_release, resolver_changed};
     mp_sched_identity who = {helo, from};
     if (err && errlen)
         err[0] = '\0';
@@ -134,6 +138,7 @@ void mp_prober_free(mp_prober *p)
 void mp_probe_details_init(mp_probe_details *d)
 {
     d->dns = MP_DNS_NOT_CHECKED;
+    d->dns_message = NULL;
     d->mx_implicit = false;
     d->mx_count = 0;
     d->smtp_code = 0;
@@ -198,6 +203,8 @@ static void probe_finish(void *owner, mp_probe *probe, const mp_evidence *ev, in
     mp_probe_details d;
     mp_probe_details_init(&d);
     mp_sched_domain_details(probe, ev, &d);
+    if (r->reason == MP_REASON_DNS_UNTRUSTED && !d.dns_message)
+        d.dns_message = mp_dns_doubt_message(MP_DOUBT_FREE_PROVIDER); /* the core's own rule */
     if (probe->has_reply) {
         d.smtp_code = probe->reply.code;
         snprintf(d.enhanced_code, sizeof d.enhanced_code, "%s", probe->reply.enhanced);
@@ -367,6 +374,30 @@ void mp_prober_set_catch_all_memory(mp_prober *p, const mp_catch_all_memory *mem
 void mp_prober_set_extra_disposable(mp_prober *p, const mp_domain_list *list)
 {
     p->extra_disposable = list;
+}
+
+/* mp_sched_hooks.resolver_changed: tell the listener about a new state. */
+static void resolver_changed(void *owner)
+{
+    mp_prober *p = owner;
+    mp_resolver_trust t;
+    mp_sched_resolver_trust(p->sched, &t);
+    if (t.state == p->resolver_told)
+        return;
+    p->resolver_told = t.state;
+    if (p->resolver_cb)
+        p->resolver_cb(&t, p->resolver_arg);
+}
+
+void mp_prober_resolver_trust(const mp_prober *p, mp_resolver_trust *out)
+{
+    mp_sched_resolver_trust(p->sched, out);
+}
+
+void mp_prober_set_resolver_listener(mp_prober *p, mp_resolver_listener cb, void *arg)
+{
+    p->resolver_cb = cb;
+    p->resolver_arg = arg;
 }
 
 void mp_prober_stats_get(const mp_prober *p, mp_prober_stats *out)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event.h>
+#include "dns_trust.h"
 #include "domain_list.h"
 #include "mailprobe/core.h"
 #include "smtp_session.h"
@@ -42,6 +43,7 @@ typedef struct mp_probe_mx {
 typedef struct mp_probe_details {
     /* DNS: mx = null in the JSON while dns is MP_DNS_NOT_CHECKED. */
     mp_dns_result dns;
+    const char *dns_message;     /* why a denial is not believed (mx.message); NULL = null; static */
     bool mx_implicit;            /* no MX record: the domain's A/AAAA is used (RFC 5321 §5.1) */
     size_t mx_count;             /* entries used in mx[], <= MP_PROBE_MX_MAX */
     mp_probe_mx mx[MP_PROBE_MX_MAX]; /* in the order tried (preference, then DNS order) */
@@ -70,6 +72,11 @@ typedef struct mp_prober_config {
     /* DNS */
     char dns_server[128];         /* "HOST[:PORT]"; "" = the system resolver */
     int dns_timeout_ms;           /* per query try; default 3000 */
+    char dns_canaries[MP_DNS_CANARIES_MAX][MP_DOMAIN_MAX + 2]; /* zones that must exist;
+                                     none = the built-in set (dns_trust.h) */
+    size_t dns_canary_count;
+    int dns_recheck_ms;           /* canary rounds while the resolver is honest;
+                                     default 300000 (a tenth while it is not) */
     /* Where we may connect */
     int smtp_port;                /* default 25 */
     mp_target_policy targets;     /* refused ranges + --allow-net exceptions */
@@ -184,11 +191,23 @@ typedef struct mp_prober_stats {
     uint64_t dns_queries;        /* DNS queries sent (MX, A, AAAA; cache hits excluded) */
     uint64_t dns_cache_hits;     /* lookups answered from the resolver's cache */
     uint64_t dns_errors;         /* queries that failed (timeout, SERVFAIL...) */
+    mp_resolver_state resolver_state; /* gauge: what the last canary round showed */
     uint64_t by_status[MP_STATUS_COUNT];
     uint64_t by_reason[MP_REASON_COUNT];
 } mp_prober_stats;
 
 void mp_prober_stats_get(const mp_prober *prober, mp_prober_stats *out);
+
+/* Whether the resolver is shown honest (dns_trust.h; docs/dns-and-safety.md):
+ * while it is not, no DNS denial makes an address undeliverable (reason
+ * dns_untrusted). Copies the state into *out. */
+void mp_prober_resolver_trust(const mp_prober *prober, mp_resolver_trust *out);
+
+/* Called from the loop whenever the resolver's state changes (the first
+ * round's outcome included); `trust` is valid during the call only. One
+ * listener; NULL removes it. */
+typedef void (*mp_resolver_listener)(const mp_resolver_trust *trust, void *arg);
+void mp_prober_set_resolver_listener(mp_prober *prober, mp_resolver_listener cb, void *arg);
 
 /* Stops everything: open sessions are closed (QUIT is not awaited), pending
  * probes are dropped without callbacks, DNS queries cancelled. Must not be

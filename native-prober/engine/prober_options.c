@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef enum { ARG_NONE, ARG_INT, ARG_MS, ARG_DOUBLE, ARG_TEXT } arg_kind;
+typedef enum { ARG_NONE, ARG_INT, ARG_DURATION, ARG_DOUBLE, ARG_TEXT } arg_kind;
 
 typedef struct option_spec {
     const char *name;
@@ -19,16 +19,22 @@ typedef struct option_spec {
 
 static const option_spec specs[] = {
     {"dns", MP_OPT_DNS, ARG_TEXT, "HOST[:PORT]", "DNS server to ask (default: the system resolver)"},
-    {"dns-timeout", MP_OPT_DNS_TIMEOUT, ARG_MS, "MS", "DNS query timeout per try (default 3000)"},
+    {"dns-timeout", MP_OPT_DNS_TIMEOUT, ARG_DURATION, "DURATION", "DNS query timeout per try (default 3s)"},
+    {"dns-canary", MP_OPT_DNS_CANARY, ARG_TEXT, "ZONE",
+     "a zone whose NS records the resolver must return, or its denials are not believed (repeatable; "
+     "replaces the built-in . com. root-servers.net.)"},
+    {"dns-recheck", MP_OPT_DNS_RECHECK, ARG_DURATION, "DURATION",
+     "ask the canaries again this often (default 5m; a tenth of it while the resolver is not honest)"},
     {"smtp-port", MP_OPT_SMTP_PORT, ARG_INT, "N", "TCP port of every mail host (default 25)"},
     {"allow-net", MP_OPT_ALLOW_NET, ARG_TEXT, "CIDR",
      "also connect to this range (repeatable); private, loopback, link-local... are refused otherwise"},
     {"helo", MP_OPT_HELO, ARG_TEXT, "NAME", "EHLO name (default: this host's FQDN; use your own, never a borrowed one)"},
     {"from", MP_OPT_FROM, ARG_TEXT, "ADDRESS", "MAIL FROM address (default: probe@HELO-NAME)"},
-    {"timeout", MP_OPT_TIMEOUT, ARG_MS, "MS", "total time for one address once started (default 60000)"},
-    {"connect-timeout", MP_OPT_CONNECT_TIMEOUT, ARG_MS, "MS",
-     "TCP connect + greeting + EHLO per host (default 15000)"},
-    {"command-timeout", MP_OPT_COMMAND_TIMEOUT, ARG_MS, "MS", "wait for each MAIL/RCPT/RSET reply (default 15000)"},
+    {"timeout", MP_OPT_TIMEOUT, ARG_DURATION, "DURATION", "total time for one address once started (default 60s)"},
+    {"connect-timeout", MP_OPT_CONNECT_TIMEOUT, ARG_DURATION, "DURATION",
+     "TCP connect + greeting + EHLO per host (default 15s)"},
+    {"command-timeout", MP_OPT_COMMAND_TIMEOUT, ARG_DURATION, "DURATION",
+     "wait for each MAIL/RCPT/RSET reply (default 15s)"},
     {"concurrency", MP_OPT_CONCURRENCY, ARG_INT, "N", "addresses in flight at once (default 1000)"},
     {"per-host-connections", MP_OPT_PER_HOST_CONNECTIONS, ARG_INT, "N",
      "simultaneous SMTP sessions per mail host address (default 2)"},
@@ -38,7 +44,7 @@ static const option_spec specs[] = {
     {"max-rejections-per-session", MP_OPT_MAX_REJECTIONS, ARG_INT, "N",
      "end a session after this many 5xx RCPT replies, below servers' error limits (default 8)"},
     {"no-batching", MP_OPT_NO_BATCHING, ARG_NONE, NULL, "one session per address (same as --max-rcpt-per-session 1)"},
-    {"greylist-wait", MP_OPT_GREYLIST_WAIT, ARG_INT, "SECONDS",
+    {"greylist-wait", MP_OPT_GREYLIST_WAIT, ARG_DURATION, "DURATION",
      "retry greylisted addresses once after this delay (default 0: report retry_after)"},
     {"no-catch-all", MP_OPT_NO_CATCH_ALL, ARG_NONE, NULL, "do not test domains for catch-all"},
     {"proxy", MP_OPT_PROXY, ARG_TEXT, "URL", "connect through a SOCKS proxy, e.g. socks5://127.0.0.1:1080"},
@@ -58,6 +64,7 @@ void mp_prober_config_default(mp_prober_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->dns_timeout_ms = 3000;
+    cfg->dns_recheck_ms = MP_DNS_RECHECK_DEFAULT_MS;
     cfg->smtp_port = 25;
     cfg->starttls = MP_STARTTLS_TRY;
     cfg->timeout_ms = 60000;
@@ -100,7 +107,7 @@ static const option_spec *spec_by_code(int code)
 static mp_option_status fail(char *err, size_t errlen, const option_spec *s, const char *arg, const char *why)
 {
     if (err && errlen)
-        snprintf(err, errlen, "--%s %s: %s", s->name, arg ? arg : "", why);
+        snprintf(err, errlen, "--%s '%s': %s", s->name, arg ? arg : "", why);
     return MP_OPTION_BAD_VALUE;
 }
 
@@ -136,6 +143,119 @@ static bool safe_smtp_token(const char *s)
     return true;
 }
 
+/* ---- durations ------------------------------------------------------------------ */
+
+typedef struct duration_unit {
+    const char *name;
+    int64_t ms;
+} duration_unit;
+
+static const duration_unit units[] = {
+    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
+};
+
+void mp_duration_format(int64_t ms, char *out, size_t cap)
+{
+    for (size_t i = sizeof units / sizeof units[0]; i-- > 1;)
+        if (ms && ms % units[i].ms == 0) {
+            snprintf(out, cap, "%lld%s", (long long)(ms / units[i].ms), units[i].name);
+            return;
+        }
+    snprintf(out, cap, "%lldms", (long long)ms);
+}
+
+/* "12", "1.5": digits with at most one '.', nothing else, not empty. */
+static size_t number_length(const char *s)
+{
+    size_t n = 0, digits = 0;
+    bool dot = false;
+    for (; s[n]; n++) {
+        if (s[n] >= '0' && s[n] <= '9')
+            digits++;
+        else if (s[n] == '.' && !dot)
+            dot = true;
+        else
+            break;
+    }
+    return digits && digits <= 15 ? n : 0;
+}
+
+bool mp_option_parse_duration(const char *s, const mp_duration_rule *rule, int64_t *ms, char *why,
+                              size_t whylen)
+{
+    char floor_text[32], max_text[32];
+    mp_duration_format(rule->floor_ms, floor_text, sizeof floor_text);
+    mp_duration_format(rule->max_ms, max_text, sizeof max_text);
+    size_t n = s ? number_length(s) : 0;
+    const duration_unit *unit = NULL;
+    if (n) {
+        if (!s[n])
+            unit = &units[1];            /* a bare number is seconds, for every option */
+        for (size_t i = 0; !unit && i < sizeof units / sizeof units[0]; i++)
+            if (!strcmp(s + n, units[i].name))
+                unit = &units[i];
+    }
+    if (!unit) {
+        snprintf(why, whylen, "expected a duration such as 500ms, 8s, 2m or 1h (a bare number means seconds)");
+        return false;
+    }
+    double value = strtod(s, NULL) * (double)unit->ms;
+    if (value == 0 && rule->zero_is_off) {
+        *ms = 0;
+        return true;
+    }
+    if (value > (double)rule->max_ms) {
+        if (s[n])
+            snprintf(why, whylen, "%s is too long: at most %s", s, max_text);
+        else
+            snprintf(why, whylen, "%s seconds is too long: at most %s (a bare number means seconds; "
+                     "for milliseconds write %sms)", s, max_text, s);
+        return false;
+    }
+    if (value < (double)rule->floor_ms) {
+        snprintf(why, whylen, "%s%s is too short: at least %s%s", s, s[n] ? "" : " seconds", floor_text,
+                 rule->zero_is_off ? " (or 0 for off)" : "");
+        return false;
+    }
+    int64_t v = (int64_t)(value + 0.5);
+    if (v % rule->step_ms) {
+        snprintf(why, whylen, "%s: this option counts whole seconds", s);
+        return false;
+    }
+    *ms = v;
+    return true;
+}
+
+bool mp_option_duration_arg(const char *command, const char *option, const char *value,
+                            const mp_duration_rule *rule, int64_t *ms)
+{
+    char why[200];
+    if (mp_option_parse_duration(value, rule, ms, why, sizeof why))
+        return true;
+    fprintf(stderr, "mailprobe %s: %s '%s': %s\n", command, option, value, why);
+    return false;
+}
+
+/* The duration options, their rules and the int they set. */
+typedef struct duration_option {
+    int code;
+    mp_duration_rule rule;
+    size_t field;         /* offsetof(mp_prober_config, ...), an int */
+    bool in_seconds;      /* the field counts seconds, not milliseconds */
+} duration_option;
+
+#define FIELD(name) offsetof(mp_prober_config, name)
+static const duration_option duration_options[] = {
+    /* c-ares waits this long per try; below 100 ms even a healthy resolver misses. */
+    {MP_OPT_DNS_TIMEOUT, {100, 60000, 1, false}, FIELD(dns_timeout_ms), false},
+    {MP_OPT_DNS_RECHECK, {10000, 86400000, 1, false}, FIELD(dns_recheck_ms), false},
+    /* A whole SMTP dialogue in under a second is not a fair chance. */
+    {MP_OPT_TIMEOUT, {1000, 3600000, 1, false}, FIELD(timeout_ms), false},
+    {MP_OPT_CONNECT_TIMEOUT, {1000, 3600000, 1, false}, FIELD(connect_timeout_ms), false},
+    {MP_OPT_COMMAND_TIMEOUT, {1000, 3600000, 1, false}, FIELD(command_timeout_ms), false},
+    {MP_OPT_GREYLIST_WAIT, {1000, 3600000, 1000, true}, FIELD(greylist_wait_s), true},
+};
+
 /* The options that take one integer within bounds, and the int they set. */
 typedef struct int_option {
     int code;
@@ -144,23 +264,56 @@ typedef struct int_option {
     const char *why;
 } int_option;
 
-#define INT_FIELD(name) offsetof(mp_prober_config, name)
 static const int_option int_options[] = {
-    {MP_OPT_DNS_TIMEOUT, 1, 600000, INT_FIELD(dns_timeout_ms), "expected milliseconds 1..600000"},
-    {MP_OPT_SMTP_PORT, 1, 65535, INT_FIELD(smtp_port), "expected a port 1..65535"},
-    {MP_OPT_TIMEOUT, 1, 3600000, INT_FIELD(timeout_ms), "expected milliseconds 1..3600000"},
-    {MP_OPT_CONNECT_TIMEOUT, 1, 3600000, INT_FIELD(connect_timeout_ms), "expected milliseconds 1..3600000"},
-    {MP_OPT_COMMAND_TIMEOUT, 1, 3600000, INT_FIELD(command_timeout_ms), "expected milliseconds 1..3600000"},
-    {MP_OPT_CONCURRENCY, 1, 100000, INT_FIELD(concurrency), "expected 1..100000"},
-    {MP_OPT_PER_HOST_CONNECTIONS, 1, 10000, INT_FIELD(per_host_connections), "expected 1..10000"},
-    {MP_OPT_MAX_RCPT_PER_SESSION, 1, 1000, INT_FIELD(max_rcpt_per_session), "expected 1..1000"},
-    {MP_OPT_MAX_REJECTIONS, 1, 1000, INT_FIELD(max_rejections_per_session), "expected 1..1000"},
-    {MP_OPT_GREYLIST_WAIT, 0, 3600, INT_FIELD(greylist_wait_s), "expected seconds 0..3600"},
+    {MP_OPT_SMTP_PORT, 1, 65535, FIELD(smtp_port), "expected a port 1..65535"},
+    {MP_OPT_CONCURRENCY, 1, 100000, FIELD(concurrency), "expected 1..100000"},
+    {MP_OPT_PER_HOST_CONNECTIONS, 1, 10000, FIELD(per_host_connections), "expected 1..10000"},
+    {MP_OPT_MAX_RCPT_PER_SESSION, 1, 1000, FIELD(max_rcpt_per_session), "expected 1..1000"},
+    {MP_OPT_MAX_REJECTIONS, 1, 1000, FIELD(max_rejections_per_session), "expected 1..1000"},
 };
-#undef INT_FIELD
+#undef FIELD
+
+/* A zone name for --dns-canary: "." or dot-separated labels of letters,
+ * digits, '-' and '_' (1..63 octets each), at most 253 octets, an optional
+ * trailing dot. */
+static bool zone_name_valid(const char *s)
+{
+    size_t len = strlen(s);
+    if (!strcmp(s, "."))
+        return true;
+    if (len && s[len - 1] == '.')
+        len--;
+    if (len == 0 || len > MP_DOMAIN_MAX)
+        return false;
+    size_t label = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+            continue;
+        }
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok || ++label > 63)
+            return false;
+    }
+    return label > 0;
+}
 
 static mp_option_status apply_spec(mp_prober_config *cfg, const option_spec *s, const char *arg, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < sizeof duration_options / sizeof duration_options[0]; i++) {
+        const duration_option *d = &duration_options[i];
+        if (d->code != s->code)
+            continue;
+        int64_t ms = 0;
+        char why[200];
+        if (!mp_option_parse_duration(arg, &d->rule, &ms, why, sizeof why))
+            return fail(err, errlen, s, arg, why);
+        *(int *)((char *)cfg + d->field) = (int)(d->in_seconds ? ms / 1000 : ms);
+        return MP_OPTION_APPLIED;
+    }
     for (size_t i = 0; i < sizeof int_options / sizeof int_options[0]; i++) {
         const int_option *io = &int_options[i];
         if (io->code != s->code)
@@ -172,6 +325,15 @@ static mp_option_status apply_spec(mp_prober_config *cfg, const option_spec *s, 
         return MP_OPTION_APPLIED;
     }
     switch (s->code) {
+    case MP_OPT_DNS_CANARY:
+        if (!zone_name_valid(arg))
+            return fail(err, errlen, s, arg, "expected a zone name such as . or com. or example.org");
+        if (cfg->dns_canary_count >= MP_DNS_CANARIES_MAX)
+            return fail(err, errlen, s, arg, "too many canaries (at most 8)");
+        if (!copy_text(cfg->dns_canaries[cfg->dns_canary_count], sizeof cfg->dns_canaries[0], arg))
+            return fail(err, errlen, s, arg, "too long");
+        cfg->dns_canary_count++;
+        return MP_OPTION_APPLIED;
     case MP_OPT_DNS:
         if (!copy_text(cfg->dns_server, sizeof cfg->dns_server, arg))
             return fail(err, errlen, s, arg, "too long");
@@ -295,4 +457,5 @@ void mp_prober_options_help(FILE *out)
             snprintf(left, sizeof left, "--%s", specs[i].name);
         fprintf(out, "  %-34s %s\n", left, specs[i].help);
     }
+    fprintf(out, "\n  A DURATION takes a unit: 500ms, 8s, 2m, 1h (a bare number means seconds).\n");
 }

@@ -28,6 +28,8 @@ enum {
     MP_OPT_BASE = 0x1000,
     MP_OPT_DNS = MP_OPT_BASE,
     MP_OPT_DNS_TIMEOUT,
+    MP_OPT_DNS_CANARY,
+    MP_OPT_DNS_RECHECK,
     MP_OPT_SMTP_PORT,
     MP_OPT_ALLOW_NET,
     MP_OPT_HELO,
@@ -88,9 +90,37 @@ mp_option_status mp_prober_option_apply_named(mp_prober_config *cfg, const char 
  * default) for a command's --help. */
 void mp_prober_options_help(FILE *out);
 
-/* Value parsers shared with serve's config (config.c). A whole-string
- * decimal integer within [lo, hi]; false otherwise. */
+/* Value parsers shared with serve's config (config.c) and the one-shot
+ * commands (doctor, mx, update-lists). A whole-string decimal integer
+ * within [lo, hi]; false otherwise. */
 bool mp_option_parse_long(const char *s, long lo, long hi, long *out);
+
+/* What a duration option accepts. Every duration -- command line, config
+ * file, environment -- is read by mp_option_parse_duration(), so one rule
+ * holds for all: a number with a unit (ms, s, m, h, d: "500ms", "8s",
+ * "1.5m", "1h"), or a bare number, which is seconds. */
+typedef struct mp_duration_rule {
+    int64_t floor_ms;     /* the smallest sane value for the purpose (> 0) */
+    int64_t max_ms;
+    int64_t step_ms;      /* 1, or 1000 for options kept in whole seconds */
+    bool zero_is_off;     /* "0" is accepted and switches the feature off */
+} mp_duration_rule;
+
+/* Parses `s` under `rule` into *ms. False with a sentence in `why` (the
+ * value quoted, the floor or maximum named, and for a bare number that is
+ * too long the hint that it means seconds) otherwise. */
+bool mp_option_parse_duration(const char *s, const mp_duration_rule *rule, int64_t *ms, char *why,
+                              size_t whylen);
+
+/* mp_option_parse_duration() for a one-shot command's own option (doctor,
+ * mx, update-lists): on refusal prints "mailprobe COMMAND: OPTION 'VALUE':
+ * why" on stderr and returns false. */
+bool mp_option_duration_arg(const char *command, const char *option, const char *value,
+                            const mp_duration_rule *rule, int64_t *ms);
+
+/* Writes `ms` the way the help shows it: "500ms", "8s", "2m", "1h", "7d"
+ * when exact, else "1500ms". */
+void mp_duration_format(int64_t ms, char *out, size_t cap);
 /* A flag's value: true for NULL (a bare flag), 1/true/yes/on; false for
  * 0/false/no/off (any case), into *out. Returns false for anything else. */
 bool mp_option_parse_bool(const char *v, bool *out);

@@ -149,6 +149,7 @@ static cJSON *mx_json(builder *b, const mp_probe_details *d)
             cJSON_AddItemToArray(hosts, h);
     }
     put(b, o, "hosts", hosts);
+    put(b, o, "message", json_string_or_null(d->dns_message));
     return o;
 }
 
@@ -188,6 +189,7 @@ cJSON *mp_result_to_json(const mp_result *r, const char *input, size_t input_len
     put(&b, root, "disposable", cJSON_CreateBool(r->disposable));
     put(&b, root, "role", cJSON_CreateBool(r->role));
     put(&b, root, "free", cJSON_CreateBool(r->free));
+    put(&b, root, "unknown_tld", cJSON_CreateBool(r->unknown_tld));
     put(&b, root, "suggestion", json_string_or_null(r->has_suggestion ? r->suggestion : ""));
     put(&b, root, "mx", (details && details->dns != MP_DNS_NOT_CHECKED) ? mx_json(&b, details)
                                                                         : cJSON_CreateNull());
@@ -390,6 +392,8 @@ bool mp_result_write_json(FILE *f, const mp_result *r, const char *input, size_t
     out_bool(o, r->role);
     out_str(o, ",\"free\":");
     out_bool(o, r->free);
+    out_str(o, ",\"unknown_tld\":");
+    out_bool(o, r->unknown_tld);
     out_str(o, ",\"suggestion\":");
     out_string_or_null(o, r->has_suggestion ? r->suggestion : "");
 
@@ -408,7 +412,9 @@ bool mp_result_write_json(FILE *f, const mp_result *r, const char *input, size_t
             out_int(o, d->mx[i].preference);
             out_char(o, '}');
         }
-        out_str(o, "]}");
+        out_str(o, "],\"message\":");
+        out_string_or_null(o, d->dns_message);
+        out_char(o, '}');
     } else {
         out_str(o, "null");
     }

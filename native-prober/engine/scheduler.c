@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "dns.h"
+#include "dns_trust.h"
 #include "hash.h"
 #include "provider.h"
 #include "smtp_session.h"
@@ -37,7 +38,16 @@ typedef enum mp_catch_all_state {
     MP_CATCH_ALL_INCONCLUSIVE, /* tested, no verdict (452, 4xx, blocked, failures) */
 } mp_catch_all_state;
 
-typedef enum mp_dns_state { MP_DOMAIN_NEW = 0, MP_DOMAIN_RESOLVING, MP_DOMAIN_READY, MP_DOMAIN_FAILED } mp_dns_state;
+/* Where a domain's DNS answer stands. A denial (NXDOMAIN, no mail host,
+ * null MX) waits in JUDGING while the resolver's honesty is being checked
+ * (dns_trust.h), then the domain is FAILED. */
+typedef enum mp_dns_state {
+    MP_DOMAIN_NEW = 0,
+    MP_DOMAIN_RESOLVING,
+    MP_DOMAIN_READY,
+    MP_DOMAIN_JUDGING,
+    MP_DOMAIN_FAILED,
+} mp_dns_state;
 
 typedef struct mp_endpoint {
     char host[MP_HOST_MAX + 1];
@@ -78,6 +88,9 @@ struct mp_sched_domain {
     struct event *pump_timer;     /* retry when a host limit said "later" */
     struct event *idle_timer;     /* forget the domain after a while unused */
     bool dns_pending;
+    bool mail_seen;               /* a mail server answered for it (this run or the memory) */
+    mp_dns_doubt doubt;           /* why its denial is not believed; NONE = believed */
+    mp_domain *judging_next;      /* in the scheduler's list while JUDGING */
 };
 
 /* One MX address ("address:port") and its politeness budget. */
@@ -122,6 +135,8 @@ struct mp_scheduler {
     uint64_t catch_all_tests, greylist_retries;
     uint64_t rng;                     /* for catch-all local parts (seeded from the OS) */
     mp_catch_all_memory memory;       /* all NULL: every domain is tested */
+    mp_dns_trust *trust;              /* is the resolver honest? */
+    mp_domain *judging;               /* domains whose denial waits for `trust` */
 };
 
 static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg);
@@ -155,9 +170,12 @@ static mp_domain *domain_get(mp_scheduler *sc, const char *name)
         free(d);
         return NULL;
     }
-    if (sc->memory.recall && sc->cfg.catch_all) {
+    if (sc->memory.recall) {
+        /* A remembered verdict means a mail server answered for the domain:
+         * a later denial from DNS is not believed. */
         mp_tristate known = sc->memory.recall(d->name, sc->memory.arg);
-        if (known == MP_YES || known == MP_NO)
+        d->mail_seen = known == MP_YES || known == MP_NO;
+        if (d->mail_seen && sc->cfg.catch_all)
             d->catch_all = known == MP_YES ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
     }
     d->hash_next = sc->domains[b];
@@ -224,6 +242,7 @@ static void domain_evidence(const mp_scheduler *sc, const mp_domain *d, mp_evide
     ev->smtp_reason = MP_REASON_NOT_CHECKED;
     ev->catch_all = MP_UNKNOWN;
     ev->accept_all_provider = d->provider && d->provider->accepts_all;
+    ev->dns_untrusted = d->doubt != MP_DOUBT_NONE;
     (void)sc;
 }
 
@@ -422,6 +441,7 @@ static void on_greylist_retry(evutil_socket_t fd, short what, void *arg);
 static void learn_catch_all(mp_scheduler *sc, mp_domain *d, bool catch_all)
 {
     d->catch_all = catch_all ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
+    d->mail_seen = true;
     if (sc->memory.learn)
         sc->memory.learn(d->name, catch_all, sc->memory.arg);
 }
@@ -452,6 +472,8 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
 
     mp_probe *probe = r->owner_data;
     d->in_session--;
+    if (res == MP_SMTP_ACCEPTED)
+        d->mail_seen = true;
     probe->has_reply = true;
     probe->reply = *reply;
     snprintf(probe->reply_host, sizeof probe->reply_host, "%s", mp_smtp_session_host(s));
@@ -605,7 +627,8 @@ static bool wants_session(const mp_scheduler *sc, const mp_domain *d)
 
 static bool domain_idle(const mp_domain *d)
 {
-    return !d->queue.count && !d->parked.count && !d->in_session && !d->sessions && !d->dns_pending;
+    return !d->queue.count && !d->parked.count && !d->in_session && !d->sessions && !d->dns_pending &&
+           d->dns_state != MP_DOMAIN_JUDGING;
 }
 
 static void schedule_pump(mp_domain *d, int ms)
@@ -705,6 +728,58 @@ static void on_domain_idle(evutil_socket_t fd, short what, void *arg)
 
 /* ---- DNS ----------------------------------------------------------------- */
 
+static bool is_denial(mp_dns_result r)
+{
+    return r == MP_DNS_NXDOMAIN || r == MP_DNS_NULL_MX || r == MP_DNS_NO_MAIL_HOST;
+}
+
+/* The domain's DNS answer failed it: finish every queued probe with it --
+ * unless it is a denial whose judgement waits for the resolver's canaries
+ * (then the domain is JUDGING until mp_dns_trust says more). */
+static void domain_conclude_failure(mp_scheduler *sc, mp_domain *d)
+{
+    d->doubt = MP_DOUBT_NONE;
+    if (is_denial(d->dns_result)) {
+        if (d->mail_seen)
+            d->doubt = MP_DOUBT_KNOWN_MAIL_DOMAIN;
+        else if (mp_dns_trust_judge(sc->trust, d->name, &d->doubt) == MP_DENIAL_PENDING) {
+            if (d->dns_state != MP_DOMAIN_JUDGING) {
+                d->dns_state = MP_DOMAIN_JUDGING;
+                d->judging_next = sc->judging;
+                sc->judging = d;
+            }
+            return;
+        }
+    }
+    d->dns_state = MP_DOMAIN_FAILED;
+    mp_probe *probe;
+    while ((probe = mp_probe_list_pop(&d->queue))) {
+        mp_evidence ev;
+        domain_evidence(sc, d, &ev);
+        finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR || d->doubt != MP_DOUBT_NONE ? 60 : -1);
+    }
+}
+
+/* mp_dns_trust's `changed`: the domains waiting for a judgement ask again. */
+static void on_trust_changed(void *arg)
+{
+    mp_scheduler *sc = arg;
+    if (sc->shutting_down)
+        return;
+    mp_domain *list = sc->judging;
+    sc->judging = NULL;
+    while (list) {
+        mp_domain *d = list;
+        list = d->judging_next;
+        d->judging_next = NULL;
+        d->dns_state = MP_DOMAIN_FAILED;   /* back on the list below if still pending */
+        domain_conclude_failure(sc, d);
+        domain_pump(sc, d);
+    }
+    if (sc->hooks.resolver_changed)
+        sc->hooks.resolver_changed(sc->owner);
+}
+
 static void on_mail_hosts(const mp_mx_answer *a, void *arg)
 {
     mp_domain *d = arg;
@@ -741,18 +816,14 @@ static void on_mail_hosts(const mp_mx_answer *a, void *arg)
                 ep->addr = a->hosts[i].addrs[j];
             }
     }
+    mp_dns_trust_observe(sc->trust, d->name, a->result);
     if (a->result != MP_DNS_OK || !d->nendpoints) {
         if (a->result == MP_DNS_OK)
             d->dns_result = MP_DNS_BLOCKED_TARGET; /* no permitted address left */
-        d->dns_state = MP_DOMAIN_FAILED;
-        mp_probe *probe;
-        while ((probe = mp_probe_list_pop(&d->queue))) {
-            mp_evidence ev;
-            domain_evidence(sc, d, &ev);
-            finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR ? 60 : -1);
-        }
+        domain_conclude_failure(sc, d);
     } else {
         d->dns_state = MP_DOMAIN_READY;
+        d->doubt = MP_DOUBT_NONE;
         d->last_failure = MP_SESSION_END_CONNECT;
     }
     domain_pump(sc, d);
@@ -774,14 +845,13 @@ void mp_sched_attach(mp_scheduler *sc, mp_probe *probe)
     probe->domain = d;
     probe->where = MP_PROBE_DOMAIN_QUEUE;
     mp_probe_list_push(&d->queue, probe);
-    if (d->dns_state == MP_DOMAIN_RESOLVING || d->dns_pending)
+    if (d->dns_state == MP_DOMAIN_RESOLVING || d->dns_state == MP_DOMAIN_JUDGING || d->dns_pending)
         return;
     if ((d->dns_state == MP_DOMAIN_READY || d->dns_state == MP_DOMAIN_FAILED) && dns_fresh(d)) {
         if (d->dns_state == MP_DOMAIN_FAILED) {
-            mp_probe_list_unlink(probe);
-            mp_evidence ev;
-            domain_evidence(sc, d, &ev);
-            finish_probe(sc, probe, &ev, d->dns_result == MP_DNS_ERROR ? 60 : -1);
+            /* Judged again: the resolver's state may have changed since. */
+            domain_conclude_failure(sc, d);
+            domain_pump(sc, d);
             return;
         }
         domain_pump(sc, d);
@@ -830,6 +900,7 @@ void mp_sched_domain_details(const mp_probe *probe, const mp_evidence *ev, mp_pr
     d->mx_count = dom->mx_count;
     memcpy(d->mx, dom->mx, dom->mx_count * sizeof d->mx[0]);
     d->provider = dom->provider ? dom->provider->name : NULL;
+    d->dns_message = ev->dns_untrusted ? mp_dns_doubt_message(dom->doubt) : NULL;
 }
 
 void mp_sched_domain_changed(mp_scheduler *sc, mp_domain *d)
@@ -864,6 +935,16 @@ void mp_sched_stats(const mp_scheduler *sc, mp_prober_stats *out)
         out->dns_cache_hits = ds.cache_hits;
         out->dns_errors = ds.errors;
     }
+    if (sc->trust) {
+        mp_resolver_trust rt;
+        mp_dns_trust_get(sc->trust, &rt);
+        out->resolver_state = rt.state;
+    }
+}
+
+void mp_sched_resolver_trust(const mp_scheduler *sc, mp_resolver_trust *out)
+{
+    mp_dns_trust_get(sc->trust, out);
 }
 
 /* ---- lifetime ------------------------------------------------------------ */
@@ -943,6 +1024,19 @@ mp_scheduler *mp_sched_new(struct event_base *base, const mp_prober_config *cfg,
         mp_sched_free(sc);
         return NULL;
     }
+    const char *canaries[MP_DNS_CANARIES_MAX];
+    for (size_t i = 0; i < sc->cfg.dns_canary_count && i < MP_DNS_CANARIES_MAX; i++)
+        canaries[i] = sc->cfg.dns_canaries[i];
+    mp_dns_trust_config tc = {
+        .canaries = canaries,
+        .ncanaries = sc->cfg.dns_canary_count,
+        .recheck_ms = sc->cfg.dns_recheck_ms,
+    };
+    sc->trust = mp_dns_trust_new(base, sc->dns, &tc, on_trust_changed, sc, err, errlen);
+    if (!sc->trust) {
+        mp_sched_free(sc);
+        return NULL;
+    }
     return sc;
 }
 
@@ -951,7 +1045,10 @@ void mp_sched_free(mp_scheduler *sc)
     if (!sc)
         return;
     sc->shutting_down = true;
-    /* DNS first: its cancelled callbacks still see live domains. */
+    /* The trust checker cancels its questions while the resolver lives. */
+    mp_dns_trust_free(sc->trust);
+    sc->trust = NULL;
+    /* DNS next: its cancelled callbacks still see live domains. */
     if (sc->dns)
         mp_dns_free(sc->dns);
     sc->dns = NULL;

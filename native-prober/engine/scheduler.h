@@ -35,6 +35,9 @@ typedef struct mp_sched_hooks {
     /* A probe finished earlier (where == MP_PROBE_FINISHED) was handed back
      * by the session that held it: nothing holds it any more. */
     void (*release)(void *owner, mp_probe *probe);
+    /* The resolver's trust checker reported (a round ended, a TLD canary
+     * answered): the state may have changed. May be NULL. */
+    void (*resolver_changed)(void *owner);
 } mp_sched_hooks;
 
 /* Who we are on the wire: resolved once by the prober. */
@@ -83,6 +86,9 @@ void mp_sched_domain_changed(mp_scheduler *s, struct mp_sched_domain *domain);
 
 /* Installs (copies) the catch-all memory; NULL removes it. */
 void mp_sched_set_catch_all_memory(mp_scheduler *s, const mp_catch_all_memory *memory);
+
+/* The resolver's trust state (dns_trust.h). */
+void mp_sched_resolver_trust(const mp_scheduler *s, mp_resolver_trust *out);
 
 /* Adds the scheduler's counters (sessions, commands, round trips, catch-all
  * tests, greylist retries, DNS) to `out`. */

@@ -26,16 +26,17 @@ static const serve_opt serve_opts[] = {
     {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
     {"db", true, "PATH|URL", "SQLite database file (default mailprobe.db), or postgresql://... shared by many workers"},
     {"worker-name", true, "NAME", "this worker's name in logs and /healthz (default HOST:PORT)"},
-    {"lease-ttl", true, "SECONDS", "a worker silent this long loses its leased addresses to the others (default 30)"},
+    {"lease-ttl", true, "DURATION", "a worker silent this long loses its leased addresses to the others (default 30s)"},
     {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
     {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
-    {"cache-ttl", true, "SECONDS", "cache single-verify results this long; 0 = off (default 86400)"},
-    {"domain-cache-ttl", true, "SECONDS", "reuse a domain's stored catch-all verdict this long; 0 = off (default 604800)"},
+    {"cache-ttl", true, "DURATION", "cache single-verify results this long; 0 = off (default 1d)"},
+    {"domain-cache-ttl", true, "DURATION",
+     "reuse what a domain's mail server told us (catch-all verdict; it receives mail) this long; 0 = off (default 7d)"},
     {"cache-max-entries", true, "N", "verify results cached at most; the oldest go first (default 100000)"},
-    {"store-retry-time", true, "SECONDS", "retry failing result writes (disk full, database down) this long, then fail the running jobs (default 300)"},
-    {"job-retention", true, "SECONDS", "delete finished jobs, their addresses and results this long after they finish; 0 = keep (default 2592000, 30 days)"},
+    {"store-retry-time", true, "DURATION", "retry failing result writes (disk full, database down) this long, then fail the running jobs; 0 = fail at once (default 5m)"},
+    {"job-retention", true, "DURATION", "delete finished jobs, their addresses and results this long after they finish; 0 = keep (default 30d)"},
     {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
     {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
     {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
@@ -45,7 +46,7 @@ static const serve_opt serve_opts[] = {
     {"max-pending-verify", true, "N", "single verifies in flight before 503 (default 2000)"},
     {"rate-limit", true, "R", "requests per second per API key (or per IP without keys); 0 = off (default 20)"},
     {"rate-burst", true, "N", "requests allowed in a burst (default 100)"},
-    {"request-timeout", true, "SECONDS", "HTTP read/write timeout (default 120)"},
+    {"request-timeout", true, "DURATION", "HTTP read/write timeout (default 2m)"},
     {"disposable-list", true, "PATH", "extra disposable domains, one per line (default disposable-domains.txt if present); reloaded on SIGHUP"},
     {"webhook", true, "URL", "POST a job's summary here when it finishes"},
     {"webhook-secret", true, "SECRET", "sign webhook bodies: X-Mailprobe-Signature: sha256=HMAC"},
@@ -137,13 +138,28 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
             cfg->access_log = !b;
         return MP_OPTION_APPLIED;
     }
+    /* Durations: the prober options' one parser and rule (prober_options.h);
+     * these are kept in whole seconds. */
+    struct { const char *name; mp_duration_rule rule; int *seconds; } durations[] = {
+        {"cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->cache_ttl_s},
+        {"domain-cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->domain_cache_ttl_s},
+        {"request-timeout", {1000, 86400000, 1000, false}, &cfg->request_timeout_s},
+        {"job-retention", {1000, 3650LL * 86400000, 1000, true}, &cfg->job_retention_s},
+        {"store-retry-time", {1000, 86400000, 1000, true}, &cfg->store_retry_time_s},
+        {"lease-ttl", {3000, 3600000, 1000, false}, &cfg->lease_ttl_s},
+    };
+    for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+        if (strcmp(name, durations[i].name))
+            continue;
+        int64_t ms = 0;
+        char why[200];
+        if (!mp_option_parse_duration(value, &durations[i].rule, &ms, why, sizeof why))
+            return bad(err, errlen, name, value, why);
+        *durations[i].seconds = (int)(ms / 1000);
+        return MP_OPTION_APPLIED;
+    }
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
-        {"cache-ttl", 0, 365L * 86400, &cfg->cache_ttl_s, NULL},
-        {"domain-cache-ttl", 0, 365L * 86400, &cfg->domain_cache_ttl_s, NULL},
         {"cache-max-entries", 1, 100000000, NULL, &cfg->cache_max_entries},
-        {"job-retention", 0, 10 * 365L * 86400, &cfg->job_retention_s, NULL},
-        {"store-retry-time", 0, 86400, &cfg->store_retry_time_s, NULL},
-        {"lease-ttl", 3, 3600, &cfg->lease_ttl_s, NULL},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},
@@ -152,7 +168,6 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"job-in-flight", 1, 100000, &cfg->job_in_flight, NULL},
         {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
         {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
-        {"request-timeout", 1, 86400, &cfg->request_timeout_s, NULL},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(name, ints[i].name))
@@ -192,19 +207,21 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
 }
 
 /* Which list a key belongs to, so a higher source can replace it. */
-typedef enum { LIST_NONE, LIST_KEYS, LIST_ORIGINS } list_kind;
+typedef enum { LIST_NONE, LIST_KEYS, LIST_ORIGINS, LIST_CANARIES } list_kind;
 static list_kind list_of(const char *name)
 {
     if (!strcmp(name, "api-key"))
         return LIST_KEYS;
     if (!strcmp(name, "cors-origin"))
         return LIST_ORIGINS;
+    if (!strcmp(name, "dns-canary"))
+        return LIST_CANARIES;
     return LIST_NONE;
 }
 
 /* Source tags in precedence order; a list is cleared the first time a new
  * source touches it. */
-typedef struct list_owner { int keys, origins; } list_owner;
+typedef struct list_owner { int keys, origins, canaries; } list_owner;
 
 static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int source, const char *name,
                                    const char *value, char *err, size_t errlen)
@@ -216,6 +233,9 @@ static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int so
     } else if (lk == LIST_ORIGINS && own->origins != source) {
         own->origins = source;
         cfg->cors_origin_count = 0;
+    } else if (lk == LIST_CANARIES && own->canaries != source) {
+        own->canaries = source;
+        cfg->prober.dns_canary_count = 0;
     }
     return mp_serve_config_apply(cfg, name, value, err, errlen);
 }
@@ -269,7 +289,7 @@ static mp_config_status read_file(mp_serve_config *cfg, list_owner *own, const c
 
 mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
 {
-    list_owner own = {0, 0};
+    list_owner own = {0, 0, 0};
     return read_file(cfg, &own, path, err, errlen);
 }
 
@@ -323,8 +343,10 @@ static void usage(FILE *out)
     fprintf(out, "\nprober options (as for `mailprobe verify`):\n");
     mp_prober_options_help(out);
     fprintf(out, "\nEvery option is also an environment variable MAILPROBE_<NAME> (dashes as\n"
-                 "underscores); MAILPROBE_API_KEYS and MAILPROBE_CORS_ORIGINS take comma-separated\n"
-                 "lists. Precedence: flags > environment > config file > defaults.\n");
+                 "underscores); MAILPROBE_API_KEYS, MAILPROBE_CORS_ORIGINS and MAILPROBE_DNS_CANARY\n"
+                 "take comma-separated lists. Precedence: flags > environment > config file >\n"
+                 "defaults. Durations read the same everywhere: 500ms, 8s, 2m, 1h, 7d; a bare\n"
+                 "number means seconds.\n");
 }
 
 const char *mp_config_status_name(mp_config_status st)
@@ -369,7 +391,7 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
         snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
         return MP_CONFIG_INVALID;
     }
-    list_owner own = {0, 0};
+    list_owner own = {0, 0, 0};
     if (config_path && read_file(cfg, &own, config_path, err, errlen) != MP_CONFIG_OK)
         return MP_CONFIG_INVALID;
 
@@ -389,7 +411,8 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
     }
     if (apply_env_list(cfg, &own, "MAILPROBE_API_KEYS", "api-key", err, errlen) != MP_CONFIG_OK ||
         apply_env_list(cfg, &own, "MAILPROBE_API_KEY", "api-key", err, errlen) != MP_CONFIG_OK ||
-        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) != MP_CONFIG_OK)
+        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) != MP_CONFIG_OK ||
+        apply_env_list(cfg, &own, "MAILPROBE_DNS_CANARY", "dns-canary", err, errlen) != MP_CONFIG_OK)
         return MP_CONFIG_INVALID;
 
     /* Pass 2: the flags themselves. */

@@ -5,8 +5,8 @@
  * Every key has one spelling everywhere: the long option name. `--per-host-rate 5`
  * on the command line is `per-host-rate = 5` in the file and
  * MAILPROBE_PER_HOST_RATE=5 in the environment. The list options
- * (api-key, cors-origin, allow-net) accumulate within one source; a higher
- * source replaces the whole list. MAILPROBE_API_KEYS and
+ * (api-key, cors-origin, dns-canary) accumulate within one source; a higher
+ * source replaces the whole list (allow-net accumulates across sources). MAILPROBE_API_KEYS and
  * MAILPROBE_CORS_ORIGINS take comma-separated lists. */
 #ifndef MP_SERVE_CONFIG_H
 #define MP_SERVE_CONFIG_H
@@ -36,8 +36,9 @@ typedef struct mp_serve_config {
     bool insecure_no_auth;         /* allow a non-loopback listen without keys */
     bool access_log;               /* one JSON line per request on stderr (default on) */
     int cache_ttl_s;               /* single-verify result cache; 0 = off; default 86400 */
-    int domain_cache_ttl_s;        /* stored catch-all verdicts are reused this long;
-                                      0 = off; default 604800 (a week) */
+    int domain_cache_ttl_s;        /* stored catch-all verdicts (and so the knowledge
+                                      that the domain receives mail) are reused this
+                                      long; 0 = off; default 604800 (a week) */
     size_t cache_max_entries;      /* verify cache entries kept at most; default 100,000 */
     int store_retry_time_s;        /* failing result writes are retried this long, then
                                       the running jobs fail; default 300 */

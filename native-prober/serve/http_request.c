@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -138,6 +140,41 @@ void mp_request_media_type(struct evhttp_request *req, char *out, size_t cap)
     for (; ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < cap; n++)
         out[n] = (char)((ct[n] >= 'A' && ct[n] <= 'Z') ? ct[n] + 32 : ct[n]);
     out[n] = 0;
+}
+
+void mp_request_charset(struct evhttp_request *req, char *out, size_t cap)
+{
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    out[0] = 0;
+    for (const char *p = ct ? strchr(ct, ';') : NULL; p; p = strchr(p + 1, ';')) {
+        const char *q = p + 1;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncasecmp(q, "charset=", 8))
+            continue;
+        q += 8;
+        bool quoted = *q == '"';
+        q += quoted;
+        size_t n = 0;
+        for (; q[n] && q[n] != ';' && q[n] != '"' && q[n] != ' ' && n + 1 < cap; n++)
+            out[n] = (char)((q[n] >= 'A' && q[n] <= 'Z') ? q[n] + 32 : q[n]);
+        out[n] = 0;
+        return;
+    }
+}
+
+char *mp_request_query_param(struct evhttp_request *req, const char *name)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    if (!q)
+        return NULL;
+    struct evkeyvalq kv;
+    TAILQ_INIT(&kv);
+    const char *v = evhttp_parse_query_str(q, &kv) == 0 ? evhttp_find_header(&kv, name) : NULL;
+    char *copy = v ? strdup(v) : NULL;
+    evhttp_clear_headers(&kv);
+    return copy;
 }
 
 /* Copies the whole body (malloc'd, NUL-terminated; *len without the NUL). */

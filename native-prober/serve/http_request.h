@@ -60,6 +60,14 @@ void mp_reply_header(const mp_request *ri, const char *name, const char *value);
  * (cap octets); "" when absent. */
 void mp_request_media_type(struct evhttp_request *req, char *out, size_t cap);
 
+/* The `charset` parameter of the request's Content-Type, lower-case and
+ * unquoted, into out (cap octets); "" when absent. */
+void mp_request_charset(struct evhttp_request *req, char *out, size_t cap);
+
+/* The query parameter `name` (percent-decoded) as a malloc'd string the
+ * caller frees; NULL when absent (or out of memory). */
+char *mp_request_query_param(struct evhttp_request *req, const char *name);
+
 /* A copy of the whole body (malloc'd, NUL-terminated; *len without the
  * NUL; the caller frees it), or NULL when out of memory. */
 char *mp_request_body(struct evhttp_request *req, size_t *len);

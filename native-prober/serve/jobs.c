@@ -822,7 +822,8 @@ static void on_created(mp_store_status st, const char *error, void *arg)
     free(c);
 }
 
-mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, mp_jobs_created_cb cb, void *arg)
+mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, const mp_job_source *source,
+                             mp_jobs_created_cb cb, void *arg)
 {
     create_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -831,8 +832,8 @@ mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, mp_jo
     c->cb = cb;
     c->arg = arg;
     random_hex(c->id, MP_JOB_ID_LEN);
-    mp_store_status st = mp_store_job_create(j->env.store, c->id, in, n, now_s(), (size_t)j->env.cfg->max_queued_jobs,
-                                             on_created, c);
+    mp_store_status st = mp_store_job_create(j->env.store, c->id, in, n, source, now_s(),
+                                             (size_t)j->env.cfg->max_queued_jobs, on_created, c);
     if (st == MP_STORE_OK)
         return MP_JOBS_OK;
     free(c);

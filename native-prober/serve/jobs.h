@@ -85,10 +85,12 @@ const char *mp_jobs_error_name(mp_jobs_error e);
  * otherwise. */
 typedef void (*mp_jobs_created_cb)(mp_jobs_error e, const char *id, const char *message, void *arg);
 
-/* Creates a job from `n` addresses (copied before this returns); `cb` runs
+/* Creates a job from `n` addresses (copied before this returns, with their
+ * rows and the CSV `source` when there are; NULL: a plain list); `cb` runs
  * on the loop once it is stored (or refused). Returns MP_JOBS_OK when `cb`
  * will run, or an error (then it never runs). */
-mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, mp_jobs_created_cb cb, void *arg);
+mp_jobs_error mp_jobs_create(mp_jobs *j, const mp_job_input *in, size_t n, const mp_job_source *source,
+                             mp_jobs_created_cb cb, void *arg);
 
 /* What DELETE /v1/jobs/{id} did. */
 typedef enum mp_jobs_end {

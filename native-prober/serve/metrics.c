@@ -120,4 +120,16 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", simple[i].name, simple[i].help,
                             simple[i].name, simple[i].type, simple[i].name, (unsigned long long)simple[i].v);
+    /* One series per state, 1 for the current one: alert on
+     * mailprobe_dns_resolver_honest == 0. */
+    evbuffer_add_printf(out, "# HELP mailprobe_dns_resolver_honest 1 while the resolver answers its canaries "
+                             "honestly; DNS denials are believed only then.\n"
+                             "# TYPE mailprobe_dns_resolver_honest gauge\n"
+                             "mailprobe_dns_resolver_honest %d\n"
+                             "# HELP mailprobe_dns_resolver_state The resolver's trust state (1 = current).\n"
+                             "# TYPE mailprobe_dns_resolver_state gauge\n",
+                        p->resolver_state == MP_RESOLVER_HONEST);
+    for (int st = 0; st < MP_RESOLVER_STATE_COUNT; st++)
+        evbuffer_add_printf(out, "mailprobe_dns_resolver_state{state=\"%s\"} %d\n",
+                            mp_resolver_state_name((mp_resolver_state)st), p->resolver_state == (mp_resolver_state)st);
 }

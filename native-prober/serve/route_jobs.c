@@ -1,5 +1,6 @@
-/* route_jobs.c — POST /v1/jobs (a list of addresses as JSON, CSV or text
- * becomes a background job) and GET / DELETE /v1/jobs/{id} (routes.h). */
+/* route_jobs.c — POST /v1/jobs (a list of addresses as JSON, or a list
+ * file as text/csv or text/plain read by address_list.h, becomes a
+ * background job) and GET / DELETE /v1/jobs/{id} (routes.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,56 +8,168 @@
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 
+#include "address_list.h"
+#include "csv.h"
 #include "held.h"
 #include "jobs.h"
+#include "result_csv.h"
 #include "routes.h"
 #include "server.h"
 
-/* Splits a text/plain or text/csv body into addresses (first CSV field,
- * quotes removed; blank lines and a header line without '@' skipped).
- * Points into `body`, which it modifies. Returns the count, or -1 when
- * there are more than `max`. */
-static long split_lines(char *body, size_t len, bool csv, mp_job_input *out, size_t max)
+/* A list body read into job inputs: every address and, for a CSV list, its
+ * row (padded to the header's width) in one growing block, pointed at once
+ * the block stops moving. */
+typedef struct list_body {
+    char *data;
+    size_t len, cap;
+    size_t (*spans)[4];       /* address offset, length; row offset, length */
+    size_t n, spans_cap;
+    mp_job_input *in;
+    bool rows;                /* CSV: rows kept */
+    char shape[96];
+    char *header;
+    size_t header_len;
+    int status;               /* HTTP status when it failed */
+    char message[600];
+} list_body;
+
+static bool body_append(list_body *lb, const char *p, size_t n)
 {
-    size_t n = 0;
-    bool first = true;
-    for (size_t i = 0; i < len;) {
-        size_t start = i;
-        while (i < len && body[i] != '\n')
-            i++;
-        size_t end = i;
-        i++;
-        if (end > start && body[end - 1] == '\r')
-            end--;
-        char *p = body + start;
-        size_t plen = end - start;
-        if (csv) {
-            if (plen && p[0] == '"') {
-                size_t k = 1;
-                while (k < plen && p[k] != '"')
-                    k++;
-                p++;
-                plen = k - 1;
-            } else {
-                size_t k = 0;
-                while (k < plen && p[k] != ',' && p[k] != ';')
-                    k++;
-                plen = k;
-            }
-        }
-        while (plen && (p[0] == ' ' || p[0] == '\t'))
-            p++, plen--;
-        while (plen && (p[plen - 1] == ' ' || p[plen - 1] == '\t'))
-            plen--;
-        bool header = first && csv && plen && !memchr(p, '@', plen);
-        first = false;
-        if (!plen || header)
-            continue;
-        if (n >= max)
-            return -1;
-        out[n++] = (mp_job_input){p, plen};
+    if (lb->len + n > lb->cap) {
+        size_t cap = lb->cap ? lb->cap : 4096;
+        while (cap < lb->len + n)
+            cap *= 2;
+        char *d = realloc(lb->data, cap);
+        if (!d)
+            return false;
+        lb->data = d;
+        lb->cap = cap;
     }
-    return (long)n;
+    if (n)
+        memcpy(lb->data + lb->len, p, n);
+    lb->len += n;
+    return true;
+}
+
+static void body_append_cb(void *ctx, const char *p, size_t n)
+{
+    list_body *lb = ctx;
+    if (!body_append(lb, p, n))
+        lb->status = 500;
+}
+
+static void list_body_free(list_body *lb)
+{
+    free(lb->data);
+    free(lb->spans);
+    free(lb->in);
+    free(lb->header);
+}
+
+static bool list_fail(list_body *lb, int status, const char *message)
+{
+    lb->status = status;
+    snprintf(lb->message, sizeof lb->message, "%s", message);
+    return false;
+}
+
+/* Reads a text/csv or text/plain body as a list file (address_list.h), in
+ * `charset` when the body has no byte order mark, with the address column
+ * `column` (NULL: found). False with lb->status and lb->message set. */
+static bool read_list_body(list_body *lb, const char *body, size_t blen, const char *charset, const char *column,
+                           size_t max)
+{
+    mp_addrlist_options opt = {.mode = MP_ADDRLIST_AUTO, .column = column};
+    if (*charset && !mp_csv_encoding_parse(charset, strlen(charset), &opt.encoding)) {
+        snprintf(lb->message, sizeof lb->message,
+                 "charset %s is not supported (utf-8, utf-16le, utf-16be, windows-1252, windows-1250, "
+                 "windows-1251, iso-8859-2, iso-8859-15)", charset);
+        lb->status = 415;
+        return false;
+    }
+    mp_csv_memory mem = {body, blen, 0};
+    mp_addrlist *l = NULL;
+    char err[512];
+    mp_addrlist_status st = mp_addrlist_open(&l, mp_csv_read_memory, &mem, &opt, err, sizeof err);
+    if (st != MP_ADDRLIST_OK) {
+        bool hint = st == MP_ADDRLIST_NO_ADDRESSES || st == MP_ADDRLIST_NO_SUCH_COLUMN;
+        snprintf(lb->message, sizeof lb->message, "%s%s", err, hint ? "; name it with ?column=NAME|N" : "");
+        lb->status = st == MP_ADDRLIST_NO_MEMORY ? 500 : 400;
+        return false;
+    }
+    lb->rows = mp_addrlist_is_csv(l);
+    mp_csv_format fmt = *mp_addrlist_format(l);
+    mp_result_csv_shape shape = {.keeps_rows = lb->rows, .width = mp_addrlist_width(l),
+                                 .column = mp_addrlist_column(l)};
+    /* Short rows are padded here, in the list's own encoding and separator. */
+    mp_csv_format pad_fmt = fmt;
+    pad_fmt.bom = false;
+    mp_csv_writer *pad = lb->rows ? mp_csv_writer_new(&pad_fmt, body_append_cb, lb) : NULL;
+    if (lb->rows && !pad) {
+        mp_addrlist_free(l);
+        return list_fail(lb, 500, "cannot write that encoding");
+    }
+    mp_addrlist_row row;
+    while ((st = mp_addrlist_next(l, &row, err, sizeof err)) == MP_ADDRLIST_OK) {
+        if (lb->n >= max) {
+            lb->n = max + 1;
+            break;
+        }
+        if (lb->n == lb->spans_cap) {
+            size_t cap = lb->spans_cap ? lb->spans_cap * 2 : 256;
+            void *sp = realloc(lb->spans, cap * sizeof *lb->spans);
+            if (!sp) {
+                st = MP_ADDRLIST_NO_MEMORY;
+                break;
+            }
+            lb->spans = sp;
+            lb->spans_cap = cap;
+        }
+        size_t *span = lb->spans[lb->n++];
+        span[0] = lb->len;
+        span[1] = row.address_len;
+        if (!body_append(lb, row.address, row.address_len)) {
+            st = MP_ADDRLIST_NO_MEMORY;
+            break;
+        }
+        span[2] = lb->len;
+        if (pad) {
+            mp_csv_write_raw(pad, row.raw, row.raw_len);
+            if (row.nfields < shape.width)
+                mp_csv_write_empty(pad, shape.width - row.nfields);
+            mp_csv_cut_row(pad);
+        }
+        span[3] = lb->len - span[2];
+        if (lb->status)
+            break;
+    }
+    mp_csv_writer_free(pad);
+    if (st == MP_ADDRLIST_OK || st == MP_ADDRLIST_END) {
+        size_t hl = 0;
+        const char *h = mp_addrlist_header(l, &hl);
+        if (h && !(lb->header = malloc(hl ? hl : 1)))
+            st = MP_ADDRLIST_NO_MEMORY;
+        else if (h) {
+            memcpy(lb->header, h, hl);
+            lb->header_len = hl;
+        }
+        mp_result_csv_describe(&fmt, &shape, lb->shape, sizeof lb->shape);
+    }
+    mp_addrlist_free(l);
+    if (lb->status || st == MP_ADDRLIST_NO_MEMORY)
+        return list_fail(lb, 500, "out of memory");
+    if (st != MP_ADDRLIST_OK && st != MP_ADDRLIST_END)
+        return list_fail(lb, 400, err);
+    if (lb->n > max)
+        return true; /* the caller answers 413 */
+    lb->in = malloc((lb->n ? lb->n : 1) * sizeof *lb->in);
+    if (!lb->in)
+        return list_fail(lb, 500, "out of memory");
+    for (size_t i = 0; i < lb->n; i++) {
+        size_t *span = lb->spans[i];
+        lb->in[i] = (mp_job_input){lb->data + span[0], span[1], lb->rows ? lb->data + span[2] : NULL, span[3]};
+    }
+    return true;
 }
 
 /* 503 (with Retry-After) when the store or the queue is full, else 500. */
@@ -101,7 +214,8 @@ void mp_route_jobs_create(mp_request *ri)
     mp_request_media_type(ri->req, mt, sizeof mt);
     bool json = !strcmp(mt, "application/json"), csv = !strcmp(mt, "text/csv"), text = !strcmp(mt, "text/plain");
     if (!json && !csv && !text) {
-        mp_reply_error(ri, 415, "send application/json {\"emails\": [...]}, text/csv or text/plain (one address per line)");
+        mp_reply_error(ri, 415, "send application/json {\"emails\": [...]}, text/csv or text/plain (a list file: "
+                                "any separator, a header or none, ?column=NAME|N)");
         return;
     }
     if (evbuffer_get_length(evhttp_request_get_input_buffer(ri->req)) > cfg->max_body_jobs) {
@@ -113,7 +227,8 @@ void mp_route_jobs_create(mp_request *ri)
     mp_job_input *in = NULL;
     cJSON *doc = NULL;
     long n = 0;
-    size_t cap = cfg->max_job_addresses + 1;
+    list_body lb = {0};
+    mp_job_source source = {0};
     if (!body)
         goto oom;
     if (json) {
@@ -137,19 +252,24 @@ void mp_route_jobs_create(mp_request *ri)
                     mp_reply_error(ri, 400, "every element of \"emails\" must be a string");
                     goto done;
                 }
-                in[n++] = (mp_job_input){it->valuestring, strlen(it->valuestring)};
+                in[n++] = (mp_job_input){.p = it->valuestring, .len = strlen(it->valuestring)};
             }
         }
     } else {
-        /* At most one address per line: the body's line count bounds it. */
-        size_t lines = 1;
-        for (size_t i = 0; i < blen; i++)
-            lines += body[i] == '\n';
-        size_t alloc = lines < cap ? lines : cap;
-        in = malloc(alloc * sizeof *in);
-        if (!in)
-            goto oom;
-        n = split_lines(body, blen, csv, in, cfg->max_job_addresses);
+        char charset[64];
+        mp_request_charset(ri->req, charset, sizeof charset);
+        char *column = mp_request_query_param(ri->req, "column");
+        bool ok = read_list_body(&lb, body, blen, charset, column, cfg->max_job_addresses);
+        free(column);
+        if (!ok) {
+            mp_reply_error(ri, lb.status, lb.message);
+            goto done;
+        }
+        n = lb.n > cfg->max_job_addresses ? -1 : (long)lb.n;
+        in = lb.in;
+        lb.in = NULL;
+        if (lb.rows)
+            source = (mp_job_source){lb.shape, lb.header, lb.header_len};
     }
     if (n < 0) {
         char msg[96];
@@ -165,7 +285,7 @@ void mp_route_jobs_create(mp_request *ri)
     mp_jobs_error e = MP_JOBS_STORE;
     if (w && (w->held = mp_held_new(ri))) {
         w->n = (size_t)n;
-        e = mp_jobs_create(s->jobs, in, (size_t)n, on_created, w);
+        e = mp_jobs_create(s->jobs, in, (size_t)n, source.shape ? &source : NULL, on_created, w);
     }
     if (e != MP_JOBS_OK) {
         if (w)
@@ -178,6 +298,7 @@ oom:
     mp_reply_error(ri, 500, "out of memory");
 done:
     cJSON_Delete(doc);
+    list_body_free(&lb);
     free(in);
     free(body);
 }

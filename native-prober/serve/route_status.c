@@ -73,6 +73,20 @@ void mp_route_healthz(mp_request *ri)
     cJSON *p = cJSON_AddObjectToObject(o, "prober");
     cJSON_AddNumberToObject(p, "in_flight", (double)g.prober.in_flight);
     cJSON_AddNumberToObject(p, "queued", (double)g.prober.queued);
+    /* Whether DNS denials are believed (docs/dns-and-safety.md). */
+    mp_resolver_trust rt;
+    mp_prober_resolver_trust(s->prober, &rt);
+    cJSON *d = cJSON_AddObjectToObject(o, "dns");
+    cJSON_AddStringToObject(d, "resolver", mp_resolver_state_name(rt.state));
+    cJSON_AddBoolToObject(d, "trusted", rt.state == MP_RESOLVER_HONEST);
+    cJSON_AddStringToObject(d, "why", rt.why);
+    cJSON_AddBoolToObject(d, "checking", rt.checking);
+    cJSON_AddNumberToObject(d, "rounds", (double)rt.rounds);
+    if (rt.last_round_ms)
+        cJSON_AddNumberToObject(d, "checked_s_ago", (double)((mp_now_monotonic_ms() - rt.last_round_ms) / 1000));
+    else
+        cJSON_AddNullToObject(d, "checked_s_ago");
+    cJSON_AddStringToObject(d, "canaries", rt.canaries);
     mp_reply_json(ri, s->stopping ? 503 : 200, o);
     cJSON_Delete(o);
 }

@@ -11,8 +11,10 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "csv.h"
 #include "held.h"
 #include "jobs.h"
+#include "result_csv.h"
 #include "routes.h"
 #include "server.h"
 
@@ -30,7 +32,10 @@ struct mp_http_stream {
     struct evhttp_connection *conn;
     char id[MP_JOB_ID_LEN + 1];
     int64_t last_seq;   /* results: last row sent */
-    bool csv;
+    mp_csv_writer *csv; /* results as CSV: in the job's own format */
+    mp_result_csv_shape shape;
+    char *header;       /* the CSV job's header row (shape.header) */
+    struct evbuffer *page; /* where the writer writes: the chunk being built */
     char *last_event;   /* events: last progress data sent */
     struct event *heartbeat;
     bool reading;       /* results: a page is being read from the store */
@@ -70,6 +75,10 @@ static void stream_close(mp_http_stream *st, bool finished)
     }
     free(st->last_event);
     st->last_event = NULL;
+    mp_csv_writer_free(st->csv);
+    st->csv = NULL;
+    free(st->header);
+    st->header = NULL;
     if (st->reading)
         st->closed = true; /* on_page frees it */
     else
@@ -223,50 +232,30 @@ void mp_route_job_events(mp_request *ri, const char *id)
 
 /* Results: NDJSON (one result object per line) or CSV, in input order,
  * RESULTS_PAGE rows per chunk; the next chunk is read when the previous one
- * has been written, so memory stays bounded whatever the job's size. */
-static void csv_field(struct evbuffer *b, const char *v, bool last)
-{
-    bool quote = v && strpbrk(v, ",\"\r\n");
-    if (quote) {
-        evbuffer_add(b, "\"", 1);
-        for (const char *p = v; *p; p++) {
-            if (*p == '"')
-                evbuffer_add(b, "\"", 1);
-            evbuffer_add(b, p, 1);
-        }
-        evbuffer_add(b, "\"", 1);
-    } else if (v) {
-        evbuffer_add(b, v, strlen(v));
-    }
-    evbuffer_add(b, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
-static const char *const csv_columns[] = {"email", "normalized", "status", "reason", "action", "score",
-                                          "disposable", "role", "free", "suggestion"};
-enum { CSV_COLUMNS = sizeof csv_columns / sizeof csv_columns[0] };
-
+ * has been written, so memory stays bounded whatever the job's size. A CSV
+ * job's results come back in its own shape (result_csv.h): its rows as they
+ * came in, its encoding, separator and line ends; other jobs get an "email"
+ * column in UTF-8. */
 /* One stored result as an NDJSON line or a CSV row. */
-static void page_row(mp_http_stream *st, struct evbuffer *b, const char *json)
+static void page_row(mp_http_stream *st, struct evbuffer *b, const mp_store_result_row *r)
 {
     if (!st->csv) {
-        evbuffer_add(b, json, strlen(json));
+        evbuffer_add(b, r->json, strlen(r->json));
         evbuffer_add(b, "\n", 1);
         return;
     }
-    cJSON *o = cJSON_Parse(json);
-    for (int c = 0; c < CSV_COLUMNS; c++) {
-        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, csv_columns[c]) : NULL;
-        char num[32];
-        const char *text = NULL;
-        if (cJSON_IsString(v))
-            text = v->valuestring;
-        else if (cJSON_IsNumber(v))
-            snprintf(num, sizeof num, "%d", v->valueint), text = num;
-        else if (cJSON_IsBool(v))
-            text = cJSON_IsTrue(v) ? "true" : "false";
-        csv_field(b, text, c == CSV_COLUMNS - 1);
-    }
+    cJSON *o = cJSON_Parse(r->json);
+    st->page = b;
+    /* A stored row is already padded to the header's width. */
+    mp_result_csv_write_row(st->csv, &st->shape, r->row, r->row_len, st->shape.width, r->email, r->len, o);
+    st->page = NULL;
     cJSON_Delete(o);
+}
+
+static void write_page(void *ctx, const char *p, size_t n)
+{
+    mp_http_stream *st = ctx;
+    evbuffer_add(st->page, p, n);
 }
 
 static void results_next(struct evhttp_connection *conn, void *arg);
@@ -296,7 +285,7 @@ static void on_page(mp_store_status status, const mp_store_result_row *rows, siz
     }
     for (size_t i = 0; i < count; i++) {
         st->last_seq = rows[i].seq;
-        page_row(st, b, rows[i].json);
+        page_row(st, b, &rows[i]);
     }
     if (count == RESULTS_PAGE) {
         evhttp_send_reply_chunk_with_cb(st->ri.req, b, results_next, st);
@@ -327,63 +316,120 @@ static void results_next(struct evhttp_connection *conn, void *arg)
     results_send_page(arg);
 }
 
-static void open_results(mp_store_status st, const mp_job_row *row, const char *error, void *arg, bool csv)
+/* A results request between its two store reads: the job, then its CSV
+ * source (the shape its CSV results come back in). */
+typedef struct results_wait {
+    mp_held *held;
+    mp_store *store;
+    bool csv;
+    char id[MP_JOB_ID_LEN + 1];
+} results_wait;
+
+/* The format and shape of a job's CSV results from its stored source: its
+ * own when it came as CSV, else an "email" column in UTF-8 (with CR LF,
+ * RFC 4180). */
+static mp_csv_format results_shape(const char *source, mp_result_csv_shape *shape)
 {
+    mp_csv_format fmt = {.encoding = MP_CSV_UTF8, .separator = ',', .crlf = true};
+    *shape = (mp_result_csv_shape){0};
+    if (source && !mp_result_csv_parse(source, &fmt, shape)) {
+        fmt = (mp_csv_format){.encoding = MP_CSV_UTF8, .separator = ',', .crlf = true};
+        *shape = (mp_result_csv_shape){0};
+    }
+    return fmt;
+}
+
+static void on_results_source(mp_store_status status, const mp_job_source *src, const char *error, void *arg)
+{
+    results_wait *w = arg;
     mp_request ri;
-    if (!found_job(st, error, arg, &ri))
+    bool csv = w->csv;
+    char id[MP_JOB_ID_LEN + 1];
+    memcpy(id, w->id, sizeof id);
+    bool here = found_job(status == MP_STORE_NOT_FOUND ? MP_STORE_OK : status, error, w->held, &ri);
+    free(w);
+    if (!here)
         return;
-    mp_http_stream *stream =
-        stream_open(&ri, STREAM_RESULTS, row->id, csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
-    if (!stream)
+    mp_result_csv_shape shape;
+    mp_csv_format fmt = results_shape(src ? src->shape : NULL, &shape);
+    char ct[64] = "application/x-ndjson";
+    if (csv)
+        snprintf(ct, sizeof ct, "text/csv; charset=%s", mp_csv_encoding_name(fmt.encoding));
+    char *header = NULL;
+    if (src && src->header && !(header = malloc(src->header_len ? src->header_len : 1))) {
+        mp_reply_error(&ri, 500, "out of memory");
         return;
-    stream->csv = csv;
+    }
+    if (header && src->header_len)
+        memcpy(header, src->header, src->header_len);
+    mp_http_stream *stream = stream_open(&ri, STREAM_RESULTS, id, ct);
+    if (!stream) {
+        free(header);
+        return;
+    }
+    stream->header = header;
+    stream->shape = shape;
+    stream->shape.header = header;
+    stream->shape.header_len = header ? src->header_len : 0;
     if (csv) {
         struct evbuffer *b = evbuffer_new();
-        if (b) {
-            for (int c = 0; c < CSV_COLUMNS; c++)
-                csv_field(b, csv_columns[c], c == CSV_COLUMNS - 1);
-            evhttp_send_reply_chunk(ri.req, b);
-            evbuffer_free(b);
+        stream->csv = b ? mp_csv_writer_new(&fmt, write_page, stream) : NULL;
+        if (!stream->csv) { /* cut short: the client sees a truncated reply */
+            if (b)
+                evbuffer_free(b);
+            struct evhttp_connection *conn = stream->conn;
+            evhttp_connection_set_closecb(conn, NULL, NULL);
+            stream_close(stream, false);
+            evhttp_connection_free(conn);
+            return;
         }
+        stream->page = b;
+        mp_result_csv_write_header(stream->csv, &stream->shape);
+        stream->page = NULL;
+        evhttp_send_reply_chunk(ri.req, b);
+        evbuffer_free(b);
     }
     results_send_page(stream);
 }
 
 static void on_results_job(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
 {
-    open_results(st, row, error, arg, false);
-}
-
-static void on_results_job_csv(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
-{
-    open_results(st, row, error, arg, true);
+    (void)row;
+    results_wait *w = arg;
+    if (st == MP_STORE_OK && mp_store_job_source(w->store, w->id, on_results_source, w) == MP_STORE_OK)
+        return;
+    mp_request ri;
+    if (found_job(st, error, w->held, &ri)) /* the job is there; its source could not be asked for */
+        mp_reply_error(&ri, 503, "the store is busy; retry shortly");
+    free(w);
 }
 
 static void job_results(mp_request *ri, const char *id, bool csv)
 {
     mp_jobs_flush(ri->server->jobs); /* what is buffered comes before the first page */
-    with_job(ri, id, csv ? on_results_job_csv : on_results_job);
+    results_wait *w = calloc(1, sizeof *w);
+    if (w && (w->held = mp_held_new(ri))) {
+        w->store = ri->server->store;
+        w->csv = csv;
+        snprintf(w->id, sizeof w->id, "%s", id);
+        if (mp_store_job_get(ri->server->store, id, on_results_job, w) == MP_STORE_OK)
+            return;
+        mp_held_free(w->held);
+    }
+    free(w);
+    mp_reply_header(ri, "Retry-After", "1");
+    mp_reply_error(ri, 503, "the store is busy; retry shortly");
 }
 
 /* The results format: ?format=ndjson|csv, else Accept: text/csv, else NDJSON.
  * False for a format we do not write (the caller answers 400). */
 static bool results_format(struct evhttp_request *req, bool *csv)
 {
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
     const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
-    bool ok = true;
-    *csv = accept && strstr(accept, "text/csv");
-    if (q) {
-        struct evkeyvalq kv;
-        TAILQ_INIT(&kv);
-        const char *f = evhttp_parse_query_str(q, &kv) == 0 ? evhttp_find_header(&kv, "format") : NULL;
-        if (f) {
-            ok = !strcmp(f, "csv") || !strcmp(f, "ndjson");
-            *csv = !strcmp(f, "csv");
-        }
-        evhttp_clear_headers(&kv);
-    }
+    char *f = mp_request_query_param(req, "format");
+    bool ok = !f || !strcmp(f, "csv") || !strcmp(f, "ndjson");
+    *csv = f ? !strcmp(f, "csv") : accept && strstr(accept, "text/csv");
+    free(f);
     return ok;
 }
 

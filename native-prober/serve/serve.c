@@ -101,6 +101,22 @@ static void learn_catch_all(const char *domain, bool catch_all, void *arg)
         mp_log_detail("error", "storing a catch-all verdict failed", "the store's queue is full");
 }
 
+/* The resolver's state changed: one log line, so an operator sees why
+ * results turned `unknown / dns_untrusted` (and when they stop). */
+static void on_resolver(const mp_resolver_trust *t, void *arg)
+{
+    (void)arg;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "resolver", mp_resolver_state_name(t->state));
+    cJSON_AddStringToObject(f, "why", t->why);
+    cJSON_AddStringToObject(f, "canaries", t->canaries);
+    if (t->state == MP_RESOLVER_HONEST)
+        mp_log("info", "DNS resolver answers honestly: its denials are believed", f);
+    else
+        mp_log("warn", "DNS resolver not trusted: no address is undeliverable on its word (dns_untrusted); "
+                       "use an honest resolver (--dns)", f);
+}
+
 static void on_drained(void *arg)
 {
     serve_state *st = arg;
@@ -257,6 +273,7 @@ int mp_cmd_serve(int argc, char **argv)
     default_worker_name(cfg);
     mp_catch_all_memory memory = {recall_catch_all, learn_catch_all, st};
     mp_prober_set_catch_all_memory(srv->prober, &memory);
+    mp_prober_set_resolver_listener(srv->prober, on_resolver, st);
     srv->ratelimit = mp_ratelimit_new(cfg->rate_limit, cfg->rate_burst);
     if (!srv->ratelimit)
         goto done;

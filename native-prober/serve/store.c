@@ -25,7 +25,7 @@
 #include "store_sqlite.h"
 
 typedef enum req_op {
-    OP_JOB_CREATE, OP_JOB_GET, OP_JOB_END, OP_JOB_FINISH, OP_JOB_FAIL, OP_BEAT, OP_LEASE, OP_RELEASE, OP_WRITE,
+    OP_JOB_CREATE, OP_JOB_SOURCE, OP_JOB_GET, OP_JOB_END, OP_JOB_FINISH, OP_JOB_FAIL, OP_BEAT, OP_LEASE, OP_RELEASE, OP_WRITE,
     OP_PAGE, OP_PENDING_PAGE, OP_CACHE_GET, OP_CACHE_PUT, OP_DOMAIN_GET, OP_DOMAIN_PUT, OP_UPKEEP,
     OP_NOTICE, /* made by the thread: a job changed elsewhere */
 } req_op;
@@ -39,7 +39,8 @@ struct req {
     void *arg;
     req *next;
     union {
-        struct { mp_store_new_job job; char *buf; size_t *off, *len; } create;
+        struct { mp_store_new_job job; char *buf; size_t *off, *len, *row_len; ptrdiff_t *row_off; } create;
+        struct { char id[MP_JOB_ID_LEN + 1]; mp_store_source_out out; } source;
         struct { char id[MP_JOB_ID_LEN + 1]; int64_t now; char reason[MP_STORE_ERROR_MAX]; mp_job_row row; } job;
         struct { mp_store_beat_args a; mp_store_beat_out out; } beat;
         struct { mp_store_lease_args a; mp_store_lease_out out; } lease;
@@ -281,6 +282,7 @@ static void run(mp_store *s, req *r)
     char *e = r->err;
     switch (r->op) {
     case OP_JOB_CREATE: r->st = o->job_create(b, &r->u.create.job, e); break;
+    case OP_JOB_SOURCE: r->st = o->job_source(b, r->u.source.id, &r->u.source.out, e); break;
     case OP_JOB_GET: r->st = o->job_get(b, r->u.job.id, &r->u.job.row, e); break;
     case OP_JOB_END: r->st = o->job_end(b, r->u.job.id, r->u.job.now, &r->u.job.row, e); break;
     case OP_JOB_FINISH: r->st = o->job_finish(b, r->u.job.id, r->u.job.now, &r->u.job.row, e); break;
@@ -367,7 +369,10 @@ static void req_free(req *r)
         free(r->u.create.buf);
         free(r->u.create.off);
         free(r->u.create.len);
+        free(r->u.create.row_off);
+        free(r->u.create.row_len);
         break;
+    case OP_JOB_SOURCE: mp_store_arena_free(&r->u.source.out.arena); break;
     case OP_BEAT: free(r->u.beat.out.running); break;
     case OP_LEASE:
         free(r->u.lease.out.items);
@@ -420,6 +425,9 @@ static void finish(mp_store *s, req *r)
     case OP_CACHE_PUT:
     case OP_DOMAIN_PUT:
         ((mp_store_done_cb)r->cb)(r->st, r->err, r->arg);
+        break;
+    case OP_JOB_SOURCE:
+        ((mp_store_source_cb)r->cb)(r->st, r->st == MP_STORE_OK ? &r->u.source.out.source : NULL, r->err, r->arg);
         break;
     case OP_JOB_GET:
     case OP_JOB_END:
@@ -643,38 +651,73 @@ void mp_store_on_notice(mp_store *s, mp_store_notice_cb cb, void *arg)
 
 #define CB(f) ((void (*)(void))(f))
 
-mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n, int64_t now,
-                                    size_t max_unfinished, mp_store_done_cb cb, void *arg)
+mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n,
+                                    const mp_job_source *source, int64_t now, size_t max_unfinished,
+                                    mp_store_done_cb cb, void *arg)
 {
     req *r = req_new(OP_JOB_CREATE, CB(cb), arg);
     if (!r)
         return MP_STORE_ERROR;
-    size_t total = 0;
+    /* Everything in one buffer: addresses, rows, then the source's shape
+     * (NUL-terminated) and header. */
+    size_t total = 0, shape_len = source && source->shape ? strlen(source->shape) + 1 : 0;
     for (size_t i = 0; i < n; i++)
-        total += in[i].len;
+        total += in[i].len + (in[i].row ? in[i].row_len : 0);
+    total += shape_len + (source && source->header ? source->header_len : 0);
+    size_t slots = n ? n : 1;
     r->u.create.buf = malloc(total ? total : 1);
-    r->u.create.off = malloc((n ? n : 1) * sizeof(size_t));
-    r->u.create.len = malloc((n ? n : 1) * sizeof(size_t));
-    if (!r->u.create.buf || !r->u.create.off || !r->u.create.len) {
+    r->u.create.off = malloc(slots * sizeof(size_t));
+    r->u.create.len = malloc(slots * sizeof(size_t));
+    r->u.create.row_off = malloc(slots * sizeof(ptrdiff_t));
+    r->u.create.row_len = malloc(slots * sizeof(size_t));
+    if (!r->u.create.buf || !r->u.create.off || !r->u.create.len || !r->u.create.row_off || !r->u.create.row_len) {
         req_free(r);
         return MP_STORE_ERROR;
     }
+    char *buf = r->u.create.buf;
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         if (in[i].len)
-            memcpy(r->u.create.buf + at, in[i].p, in[i].len);
+            memcpy(buf + at, in[i].p, in[i].len);
         r->u.create.off[i] = at;
         r->u.create.len[i] = in[i].len;
         at += in[i].len;
+        r->u.create.row_off[i] = in[i].row ? (ptrdiff_t)at : MP_STORE_NO_ROW;
+        r->u.create.row_len[i] = in[i].row ? in[i].row_len : 0;
+        if (in[i].row && in[i].row_len)
+            memcpy(buf + at, in[i].row, in[i].row_len);
+        at += r->u.create.row_len[i];
     }
     mp_store_new_job *job = &r->u.create.job;
+    if (shape_len) {
+        memcpy(buf + at, source->shape, shape_len);
+        job->source.shape = buf + at;
+        at += shape_len;
+        if (source->header) {
+            if (source->header_len)
+                memcpy(buf + at, source->header, source->header_len);
+            job->source.header = buf + at;
+            job->source.header_len = source->header_len;
+        }
+    }
     snprintf(job->id, sizeof job->id, "%s", id);
-    job->buf = r->u.create.buf;
+    job->buf = buf;
     job->off = r->u.create.off;
     job->len = r->u.create.len;
+    job->row_off = r->u.create.row_off;
+    job->row_len = r->u.create.row_len;
     job->n = n;
     job->now = now;
     job->max_unfinished = max_unfinished;
+    return submit(s, r);
+}
+
+mp_store_status mp_store_job_source(mp_store *s, const char *id, mp_store_source_cb cb, void *arg)
+{
+    req *r = req_new(OP_JOB_SOURCE, CB(cb), arg);
+    if (!r)
+        return MP_STORE_ERROR;
+    snprintf(r->u.source.id, sizeof r->u.source.id, "%s", id);
     return submit(s, r);
 }
 

@@ -88,8 +88,25 @@ typedef struct mp_job_row {
     char error[MP_STORE_ERROR_MAX]; /* why a failed job failed; "" otherwise */
 } mp_job_row;
 
-/* One address of a new job: `len` octets at `p` (any bytes). */
-typedef struct mp_job_input { const char *p; size_t len; } mp_job_input;
+/* One address of a new job: `len` octets at `p` (any bytes); for a CSV
+ * job also its row exactly as it came in (`row_len` octets; NULL: none),
+ * which its CSV results begin with. */
+typedef struct mp_job_input {
+    const char *p;
+    size_t len;
+    const char *row;
+    size_t row_len;
+} mp_job_input;
+
+/* Where a CSV job came from, so its results come back in its shape:
+ * `shape` is a line of result_csv.h (mp_result_csv_describe: encoding,
+ * separator, columns), `header` the header row's octets (NULL: none).
+ * Opaque to the store. */
+typedef struct mp_job_source {
+    const char *shape;
+    const char *header;
+    size_t header_len;
+} mp_job_source;
 
 /* ---- opening ------------------------------------------------------------------------- */
 
@@ -145,13 +162,23 @@ typedef void (*mp_store_done_cb)(mp_store_status st, const char *error, void *ar
 /* For operations that end with a job's row (NULL unless OK/UNCHANGED). */
 typedef void (*mp_store_job_cb)(mp_store_status st, const mp_job_row *row, const char *error, void *arg);
 
-/* Creates job `id` (queued) with `n` addresses numbered 0..n-1 in one
- * transaction, each with the domain it is leased by. The addresses are
+/* Creates job `id` (queued) with `n` addresses numbered 0..n-1 — with
+ * their rows, and the CSV `source` (NULL: a plain list) — in one
+ * transaction, each address with the domain it is leased by. Everything is
  * copied before this returns. TOO_MANY when `max_unfinished` queued and
  * running jobs exist (counted in the same transaction, so across workers);
  * ERROR (an id already used fails too). Nothing is written unless OK. */
-mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n, int64_t now,
-                                    size_t max_unfinished, mp_store_done_cb cb, void *arg);
+mp_store_status mp_store_job_create(mp_store *s, const char *id, const mp_job_input *in, size_t n,
+                                    const mp_job_source *source, int64_t now, size_t max_unfinished,
+                                    mp_store_done_cb cb, void *arg);
+
+/* `src` (NULL unless OK) is the CSV job's source; its header NULL when it
+ * had none. */
+typedef void (*mp_store_source_cb)(mp_store_status st, const mp_job_source *src, const char *error, void *arg);
+
+/* A CSV job's source: OK; NOT_FOUND for a job without one, or no such
+ * job; ERROR. */
+mp_store_status mp_store_job_source(mp_store *s, const char *id, mp_store_source_cb cb, void *arg);
 
 /* Reads a job: OK, NOT_FOUND or ERROR. */
 mp_store_status mp_store_job_get(mp_store *s, const char *id, mp_store_job_cb cb, void *arg);
@@ -294,12 +321,15 @@ typedef void (*mp_store_write_cb)(mp_store_status st, mp_store_batch *batch, con
  * retry, each domain fact. ERROR: nothing was written. */
 mp_store_status mp_store_write(mp_store *s, mp_store_batch *batch, int64_t now, mp_store_write_cb cb, void *arg);
 
-/* One stored result: valid during the callback. */
+/* One stored result: valid during the callback. `row` is the CSV row the
+ * address came in (NULL: none). */
 typedef struct mp_store_result_row {
     int64_t seq;
     const char *email;
     size_t len;
     const char *json;
+    const char *row;
+    size_t row_len;
 } mp_store_result_row;
 
 typedef void (*mp_store_page_cb)(mp_store_status st, const mp_store_result_row *rows, size_t count,

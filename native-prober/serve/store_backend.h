@@ -11,6 +11,7 @@
  * store_sqlite.c, store_pg.c. */
 #ifndef MP_STORE_BACKEND_H
 #define MP_STORE_BACKEND_H
+#include <stddef.h>
 #include "store.h"
 
 typedef struct mp_store_db mp_store_db; /* each backend's own */
@@ -31,12 +32,18 @@ void mp_store_arena_free(mp_store_arena *a);
  * returns the new element zeroed; NULL when out of memory. */
 void *mp_store_grow(void **array, size_t *count, size_t *cap, size_t size);
 
-/* The addresses of a new job: one buffer, item i at buf[off[i]], len[i]. */
+/* A new job: one buffer with every address (item i at buf[off[i]],
+ * len[i]) and CSV row (at buf[row_off[i]], row_len[i]; row_off[i] ==
+ * MP_STORE_NO_ROW: none), and the CSV source (source.shape NULL: none). */
+enum { MP_STORE_NO_ROW = -1 };
 typedef struct mp_store_new_job {
     char id[MP_JOB_ID_LEN + 1];
     const char *buf;
     const size_t *off, *len;
+    const ptrdiff_t *row_off;
+    const size_t *row_len;
     size_t n;
+    mp_job_source source;
     int64_t now;
     size_t max_unfinished;
 } mp_store_new_job;
@@ -106,6 +113,11 @@ typedef struct mp_store_write_out {
     size_t job_count, job_cap;
 } mp_store_write_out;
 
+typedef struct mp_store_source_out {
+    mp_job_source source;
+    mp_store_arena arena;
+} mp_store_source_out;
+
 typedef struct mp_store_page_out {
     mp_store_result_row *rows;
     size_t count, cap;
@@ -125,6 +137,7 @@ typedef struct mp_store_ops {
     void (*notices)(mp_store_db *b, mp_store_emit_fn emit, void *ctx);
     uint64_t (*round_trips)(mp_store_db *b);
     mp_store_status (*job_create)(mp_store_db *b, const mp_store_new_job *job, char *err);
+    mp_store_status (*job_source)(mp_store_db *b, const char *id, mp_store_source_out *out, char *err);
     mp_store_status (*job_get)(mp_store_db *b, const char *id, mp_job_row *out, char *err);
     mp_store_status (*job_end)(mp_store_db *b, const char *id, int64_t now, mp_job_row *out, char *err);
     mp_store_status (*job_finish)(mp_store_db *b, const char *id, int64_t now, mp_job_row *out, char *err);

@@ -21,13 +21,13 @@ static const char *const migrations[] = {
     "  id text PRIMARY KEY, state smallint NOT NULL, total bigint NOT NULL, done bigint NOT NULL DEFAULT 0,"
     "  n_deliverable bigint NOT NULL DEFAULT 0, n_undeliverable bigint NOT NULL DEFAULT 0,"
     "  n_risky bigint NOT NULL DEFAULT 0, n_unknown bigint NOT NULL DEFAULT 0,"
-    "  created bigint NOT NULL, updated bigint NOT NULL, error text, ord bigserial);"
+    "  created bigint NOT NULL, updated bigint NOT NULL, error text, source text, header bytea, ord bigserial);"
     "CREATE INDEX jobs_queue ON jobs (state, created, ord);"
     "CREATE INDEX jobs_by_state ON jobs (state, updated);"
     "CREATE TABLE job_items ("
     "  job_id text NOT NULL, seq bigint NOT NULL, email bytea NOT NULL, domain text NOT NULL DEFAULT '',"
     "  done boolean NOT NULL DEFAULT false, status smallint, result text,"
-    "  lease_owner text, retry_at bigint NOT NULL DEFAULT 0, attempts integer NOT NULL DEFAULT 0,"
+    "  lease_owner text, retry_at bigint NOT NULL DEFAULT 0, attempts integer NOT NULL DEFAULT 0, row bytea,"
     "  PRIMARY KEY (job_id, seq));"
     "CREATE INDEX job_items_next ON job_items (job_id, seq) WHERE NOT done AND lease_owner IS NULL;"
     "CREATE INDEX job_items_domain ON job_items (job_id, domain, seq) WHERE NOT done AND lease_owner IS NULL;"
@@ -317,15 +317,30 @@ static mp_store_status pg_job_get(mp_store_db *db, const char *id, mp_job_row *o
     return job_statement(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = $1", 1, p, out, err);
 }
 
-/* COPY's text format: backslash, tab, newline and CR escaped; bytea as
- * \\x followed by hex. */
+/* Appends a bytea field in COPY's text format: \\x followed by hex. */
+static char *hex_field(char *p, const char *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    *p++ = '\\';
+    *p++ = '\\';
+    *p++ = 'x';
+    for (size_t k = 0; k < len; k++) {
+        *p++ = hex[(unsigned char)data[k] >> 4];
+        *p++ = hex[(unsigned char)data[k] & 15];
+    }
+    return p;
+}
+
+/* COPY's text format: fields by tabs, NULL as \N; bytea as hex; the
+ * domain an A-label (nothing to escape). */
 static bool copy_line(mp_store_db *db, char *buf, size_t *used, const mp_store_new_job *job, size_t i, char *err)
 {
     const char *email = job->buf + job->off[i];
     size_t len = job->len[i];
+    bool has_row = job->row_off[i] != MP_STORE_NO_ROW;
     char domain[MP_DOMAIN_MAX + 1];
     mp_store_domain_key(email, len, domain);
-    size_t need = MP_JOB_ID_LEN + 24 + 3 + 2 * len + strlen(domain) + 8;
+    size_t need = MP_JOB_ID_LEN + 24 + 6 + 2 * len + 2 * job->row_len[i] + strlen(domain) + 12;
     if (*used + need > COPY_CHUNK || need > COPY_CHUNK) {
         if (*used && PQputCopyData(db->conn, buf, (int)*used) != 1) {
             set_error(err, "COPY", PQerrorMessage(db->conn));
@@ -337,21 +352,22 @@ static bool copy_line(mp_store_db *db, char *buf, size_t *used, const mp_store_n
         set_error(err, NULL, "an address is too long to store");
         return false;
     }
-    static const char hex[] = "0123456789abcdef";
     char *p = buf + *used;
-    p += sprintf(p, "%s\t%zu\t\\\\x", job->id, i);
-    for (size_t k = 0; k < len; k++) {
-        *p++ = hex[(unsigned char)email[k] >> 4];
-        *p++ = hex[(unsigned char)email[k] & 15];
-    }
-    p += sprintf(p, "\t%s\n", domain); /* an A-label: nothing to escape */
+    p += sprintf(p, "%s\t%zu\t", job->id, i);
+    p = hex_field(p, email, len);
+    p += sprintf(p, "\t%s\t", domain);
+    if (has_row)
+        p = hex_field(p, job->buf + job->row_off[i], job->row_len[i]);
+    else
+        p += sprintf(p, "\\N");
+    *p++ = '\n';
     *used = (size_t)(p - buf);
     return true;
 }
 
 static bool copy_items(mp_store_db *db, const mp_store_new_job *job, char *err)
 {
-    PGresult *r = PQexec(db->conn, "COPY job_items (job_id, seq, email, domain) FROM STDIN");
+    PGresult *r = PQexec(db->conn, "COPY job_items (job_id, seq, email, domain, row) FROM STDIN");
     db->round_trips++;
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     if (!ok)
@@ -392,7 +408,14 @@ static mp_store_status pg_job_create(mp_store_db *db, const mp_store_new_job *jo
     snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", CREATE_LOCK);
     i64(total, (int64_t)job->n);
     i64(now, job->now);
-    const char *p[] = {job->id, total, now};
+    char *header = NULL;
+    if (job->source.header && !(header = malloc(2 * job->source.header_len + 8))) {
+        set_error(err, NULL, "out of memory");
+        return MP_STORE_ERROR;
+    }
+    if (header) /* as a bytea literal: \x and hex */
+        *hex_field(header, job->source.header, job->source.header_len) = '\0';
+    const char *p[] = {job->id, total, now, job->source.shape, header ? header + 1 : NULL};
     /* The lock makes the count and the insert one step across workers. */
     if (!run(db, "BEGIN", 0, NULL, NULL, err) || !run(db, lock, 0, NULL, NULL, err) ||
         !run(db, "SELECT count(*) FROM jobs WHERE state IN (0, 1)", 0, NULL, &r, err))
@@ -404,15 +427,38 @@ static mp_store_status pg_job_create(mp_store_db *db, const mp_store_new_job *jo
         snprintf(err, MP_STORE_ERROR_MAX, "%lld jobs are unfinished; try again later", (long long)unfinished);
         return MP_STORE_TOO_MANY;
     }
-    if (!run(db, "INSERT INTO jobs (id, state, total, created, updated) VALUES ($1, 0, $2, $3, $3)", 3, p, NULL,
-             err) ||
+    if (!run(db, "INSERT INTO jobs (id, state, total, created, updated, source, header)"
+                 " VALUES ($1, 0, $2, $3, $3, $4, $5::bytea)", 5, p, NULL, err) ||
         !copy_items(db, job, err) || !run(db, "SELECT pg_notify('mp_jobs', '')", 0, NULL, NULL, err) ||
         !run(db, "COMMIT", 0, NULL, NULL, err))
         goto fail;
+    free(header);
     return MP_STORE_OK;
 fail:
+    free(header);
     rollback(db);
     return MP_STORE_ERROR;
+}
+
+static mp_store_status pg_job_source(mp_store_db *db, const char *id, mp_store_source_out *out, char *err)
+{
+    const char *p[] = {id};
+    PGresult *r;
+    if (!run(db, "SELECT source, header FROM jobs WHERE id = $1 AND source IS NOT NULL", 1, p, &r, err))
+        return MP_STORE_ERROR;
+    mp_store_status st = PQntuples(r) ? MP_STORE_OK : MP_STORE_NOT_FOUND;
+    if (st == MP_STORE_OK) {
+        const char *shape = PQgetvalue(r, 0, 0);
+        out->source.shape = mp_store_arena_copy(&out->arena, shape, strlen(shape));
+        if (!PQgetisnull(r, 0, 1))
+            out->source.header = bytea_at(r, 0, 1, &out->arena, &out->source.header_len);
+        if (!out->source.shape || (!PQgetisnull(r, 0, 1) && !out->source.header)) {
+            set_error(err, NULL, "out of memory");
+            st = MP_STORE_ERROR;
+        }
+    }
+    PQclear(r);
+    return st;
 }
 
 /* Deletes up to `budget` addresses of deleted job `id`; forgets it once
@@ -787,9 +833,9 @@ static mp_store_status pg_page(mp_store_db *db, const char *id, int64_t after_se
     const char *p[] = {id, after, lim};
     PGresult *r;
     if (!run(db,
-             pending ? "SELECT seq, email, NULL FROM job_items WHERE job_id = $1 AND seq > $2 AND NOT done "
+             pending ? "SELECT seq, email, NULL, row FROM job_items WHERE job_id = $1 AND seq > $2 AND NOT done "
                        "ORDER BY seq LIMIT $3"
-                     : "SELECT seq, email, result FROM job_items WHERE job_id = $1 AND seq > $2 AND done "
+                     : "SELECT seq, email, result, row FROM job_items WHERE job_id = $1 AND seq > $2 AND done "
                        "ORDER BY seq LIMIT $3",
              3, p, &r, err))
         return MP_STORE_ERROR;
@@ -804,6 +850,11 @@ static mp_store_status pg_page(mp_store_db *db, const char *id, int64_t after_se
             return MP_STORE_ERROR;
         }
         row->seq = int_at(r, i, 0);
+        if (!PQgetisnull(r, i, 3) && !(row->row = bytea_at(r, i, 3, &out->arena, &row->row_len))) {
+            PQclear(r);
+            set_error(err, NULL, "out of memory");
+            return MP_STORE_ERROR;
+        }
     }
     PQclear(r);
     return MP_STORE_OK;
@@ -954,6 +1005,7 @@ static const mp_store_ops pg_ops = {
     .notices = pg_notices,
     .round_trips = pg_round_trips,
     .job_create = pg_job_create,
+    .job_source = pg_job_source,
     .job_get = pg_job_get,
     .job_end = pg_job_end,
     .job_finish = pg_job_finish,

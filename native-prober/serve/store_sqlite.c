@@ -27,7 +27,12 @@ static const char *const migrations[] = {
      * (a later result without a verdict must not erase it). */
     "ALTER TABLE domains ADD COLUMN catch_all_at INTEGER;"
     "UPDATE domains SET catch_all_at = updated WHERE catch_all IS NOT NULL;",
-    /* 3: per-status counts kept in the job row, written in the transaction
+    /* 3: CSV jobs keep each row as it came in, and the file's shape and
+     * header, so their CSV results come back in that shape. */
+    "ALTER TABLE job_items ADD COLUMN row BLOB;"
+    "ALTER TABLE jobs ADD COLUMN source TEXT;"
+    "ALTER TABLE jobs ADD COLUMN header BLOB;",
+    /* 4: per-status counts kept in the job row, written in the transaction
      * that stores each result, so reading a job never scans its addresses
      * (the index that served the scan goes). */
     "ALTER TABLE jobs ADD COLUMN n_deliverable INTEGER NOT NULL DEFAULT 0;"
@@ -40,7 +45,7 @@ static const char *const migrations[] = {
     "  n_risky = (SELECT count(*) FROM job_items WHERE job_id = jobs.id AND status = 2),"
     "  n_unknown = (SELECT count(*) FROM job_items WHERE job_id = jobs.id AND status = 3);"
     "DROP INDEX job_items_status;",
-    /* 4: personal data kept only as long as needed. The verify cache is
+    /* 5: personal data kept only as long as needed. The verify cache is
      * keyed by the normalized address (the old one by the raw input, up to
      * 1 MiB each: dropped) and counted by triggers so it can be capped
      * without a scan; finished jobs are found by age; a job deleted by the
@@ -58,7 +63,7 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_by_state ON jobs (state, updated);"
     "CREATE TABLE job_purge (job_id TEXT PRIMARY KEY);"
     "ALTER TABLE jobs ADD COLUMN error TEXT;",
-    /* 5: one job queue shared by the workers of a store: an address is
+    /* 6: one job queue shared by the workers of a store: an address is
      * leased to one worker (lease_owner) whose heartbeat (workers.seen)
      * keeps it; its domain groups a lease; retry_at holds back a temporary
      * answer until its retry time; attempts counts the leases. */
@@ -77,7 +82,7 @@ enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 /* Job states as stored: the mp_job_state values. */
 enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-    Q_UNFINISHED, Q_JOB_INSERT, Q_ITEM_INSERT, Q_JOB_GET, Q_JOB_STATE_OF, Q_JOB_CANCEL, Q_JOB_RELEASE,
+    Q_UNFINISHED, Q_JOB_INSERT, Q_ITEM_INSERT, Q_JOB_SOURCE, Q_JOB_GET, Q_JOB_STATE_OF, Q_JOB_CANCEL, Q_JOB_RELEASE,
     Q_JOB_FINISH, Q_JOB_FAIL, Q_JOB_DELETE, Q_PURGE_ADD, Q_PURGE_NEXT, Q_PURGE_ITEMS, Q_PURGE_DONE,
     Q_JOBS_EXPIRED,
     Q_WORKER_SEEN, Q_REAP, Q_WORKERS_FORGET, Q_WORKERS_ALIVE, Q_RUNNING_SET, Q_JOB_START, Q_QUEUE_COUNTS,
@@ -96,8 +101,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_UNFINISHED] = "SELECT count(*) FROM jobs WHERE state IN (0, 1)",
-    [Q_JOB_INSERT] = "INSERT INTO jobs (id, state, total, done, created, updated) VALUES (?1, 0, ?2, 0, ?3, ?3)",
-    [Q_ITEM_INSERT] = "INSERT INTO job_items (job_id, seq, email, domain) VALUES (?1, ?2, ?3, ?4)",
+    [Q_JOB_INSERT] = "INSERT INTO jobs (id, state, total, done, created, updated, source, header) "
+                     "VALUES (?1, 0, ?2, 0, ?3, ?3, ?4, ?5)",
+    [Q_ITEM_INSERT] = "INSERT INTO job_items (job_id, seq, email, domain, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_JOB_SOURCE] = "SELECT source, header FROM jobs WHERE id = ?1 AND source IS NOT NULL",
     [Q_JOB_GET] = "SELECT state, total, done, created, updated, n_deliverable, n_undeliverable, n_risky, n_unknown, "
                   "error FROM jobs WHERE id = ?1",
     [Q_JOB_STATE_OF] = "SELECT state FROM jobs WHERE id = ?1",
@@ -143,9 +150,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_JOB_COUNT] = "UPDATE jobs SET done = done + ?2, n_deliverable = n_deliverable + ?3, "
                     "n_undeliverable = n_undeliverable + ?4, n_risky = n_risky + ?5, n_unknown = n_unknown + ?6 "
                     "WHERE id = ?1",
-    [Q_RESULTS_PAGE] = "SELECT seq, email, result FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 1 "
+    [Q_RESULTS_PAGE] = "SELECT seq, email, result, row FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 1 "
                        "ORDER BY seq LIMIT ?3",
-    [Q_PENDING_PAGE] = "SELECT seq, email, NULL FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 0 "
+    [Q_PENDING_PAGE] = "SELECT seq, email, NULL, row FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 0 "
                        "ORDER BY seq LIMIT ?3",
     [Q_CACHE_GET] = "SELECT result FROM verify_cache WHERE address = ?1 AND expires > ?2",
     /* An upsert, not INSERT OR REPLACE: a replaced entry is an UPDATE, so
@@ -406,6 +413,12 @@ static mp_store_status sq_job_create(mp_store_db *s, const mp_store_new_job *job
     text(jq, 1, job->id);
     num(jq, 2, (int64_t)job->n);
     num(jq, 3, job->now);
+    if (job->source.shape) {
+        text(jq, 4, job->source.shape);
+        if (job->source.header)
+            sqlite3_bind_blob(jq, 5, job->source.header_len ? job->source.header : "", (int)job->source.header_len,
+                              SQLITE_STATIC);
+    }
     if (!exec_done(jq))
         return fail(s, err);
     char domain[MP_DOMAIN_MAX + 1];
@@ -416,6 +429,9 @@ static mp_store_status sq_job_create(mp_store_db *s, const mp_store_new_job *job
         num(iq, 2, (int64_t)i);
         sqlite3_bind_blob(iq, 3, job->len[i] ? email : "", (int)job->len[i], SQLITE_STATIC);
         text(iq, 4, domain);
+        if (job->row_off[i] != MP_STORE_NO_ROW)
+            sqlite3_bind_blob(iq, 5, job->row_len[i] ? job->buf + job->row_off[i] : "", (int)job->row_len[i],
+                              SQLITE_STATIC);
         if (!exec_done(iq))
             return fail(s, err);
     }
@@ -445,6 +461,33 @@ static mp_store_status read_job(mp_store_db *s, const char *id, mp_job_row *out,
     }
     reset(st);
     if (rc == SQLITE_ROW)
+        return MP_STORE_OK;
+    if (rc == SQLITE_DONE)
+        return MP_STORE_NOT_FOUND;
+    set_error(s, err);
+    return MP_STORE_ERROR;
+}
+
+static mp_store_status sq_job_source(mp_store_db *s, const char *id, mp_store_source_out *out, char *err)
+{
+    sqlite3_stmt *st = s->q[Q_JOB_SOURCE];
+    text(st, 1, id);
+    int rc = sqlite3_step(st);
+    bool ok = true;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *shape = sqlite3_column_text(st, 0);
+        out->source.shape = mp_store_arena_copy(&out->arena, shape, strlen((const char *)shape));
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            size_t len = 0;
+            const char *header = blob(st, 1, &len);
+            out->source.header = mp_store_arena_copy(&out->arena, header, len);
+            out->source.header_len = len;
+            ok = out->source.header != NULL;
+        }
+        ok = ok && out->source.shape;
+    }
+    reset(st);
+    if (rc == SQLITE_ROW && ok)
         return MP_STORE_OK;
     if (rc == SQLITE_DONE)
         return MP_STORE_NOT_FOUND;
@@ -905,6 +948,15 @@ static mp_store_status sq_page(mp_store_db *s, const char *id, int64_t after_seq
         }
         row->seq = sqlite3_column_int64(st, 0);
         row->len = len;
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            const char *r = blob(st, 3, &len);
+            if (!(row->row = mp_store_arena_copy(&out->arena, r, len))) {
+                reset(st);
+                snprintf(err, MP_STORE_ERROR_MAX, "out of memory");
+                return MP_STORE_ERROR;
+            }
+            row->row_len = len;
+        }
     }
     reset(st);
     if (rc == SQLITE_DONE)
@@ -1093,6 +1145,7 @@ static const mp_store_ops sqlite_ops = {
     .notices = sq_notices,
     .round_trips = sq_round_trips,
     .job_create = sq_job_create,
+    .job_source = sq_job_source,
     .job_get = sq_job_get,
     .job_end = sq_job_end,
     .job_finish = sq_job_finish,

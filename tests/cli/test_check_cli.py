@@ -18,7 +18,7 @@ import ptyrun  # noqa: E402  (tests/lib/ptyrun.py)
 MAILPROBE = None
 
 TOP_KEYS = ["email", "normalized", "status", "reason", "action", "score", "syntax",
-            "disposable", "role", "free", "suggestion", "mx", "smtp"]
+            "disposable", "role", "free", "unknown_tld", "suggestion", "mx", "smtp"]
 SYNTAX_KEYS = ["valid", "reason", "message", "position", "local", "domain",
                "ascii_domain", "unicode_domain", "smtputf8"]
 SMTP_KEYS = ["result", "code", "enhanced_code", "message", "host", "catch_all"]
@@ -64,7 +64,7 @@ class NdjsonShape(unittest.TestCase):
         self.assertIs(o["mx"], None)
         self.assertEqual(o["smtp"], {"result": "not_checked", "code": None, "enhanced_code": None,
                                      "message": None, "host": None, "catch_all": None})
-        for k in ("disposable", "role", "free"):
+        for k in ("disposable", "role", "free", "unknown_tld"):
             self.assertIsInstance(o[k], bool)
 
     def test_invalid_address_has_reason_message_and_null_normalized(self):

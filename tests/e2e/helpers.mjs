@@ -14,6 +14,8 @@ export const webDir = process.env.MP_WEB_DIR ?? path.join(sourceDir, 'build/web'
 export const mailprobe = process.env.MAILPROBE ?? path.join(sourceDir, 'build/native-prober/mailprobe');
 export const artifactsDir = process.env.MP_ARTIFACTS_DIR ?? path.join(sourceDir, 'tests/artifacts');
 export const fixtureDns = process.env.MP_FIXTURE_DNS ?? '127.0.0.1:5354';
+/** The fixture's lying resolver: its test zones, NXDOMAIN for everything else. */
+export const fixtureLiarDns = process.env.MP_FIXTURE_LIAR_DNS ?? '127.0.0.1:5355';
 export const fixtureSmtpPort = process.env.MP_FIXTURE_SMTP_PORT ?? '2525';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -155,6 +155,22 @@ test('a disposable address warns', async () => {
   await page.close();
 });
 
+test('a domain ending that is no TLD in use warns on blur, not while typing', async () => {
+  const { page, errors } = await openPage();
+  const input = page.getByTestId('signup-email');
+  await input.fill('ann@shop.comx');
+  await page.waitForTimeout(250);
+  assert.notEqual(await page.getByTestId('signup-message').getAttribute('data-code'), 'unknown_tld');
+  await page.getByLabel('Name').focus();
+  await messageCode(page, 'unknown_tld');
+  assert.match(await page.getByTestId('signup-message').textContent(), /domain ending does not exist/);
+  assert.equal(await page.getByTestId('signup-message').getAttribute('data-level'), 'warning');
+  await input.fill('ann@shop.com');
+  await messageCode(page, 'ok');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a role address warns', async () => {
   const { page, errors } = await openPage();
   await page.getByTestId('signup-email').fill('sales@outlook.com');
@@ -232,8 +248,10 @@ test('a pasted mixed list is triaged locally, verified, filtered, exported', asy
   assert.ok(all.text.endsWith('\r\n'));
   const allRows = parseCsv(all.text);
   const col = Object.fromEntries(allRows[0].map((name, k) => [name, k]));
-  assert.deepEqual(allRows[0], ['email', 'status', 'reason', 'action', 'score', 'suggestion', 'mx_host', 'smtp_code',
-    'smtp_enhanced_code', 'smtp_reply', 'verified', 'source_line']);
+  // The one result column set (docs/result-schema.md, "CSV"), as the prober's CSV has it, then the page's two.
+  assert.deepEqual(allRows[0], ['email', 'status', 'reason', 'action', 'score', 'syntax_reason', 'normalized', 'suggestion',
+    'disposable', 'role', 'free', 'unknown_tld', 'provider', 'mx_host', 'smtp_result', 'smtp_code', 'smtp_enhanced_code',
+    'smtp_message', 'catch_all', 'retry_after', 'verified', 'source_line']);
   assert.deepEqual(allRows.slice(1).map((r) => [r[col.email], r[col.status], r[col.reason], r[col.verified], r[col.source_line]]), [
     ['alice@known.mptest', 'deliverable', 'accepted', 'yes', '2'],
     ['nobody@known.mptest', 'undeliverable', 'mailbox_not_found', 'yes', '3'],
@@ -243,7 +261,7 @@ test('a pasted mixed list is triaged locally, verified, filtered, exported', asy
   ]);
   assert.equal(allRows[1][col.mx_host], 'mx1.known.mptest');
   assert.equal(allRows[4][col.smtp_enhanced_code], '5.7.1');
-  assert.match(allRows[4][col.smtp_reply], /spamhaus/);
+  assert.match(allRows[4][col.smtp_message], /spamhaus/);
 
   // Filter: only the undeliverable rows, in the table and in the export.
   await page.getByTestId('filter-undeliverable').click();
@@ -340,6 +358,40 @@ test('a dropped CSV file is read: address column found, duplicates dropped, chec
   await page.close();
 });
 
+/** Drops a file of `bytes` (an array of octets) named `name` on the drop zone. */
+async function dropFile(page, name, bytes) {
+  await page.evaluate(([n, b]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], n, { type: 'text/csv' }));
+    document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [name, Array.from(bytes)]);
+}
+
+test('dropped files in the encodings spreadsheets write are read as the prober reads them', async () => {
+  const { page, errors } = await openPage();
+  const contacts = 'First Name;Last Name;E-mail Address\r\nJ\u00f6rg;M\u00fcller;j\u00f6rg@gmail.com\r\nAnn;"Lee; Jr";ann@gmail.com\r\nEve;Roe;\r\n';
+  const latin1 = (t) => Buffer.from(t, 'latin1');
+  const kinds = {
+    'utf-8 with BOM': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(contacts)]),
+    'utf-16 le (tabs)': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(contacts.replace(/;(?=[^ ])/g, '\t'), 'utf16le')]),
+    'utf-16 be': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(contacts, 'utf16le').swap16()]),
+    'windows-1252': latin1(contacts),
+  };
+  for (const [kind, bytes] of Object.entries(kinds)) {
+    await page.getByTestId('list-input').fill('');
+    await page.waitForFunction(() => document.querySelector('[data-testid=triage-unique] strong')?.textContent !== '2');
+    await dropFile(page, `contacts-${kind}.csv`, bytes);
+    await page.waitForFunction(() => document.querySelector('[data-testid=triage-unique] strong')?.textContent === '2');
+    assert.deepEqual(Object.keys(await tableStatuses(page)), ['j\u00f6rg@gmail.com', 'ann@gmail.com'], kind);
+    assert.match(await page.getByTestId('triage').textContent(), /column “E-mail Address”/, kind);
+  }
+  // The browser's own decoder: Windows-1252's 0x80 is the euro sign, 0x81 (undefined) U+0081 — as the prober reads them.
+  const decoded = await page.evaluate(async () => (await import('./listparse.js')).decodeList(new Uint8Array([0x80, 0x81, 0xfc])));
+  assert.deepEqual(decoded, { text: '\u20ac\u0081\u00fc', encoding: 'windows-1252', bom: false });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('thousands of lines: triaged at once, one page of rows in the DOM, filters count them all', async (t) => {
   const { page, errors } = await openPage();
   const lines = [];
@@ -363,6 +415,48 @@ test('thousands of lines: triaged at once, one page of rows in the DOM, filters 
   assert.equal(await page.locator('#page-info').textContent(), '1–100 of 20,000');
   await page.click('#page-next');
   assert.equal(await page.locator('#page-info').textContent(), '101–200 of 20,000');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a big file or paste stays out of the textarea, shows progress, and the summary says how long the whole wait was', async () => {
+  const { page, errors } = await openPage();
+  const lines = ['id,email,company'];
+  for (let i = 0; i < 30000; i++) lines.push(`${i},${i % 50 === 49 ? `broken ${i}` : `user${i}@gmail.com`},"Acme, Inc."`);
+  const text = lines.join('\r\n');
+  for (const how of ['drop', 'paste']) {
+    const seen = await page.evaluate(async ([how, text]) => {
+      const triage = document.getElementById('triage');
+      let progress = false;
+      const mo = new MutationObserver(() => { progress ||= !!triage.querySelector('[data-testid=triage-progress]'); });
+      mo.observe(triage, { childList: true, subtree: true });
+      const dt = new DataTransfer();
+      if (how === 'drop') {
+        dt.items.add(new File([text], 'crm-export.csv', { type: 'text/csv' }));
+        document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      } else {
+        dt.setData('text/plain', text);
+        document.getElementById('list-input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      }
+      await new Promise((resolve) => {
+        const check = () => (triage.querySelector('.triage-note')?.textContent.includes(' ms.') ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      mo.disconnect();
+      return { progress, textarea: document.getElementById('list-input').value.length };
+    }, [how, text]);
+    assert.equal(seen.textarea, 0, `${how}: the big text is not put into the textarea`);
+    assert.ok(seen.progress, `${how}: progress was shown while it worked`);
+    assert.equal(await page.locator('[data-testid=triage-unique] strong').textContent(), '30,000');
+    assert.equal(await page.locator('[data-testid=triage-invalid] strong').textContent(), '600');
+    assert.match(await page.getByTestId('list-source').textContent(), how === 'drop' ? /^crm-export\.csv · \d+\.\d MB — its addresses are in the summary/ : /^Pasted list · /);
+    assert.match(await page.getByTestId('triage').textContent(), /Read 30,001 lines \(column “email” of a comma-separated file\) and checked them locally in [\d,]+ ms\./);
+    assert.equal(await page.getByTestId('list-verify').textContent(), 'Verify 29,400 addresses');
+  }
+  // Typing replaces the big list, and the note about it goes.
+  await page.getByTestId('list-input').fill('ann@gmail.com');
+  await page.waitForFunction(() => document.querySelector('[data-testid=triage-unique] strong')?.textContent === '1');
+  assert.equal(await page.getByTestId('list-source').isHidden(), true);
   assert.deepEqual(errors, []);
   await page.close();
 });

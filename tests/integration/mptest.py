@@ -2,7 +2,7 @@
 
 Each test file is a plain Python 3 script run by ctest with the loopback
 fixture (tests/fixture/) already started and these variables set:
-MAILPROBE (the binary), MP_FIXTURE_DNS, MP_FIXTURE_SMTP_PORT, MP_FIXTURE_DIR,
+MAILPROBE (the binary), MP_FIXTURE_DNS, MP_FIXTURE_LIAR_DNS, MP_FIXTURE_SMTP_PORT, MP_FIXTURE_DIR,
 MP_SOURCE_DIR. A test file looks like:
 
     import mptest
@@ -39,6 +39,8 @@ from ptyrun import run_on_tty  # noqa: E402,F401  (tests/lib/ptyrun.py)
 
 MAILPROBE = os.environ.get("MAILPROBE", "mailprobe")
 FIXTURE_DNS = os.environ.get("MP_FIXTURE_DNS", "127.0.0.1:5354")
+# The lying resolver: the fixture's zones, NXDOMAIN for everything else.
+FIXTURE_LIAR_DNS = os.environ.get("MP_FIXTURE_LIAR_DNS", "127.0.0.1:5355")
 SMTP_PORT = int(os.environ.get("MP_FIXTURE_SMTP_PORT", "2525"))
 FIXTURE_DIR = os.environ.get("MP_FIXTURE_DIR", "")
 

@@ -101,7 +101,7 @@ def servfail_is_an_error_not_a_verdict():
 @test
 def dead_resolver_is_an_error_within_the_timeout():
     # Nothing listens on 127.0.0.1:5399 (the fixture's dead forwarder).
-    r = mptest.run("mx", "--dns", "127.0.0.1:5399", "--timeout", "300", "known.mptest",
+    r = mptest.run("mx", "--dns", "127.0.0.1:5399", "--timeout", "300ms", "known.mptest",
                    fixture_flags=False, timeout=30)
     check_eq(r.returncode, 0, "exit status")
     check_eq(r.records[0]["result"], "error", "result")

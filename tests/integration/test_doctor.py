@@ -88,8 +88,13 @@ def dname(name):
     return b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
 
 
-A, PTR = 1, 12
+A, NS, PTR = 1, 2, 12
 RECORDS = {
+    # The prober's built-in canaries (engine/dns_trust.h): an honest resolver
+    # returns their NS records.
+    ("", NS): [dname("a.root-servers.net")],
+    ("com", NS): [dname("a.gtld-servers.net")],
+    ("root-servers.net", NS): [dname("a.root-servers.net")],
     ("fcrdns.mptest", A): [a(PUBLIC_IP)],
     ("other.mptest", A): [a("5.6.7.8")],
     ("4.3.2.1.in-addr.arpa", PTR): [dname("fcrdns.mptest")],
@@ -159,21 +164,21 @@ def greeting_554_exits_11():
 
 @test
 def silent_server_exits_11_within_the_timeout():
-    p = doctor("--mx", "127.0.0.20", "--helo", "localhost", "--timeout", "1500")
+    p = doctor("--mx", "127.0.0.20", "--helo", "localhost", "--timeout", "1500ms")
     check_eq(p.returncode, 11, "exit status (%s)" % p.stdout)
     check_in("no greeting within 1500 ms", p.stdout, "reason")
 
 
 @test
 def huge_greeting_line_is_bounded_and_exits_11():
-    p = doctor("--mx", "127.0.0.23", "--helo", "localhost", "--timeout", "5000")
+    p = doctor("--mx", "127.0.0.23", "--helo", "localhost", "--timeout", "5s")
     check_eq(p.returncode, 11, "exit status (%s)" % p.stdout)
     check_in("did not speak SMTP", p.stdout, "reason")
 
 
 @test
 def early_close_after_ehlo_is_only_a_warning():
-    p = doctor("--mx", "127.0.0.29", "--helo", "localhost", "--timeout", "3000")
+    p = doctor("--mx", "127.0.0.29", "--helo", "localhost", "--timeout", "3s")
     check_eq(p.returncode, 0, "exit status (%s)" % p.stdout)
     check_eq(len(lines(p, "warn")), 1, "EHLO warning")
 
@@ -192,6 +197,51 @@ def helo_not_matching_reverse_dns_exits_13():
     p = doctor("--mx", "127.0.0.10", "--helo", "mx1.known.mptest")
     check_eq(p.returncode, 13, "exit status (%s)" % p.stdout)
     check_in("has PTR localhost, not the HELO name mx1.known.mptest", p.stdout, "reason")
+
+
+@test
+def lying_resolver_exits_15_and_suggests_dns():
+    p = doctor("--dns", mptest.FIXTURE_LIAR_DNS, "--smtp-port", str(mptest.SMTP_PORT), "--allow-net",
+               "127.0.0.0/8", "--mx", "127.0.0.10", "--helo", "localhost", fixture_flags=False)
+    check_eq(p.returncode, 15, "exit status (%s)" % p.stdout)
+    check_in("[FAIL] resolver    the DNS resolver is not answering honestly: it says . does not exist", p.stdout,
+             "the finding, first")
+    check_in("--dns HOST[:PORT]", p.stdout, "the fix names --dns")
+    check_in("unknown (dns_untrusted), never undeliverable", p.stdout, "what it means for verdicts")
+    check_in("greeting: 220", p.stdout, "the other checks still run")
+
+
+@test
+def resolver_check_asks_the_given_canaries():
+    # The liar serves the fixture's own zones honestly: named as canaries,
+    # they pass (a private resolver's operator does this for their zones).
+    p = doctor("--dns", mptest.FIXTURE_LIAR_DNS, "--smtp-port", str(mptest.SMTP_PORT), "--allow-net",
+               "127.0.0.0/8", "--mx", "127.0.0.10", "--helo", "localhost", "--dns-canary", "mptest.",
+               fixture_flags=False)
+    check_in("[ok  ] resolver    answers honestly: it answered every canary (1) (mptest.)", p.stdout,
+             "resolver line")
+    check_eq(p.returncode, 0, "exit status (%s)" % p.stdout)
+    # A canary is a zone: a name without NS records fails it.
+    p = doctor("--dns", mptest.FIXTURE_LIAR_DNS, "--smtp-port", str(mptest.SMTP_PORT), "--allow-net",
+               "127.0.0.0/8", "--mx", "127.0.0.10", "--helo", "localhost", "--dns-canary", "mptest.",
+               "--dns-canary", "known.mptest", fixture_flags=False)
+    check_eq(p.returncode, 15, "exit status (%s)" % p.stdout)
+    check_in("it says known.mptest. has no name servers", p.stdout, "why")
+
+
+@test
+def honest_fixture_resolver_passes_the_built_in_canaries():
+    p = doctor("--mx", "127.0.0.10", "--helo", "localhost")
+    check_in("[ok  ] resolver    answers honestly: it answered every canary (3) (. com. root-servers.net.)",
+             p.stdout, "resolver line")
+
+
+@test
+def silent_resolver_exits_15():
+    p = doctor("--dns", "127.0.0.1:5399", "--smtp-port", str(mptest.SMTP_PORT), "--allow-net", "127.0.0.0/8",
+               "--mx", "127.0.0.10", "--helo", "localhost", "--timeout", "500ms", fixture_flags=False)
+    check_eq(p.returncode, 15, "exit status (%s)" % p.stdout)
+    check_in("does not answer its test questions: it gave no answer for .", p.stdout, "the finding")
 
 
 @test
@@ -279,7 +329,7 @@ def usage_errors_exit_2():
 def help_documents_every_exit_code():
     p = doctor("--help", fixture_flags=False, timeout=30)
     check_eq(p.returncode, 0, "exit status")
-    for code in ("10", "11", "12", "13", "14"):
+    for code in ("10", "11", "12", "13", "14", "15"):
         check_in(code, p.stdout, "exit code %s documented" % code)
 
 

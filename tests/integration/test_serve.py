@@ -168,9 +168,9 @@ def job_runs_to_done_with_counts_and_results_in_input_order():
             status, hdrs, data = s.request("GET", path, headers=hdr)
             check_in("text/csv", hdrs["content-type"], "CSV type")
             lines = data.decode().splitlines()
-            check_eq(lines[0].split(",")[:4], ["email", "normalized", "status", "reason"], "CSV header")
+            check_eq(lines[0].split(",")[:5], ["email", "status", "reason", "action", "score"], "CSV header")
             check_eq(len(lines), len(JOB_EMAILS) + 1, "CSV rows")
-            check(lines[2].startswith("zed@known.mptest,zed@known.mptest,undeliverable,mailbox_not_found"), lines[2])
+            check(lines[2].startswith("zed@known.mptest,undeliverable,mailbox_not_found,remove,"), lines[2])
         status, hdrs, data = s.request("GET", "/v1/jobs/%s/results?format=ndjson" % created["id"],
                                        headers={"Accept": "text/csv"})
         check_eq(len(mptest.parse_ndjson(data.decode())), len(JOB_EMAILS), "?format=ndjson wins over Accept")

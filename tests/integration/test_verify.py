@@ -15,7 +15,7 @@ import mptest
 from mptest import check, check_eq, check_in, test
 
 # Short limits for the servers that misbehave, so tests stay quick.
-FAST = ["--connect-timeout", "3000", "--command-timeout", "3000", "--timeout", "12000", "--no-progress"]
+FAST = ["--connect-timeout", "3s", "--command-timeout", "3s", "--timeout", "12s", "--no-progress"]
 
 
 def verify(*addresses, extra=()):
@@ -361,7 +361,7 @@ def known_batch(n):
 @test
 def batching_150_addresses_uses_few_sessions_and_stays_under_error_limits():
     addresses = known_batch(150)
-    run = mptest.run("verify", *FAST, "--stats", "--per-host-rate", "50", "--timeout", "60000", "-",
+    run = mptest.run("verify", *FAST, "--stats", "--per-host-rate", "50", "--timeout", "60s", "-",
                      stdin="\n".join(addresses) + "\n")
     check_eq(run.returncode, 0, "exit status")
     check_eq([r["email"] for r in run.records], addresses, "one result each, in input order")
@@ -390,7 +390,7 @@ def queued_addresses_do_not_time_out_while_waiting_their_turn():
     # ~3 s of work under a 1.5 s --timeout. Waiting behind the domain's own
     # busy sessions extends the budget; nothing is answered "timeout".
     addresses = known_batch(60)
-    run = mptest.run("verify", "--no-progress", "--stats", "--timeout", "1500", "--per-host-connections", "1",
+    run = mptest.run("verify", "--no-progress", "--stats", "--timeout", "1500ms", "--per-host-connections", "1",
                      "--per-host-rate", "2", "--max-rcpt-per-session", "10", *addresses)
     check_eq([r["email"] for r in run.records], addresses, "one result each")
     reasons = sorted(set(r["reason"] for r in run.records))
@@ -426,6 +426,8 @@ def csv_input_keeps_its_columns_and_gains_results():
         check_eq([r["email"] for r in run.records], ["alice@known.mptest", "zed@known.mptest"], "by --column")
         bad = mptest.run("verify", *FAST, "--column", "nope", "--input", path)
         check_eq(bad.records, [], "no results for a missing column")
+        check_eq(bad.returncode, 2, "a missing column is a usage error")
+        check_in('no column "nope"', bad.stderr, "the message names it")
     finally:
         os.unlink(path)
 
@@ -479,7 +481,7 @@ def verify_with_stderr_on_tty(args):
 
 @test
 def progress_line_on_a_terminal_counts_by_status():
-    args = ["--connect-timeout", "3000", "--command-timeout", "3000", "--timeout", "12000",
+    args = ["--connect-timeout", "3s", "--command-timeout", "3s", "--timeout", "12s",
             "alice@known.mptest", "zed@known.mptest", "x@catchall.mptest", "not an address"]
     out, shown = verify_with_stderr_on_tty(args)
     check_eq(len(mptest.parse_ndjson(out)), 4, "results still go to stdout, one each")
@@ -564,6 +566,20 @@ def usage_errors_exit_2_and_help_documents_every_option():
                 "--max-rcpt-per-session", "--greylist-wait", "--proxy", "--starttls", "--transcript",
                 "--risky-role", "--risky-free", "--input", "--format", "--column", "--stats"]:
         check_in(opt, helptext, "--help")
+
+
+@test
+def a_bare_timeout_is_seconds():
+    # `--connect-timeout 2` is two seconds (a bare --timeout once meant
+    # milliseconds and blamed the server for our own setting): the slow
+    # server (greeting after 17 s) gets its two seconds, then the address is
+    # unknown / timeout.
+    started = time.monotonic()
+    r = mptest.verify("a@slow.mptest", extra=["--no-progress", "--connect-timeout", "2"])[0]
+    took = time.monotonic() - started
+    expect(r, "unknown", "timeout")
+    check(took >= 1.9, "waited the two seconds (%.2fs)" % took)
+    check(took < 8, "and not much longer (%.2fs)" % took)
 
 
 mptest.main()

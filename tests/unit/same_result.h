@@ -17,6 +17,7 @@ static inline bool same_result(const mp_result *a, const mp_result *b)
            strcmp(x->domain, y->domain) == 0 && strcmp(x->ascii_domain, y->ascii_domain) == 0 &&
            strcmp(x->unicode_domain, y->unicode_domain) == 0 &&
            a->disposable == b->disposable && a->role == b->role && a->free == b->free &&
+           a->unknown_tld == b->unknown_tld &&
            a->has_suggestion == b->has_suggestion && strcmp(a->suggestion, b->suggestion) == 0 &&
            strcmp(a->normalized, b->normalized) == 0 && a->status == b->status &&
            a->reason == b->reason && a->action == b->action && a->score == b->score;

@@ -15,16 +15,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "dns.h"
+#include "fake_dns.h"
 #include "test.h"
 
-/* ---- the fake server ------------------------------------------------------ */
+/* ---- what the fake server (fake_dns.h) answers ------------------------------ */
 
 typedef struct record {
     const char *name;
     int type;
     unsigned ttl;
     int pref;          /* MX only */
-    const char *data;  /* MX target, or A/AAAA text */
+    const char *data;  /* MX or NS target, or A/AAAA text */
 } record;
 
 static const record records[] = {
@@ -57,82 +58,20 @@ static const record records[] = {
     {"mx2.blocked.test", T_AAAA, 300, 0, "::ffff:192.168.0.1"},
 
     {"dangling.test", T_MX, 300, 10, "nowhere.test"},    /* host has no address */
+
+    {"", T_NS, 300, 0, "a.root-servers.test"},          /* the root */
+    {"test", T_NS, 300, 0, "a.nic.test"},
 };
 
 /* many.test has 20 MX records, preferences 20, 19, ... 1 (see answer()). */
 enum { MANY_MX = 20 };
 
-typedef struct fake_dns {
-    int fd;
-    struct event *ev;
-    int port;
-    int queries;
-    bool blackhole;     /* swallow every query (for cancellation) */
-} fake_dns;
-
-static size_t put_name(unsigned char *p, const char *name)
+/* fake_dns's answer function: the table above, the many.test family, a
+ * SERVFAIL name, NXDOMAIN for the rest. */
+static int answer(const char *name, int qtype, unsigned char *out, size_t *lenp, int *anp, void *arg)
 {
-    size_t n = 0;
-    while (*name) {
-        const char *dot = strchr(name, '.');
-        size_t len = dot ? (size_t)(dot - name) : strlen(name);
-        p[n++] = (unsigned char)len;
-        memcpy(p + n, name, len);
-        n += len;
-        name += len + (dot ? 1 : 0);
-    }
-    p[n++] = 0;
-    return n;
-}
-
-static size_t put_rr(unsigned char *p, int type, unsigned ttl, const unsigned char *rdata, size_t rdlen)
-{
-    p[0] = 0xc0;                        /* owner: pointer to the question name */
-    p[1] = 12;
-    p[2] = (unsigned char)(type >> 8);
-    p[3] = (unsigned char)type;
-    p[4] = 0;
-    p[5] = 1;
-    p[6] = (unsigned char)(ttl >> 24);
-    p[7] = (unsigned char)(ttl >> 16);
-    p[8] = (unsigned char)(ttl >> 8);
-    p[9] = (unsigned char)ttl;
-    p[10] = (unsigned char)(rdlen >> 8);
-    p[11] = (unsigned char)rdlen;
-    memcpy(p + 12, rdata, rdlen);
-    return 12 + rdlen;
-}
-
-static void on_query(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    fake_dns *f = arg;
-    unsigned char q[512], out[4096];
-    struct sockaddr_storage peer;
-    socklen_t plen = sizeof peer;
-    ssize_t n = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&peer, &plen);
-    if (n < 17)
-        return;
-    f->queries++;
-    if (f->blackhole)
-        return;
-    char name[256];
-    size_t pos = 12, nl = 0;
-    while (pos < (size_t)n && q[pos] && nl + q[pos] + 1 < sizeof name) {
-        if (nl)
-            name[nl++] = '.';
-        memcpy(name + nl, q + pos + 1, q[pos]);
-        nl += q[pos];
-        pos += 1 + (size_t)q[pos];
-    }
-    name[nl] = '\0';
-    int qtype = (q[pos + 1] << 8) | q[pos + 2];
-    size_t qend = pos + 5;
-
-    memcpy(out, q, qend);
-    out[2] = 0x84 | (q[2] & 1);         /* QR, AA, RD copied */
-    out[3] = 0x80;                      /* RA, rcode 0 */
-    size_t len = qend;
+    (void)arg;
+    size_t len = *lenp;
     int an = 0;
     bool name_exists = false;
     unsigned char rdata[300];
@@ -148,7 +87,7 @@ static void on_query(evutil_socket_t fd, short what, void *arg)
             rdata[2] = (unsigned char)l;
             rdata[3 + l] = 0xc0;
             rdata[4 + l] = 12;
-            len += put_rr(out + len, T_MX, 300, rdata, (size_t)(5 + l));
+            len += fake_dns_put_rr(out + len, T_MX, 300, rdata, (size_t)(5 + l));
             an++;
         }
     }
@@ -156,7 +95,7 @@ static void on_query(evutil_socket_t fd, short what, void *arg)
         name_exists = true;
         if (qtype == T_A) {
             unsigned char a4[4] = {10, 0, 2, (unsigned char)atoi(name + 1)};
-            len += put_rr(out + len, T_A, 300, a4, 4);
+            len += fake_dns_put_rr(out + len, T_A, 300, a4, 4);
             an++;
         }
     }
@@ -171,7 +110,9 @@ static void on_query(evutil_socket_t fd, short what, void *arg)
         if (r->type == T_MX) {
             rdata[0] = (unsigned char)(r->pref >> 8);
             rdata[1] = (unsigned char)r->pref;
-            rdlen = 2 + put_name(rdata + 2, r->data);
+            rdlen = 2 + fake_dns_put_name(rdata + 2, r->data);
+        } else if (r->type == T_NS) {
+            rdlen = fake_dns_put_name(rdata, r->data);
         } else if (r->type == T_A) {
             inet_pton(AF_INET, r->data, rdata);
             rdlen = 4;
@@ -179,38 +120,14 @@ static void on_query(evutil_socket_t fd, short what, void *arg)
             inet_pton(AF_INET6, r->data, rdata);
             rdlen = 16;
         }
-        len += put_rr(out + len, r->type, r->ttl, rdata, rdlen);
+        len += fake_dns_put_rr(out + len, r->type, r->ttl, rdata, rdlen);
         an++;
     }
+    *lenp = len;
+    *anp += an;
     if (!strcmp(name, "servfail.test"))
-        out[3] = 0x82;
-    else if (!name_exists)
-        out[3] = 0x83;                  /* NXDOMAIN */
-    out[6] = (unsigned char)(an >> 8);
-    out[7] = (unsigned char)an;
-    out[8] = out[9] = out[10] = out[11] = 0;
-    sendto(fd, out, len, 0, (struct sockaddr *)&peer, plen);
-}
-
-static bool fake_start(struct event_base *base, fake_dns *f)
-{
-    memset(f, 0, sizeof *f);
-    f->fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sl = sizeof sin;
-    if (f->fd < 0 || bind(f->fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-        getsockname(f->fd, (struct sockaddr *)&sin, &sl) != 0)
-        return false;
-    f->port = ntohs(sin.sin_port);
-    f->ev = event_new(base, f->fd, EV_READ | EV_PERSIST, on_query, f);
-    return f->ev && event_add(f->ev, NULL) == 0;
-}
-
-static void fake_stop(fake_dns *f)
-{
-    event_free(f->ev);
-    close(f->fd);
+        return FAKE_SERVFAIL;
+    return name_exists ? FAKE_NOERROR : FAKE_NXDOMAIN;
 }
 
 /* ---- harness --------------------------------------------------------------- */
@@ -244,7 +161,7 @@ static bool env_open(env *e, size_t cache_max)
 {
     memset(e, 0, sizeof *e);
     e->base = event_base_new();
-    if (!e->base || !fake_start(e->base, &e->fake))
+    if (!e->base || !fake_dns_start(e->base, &e->fake, answer, NULL))
         return false;
     mp_target_allow(&e->targets, "10.0.0.0/8");
     char server[32], err[128];
@@ -260,7 +177,7 @@ static bool env_open(env *e, size_t cache_max)
 static void env_close(env *e)
 {
     mp_dns_free(e->dns);
-    fake_stop(&e->fake);
+    fake_dns_stop(&e->fake);
     event_base_free(e->base);
 }
 
@@ -567,6 +484,70 @@ TEST(invalid_domain_gets_a_deferred_error)
     env_close(&e);
 }
 
+/* ---- zone questions (mp_dns_ask_ns) ------------------------------------------ */
+
+typedef struct zone_got {
+    int calls;
+    mp_zone_answer answer;
+} zone_got;
+
+static void on_zone(mp_zone_answer a, void *arg)
+{
+    zone_got *g = arg;
+    total_calls++;
+    g->calls++;
+    g->answer = a;
+}
+
+static mp_zone_answer ask(env *e, const char *zone)
+{
+    zone_got g = {0, MP_ZONE_ANSWER_COUNT};
+    CHECK(mp_dns_ask_ns(e->dns, zone, on_zone, &g) != NULL);
+    CHECK_EQ_INT(g.calls, 0);                    /* never inside the call */
+    while (g.calls == 0 && event_base_loop(e->base, EVLOOP_ONCE) == 0)
+        ;
+    CHECK_EQ_INT(g.calls, 1);
+    return g.answer;
+}
+
+TEST(zone_questions_tell_ns_nodata_nxdomain_and_failure_apart)
+{
+    env e;
+    CHECK(env_open(&e, 0));
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, ".")), "has_ns");
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, "test.")), "has_ns");
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, "TEST")), "has_ns");        /* case and dot do not matter */
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, "one.test")), "no_ns");     /* exists, no NS: NODATA */
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, "nowhere.example")), "denied");
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, "servfail.test")), "no_answer");
+    zone_got g = {0, MP_ZONE_ANSWER_COUNT};
+    CHECK(mp_dns_ask_ns(e.dns, "a..b", on_zone, &g) == NULL);       /* not a zone name */
+    CHECK(mp_dns_ask_ns(e.dns, "", on_zone, &g) == NULL);
+    e.fake.blackhole = true;
+    CHECK_EQ_STR(mp_zone_answer_name(ask(&e, "test")), "no_answer");  /* through the ares timer */
+    env_close(&e);
+}
+
+TEST(cancelled_or_freed_zone_questions_never_call_back)
+{
+    env e;
+    CHECK(env_open(&e, 0));
+    zone_got g1 = {0, 0}, g2 = {0, 0}, g3 = {0, 0};
+    mp_dns_ask *a1 = mp_dns_ask_ns(e.dns, ".", on_zone, &g1);
+    mp_dns_ask_ns(e.dns, "test", on_zone, &g2);
+    mp_dns_ask_cancel(a1);                       /* before c-ares answered */
+    run_callbacks(&e, 1);
+    CHECK_EQ_INT(g1.calls, 0);
+    CHECK_EQ_INT(g2.calls, 1);
+    e.fake.blackhole = true;
+    mp_dns_ask_ns(e.dns, "test", on_zone, &g3);
+    event_base_loop(e.base, EVLOOP_NONBLOCK);
+    mp_dns_free(e.dns);                          /* in flight: dropped unannounced */
+    e.dns = NULL;
+    CHECK_EQ_INT(g3.calls, 0);
+    env_close(&e);                               /* ASan: nothing leaks */
+}
+
 int main(void)
 {
     RUN(callback_never_runs_inside_the_call);
@@ -586,5 +567,7 @@ int main(void)
     RUN(resolver_may_be_freed_from_its_own_callback);
     RUN(bad_server_strings_are_refused);
     RUN(invalid_domain_gets_a_deferred_error);
+    RUN(zone_questions_tell_ns_nodata_nxdomain_and_failure_apart);
+    RUN(cancelled_or_freed_zone_questions_never_call_back);
     return test_report();
 }

@@ -3,6 +3,7 @@
  * ctest-labels: unit native
  * ctest-links: mpengine
  */
+#include <stddef.h>
 #include "prober_options.h"
 #include "test.h"
 
@@ -131,6 +132,129 @@ TEST(flag_values_parse_as_booleans)
     CHECK(on); /* untouched on refusal */
 }
 
+/* ---- durations: one parser, one rule for every option -------------------------- */
+
+static int64_t duration(const char *s)
+{
+    static const mp_duration_rule any = {1, 86400000, 1, true};
+    int64_t ms = -1;
+    char why[200];
+    return mp_option_parse_duration(s, &any, &ms, why, sizeof why) ? ms : -1;
+}
+
+TEST(durations_take_a_unit_and_a_bare_number_is_seconds)
+{
+    CHECK_EQ_INT(duration("500ms"), 500);
+    CHECK_EQ_INT(duration("8s"), 8000);
+    CHECK_EQ_INT(duration("2m"), 120000);
+    CHECK_EQ_INT(duration("1h"), 3600000);
+    CHECK_EQ_INT(duration("1d"), 86400000);
+    CHECK_EQ_INT(duration("8"), 8000);
+    CHECK_EQ_INT(duration("1.5s"), 1500);
+    CHECK_EQ_INT(duration("0.25"), 250);
+    CHECK_EQ_INT(duration("0"), 0);
+}
+
+TEST(malformed_durations_are_refused)
+{
+    const char *bad[] = {"", "s", "8 s", "8sec", "8S", "-5", "+5", "1e3", "1..5s", ".s", "8ms ", "0x10", "5mss",
+                         "1234567890123456s"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_EQ_INT(duration(bad[i]), -1);
+}
+
+/* The messages a user sees: the value, the floor or maximum, and why a
+ * bare number came out so long. */
+TEST(duration_refusals_say_why)
+{
+    static const mp_duration_rule rule = {1000, 3600000, 1, false};
+    int64_t ms = 0;
+    char why[200] = "";
+    CHECK(!mp_option_parse_duration("8ms", &rule, &ms, why, sizeof why));
+    CHECK_EQ_STR(why, "8ms is too short: at least 1s");
+    CHECK(!mp_option_parse_duration("60000", &rule, &ms, why, sizeof why));
+    CHECK(strstr(why, "60000 seconds is too long: at most 1h") != NULL);
+    CHECK(strstr(why, "60000ms") != NULL);
+    CHECK(!mp_option_parse_duration("0", &rule, &ms, why, sizeof why));
+    CHECK(strstr(why, "too short") != NULL);
+    CHECK(!mp_option_parse_duration("soon", &rule, &ms, why, sizeof why));
+    CHECK(strstr(why, "500ms, 8s, 2m or 1h") != NULL);
+    static const mp_duration_rule seconds = {1000, 3600000, 1000, true};
+    CHECK(!mp_option_parse_duration("1500ms", &seconds, &ms, why, sizeof why));
+    CHECK(strstr(why, "whole seconds") != NULL);
+    CHECK(mp_option_parse_duration("0", &seconds, &ms, why, sizeof why) && ms == 0);
+}
+
+TEST(durations_are_written_in_the_largest_exact_unit)
+{
+    char out[32];
+    mp_duration_format(500, out, sizeof out);
+    CHECK_EQ_STR(out, "500ms");
+    mp_duration_format(1500, out, sizeof out);
+    CHECK_EQ_STR(out, "1500ms");
+    mp_duration_format(60000, out, sizeof out);
+    CHECK_EQ_STR(out, "1m");
+    mp_duration_format(7 * 86400000LL, out, sizeof out);
+    CHECK_EQ_STR(out, "7d");
+}
+
+/* Every duration option of the prober: units, bare seconds, its floor. */
+TEST(every_prober_duration_option_reads_units_and_refuses_its_floor)
+{
+    struct { const char *name, *below_floor; size_t field; int scale; } opts[] = {
+        {"timeout", "999ms", offsetof(mp_prober_config, timeout_ms), 1},
+        {"connect-timeout", "500ms", offsetof(mp_prober_config, connect_timeout_ms), 1},
+        {"command-timeout", "0.5", offsetof(mp_prober_config, command_timeout_ms), 1},
+        {"dns-timeout", "50ms", offsetof(mp_prober_config, dns_timeout_ms), 1},
+        {"dns-recheck", "9s", offsetof(mp_prober_config, dns_recheck_ms), 1},
+        {"greylist-wait", "500ms", offsetof(mp_prober_config, greylist_wait_s), 1000},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        mp_prober_config c;
+        mp_prober_config_default(&c);
+        int *field = (int *)((char *)&c + opts[i].field);
+        CHECK_EQ_INT(apply(&c, opts[i].name, "12"), MP_OPTION_APPLIED);   /* bare: seconds */
+        CHECK_EQ_INT(*field, 12000 / opts[i].scale);
+        CHECK_EQ_INT(apply(&c, opts[i].name, "0.75m"), MP_OPTION_APPLIED);
+        CHECK_EQ_INT(*field, 45000 / opts[i].scale);
+        char err[256] = "";
+        CHECK_EQ_INT(mp_prober_option_apply_named(&c, opts[i].name, opts[i].below_floor, err, sizeof err),
+                     MP_OPTION_BAD_VALUE);
+        CHECK(strstr(err, opts[i].name) != NULL);
+        CHECK(strstr(err, "too short") != NULL);
+        CHECK_EQ_INT(*field, 45000 / opts[i].scale); /* untouched */
+    }
+    mp_prober_config c;
+    mp_prober_config_default(&c);
+    CHECK_EQ_INT(apply(&c, "timeout", "500ms"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "timeout", "1500ms"), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.timeout_ms, 1500);
+    CHECK_EQ_INT(apply(&c, "greylist-wait", "0"), MP_OPTION_APPLIED);  /* off */
+    CHECK_EQ_INT(c.greylist_wait_s, 0);
+    CHECK_EQ_INT(apply(&c, "timeout", "0"), MP_OPTION_BAD_VALUE);      /* no "off" for a timeout */
+    CHECK_EQ_INT(apply(&c, "timeout", "2h"), MP_OPTION_BAD_VALUE);     /* above 1h */
+}
+
+TEST(dns_canaries_are_zone_names_repeatable_and_bounded)
+{
+    mp_prober_config c;
+    mp_prober_config_default(&c);
+    CHECK_EQ_INT(c.dns_canary_count, 0);                     /* none: the built-in set */
+    CHECK_EQ_INT(c.dns_recheck_ms, 300000);
+    CHECK_EQ_INT(apply(&c, "dns-canary", "."), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(apply(&c, "dns-canary", "mptest."), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(apply(&c, "dns-canary", "example.org"), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.dns_canary_count, 3);
+    CHECK_EQ_STR(c.dns_canaries[1], "mptest.");
+    const char *bad[] = {"", "..", "a..b", "two words", "x\r\ny", ".com"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_EQ_INT(apply(&c, "dns-canary", bad[i]), MP_OPTION_BAD_VALUE);
+    for (int i = 3; i < MP_DNS_CANARIES_MAX; i++)
+        CHECK_EQ_INT(apply(&c, "dns-canary", "com"), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(apply(&c, "dns-canary", "net"), MP_OPTION_BAD_VALUE); /* the bound */
+    CHECK_EQ_INT(c.dns_canary_count, MP_DNS_CANARIES_MAX);
+}
+
 int main(void)
 {
     RUN(defaults_are_the_documented_ones);
@@ -141,5 +265,11 @@ int main(void)
     RUN(unknown_names_and_codes_are_not_ours);
     RUN(option_results_have_names);
     RUN(flag_values_parse_as_booleans);
+    RUN(durations_take_a_unit_and_a_bare_number_is_seconds);
+    RUN(malformed_durations_are_refused);
+    RUN(duration_refusals_say_why);
+    RUN(durations_are_written_in_the_largest_exact_unit);
+    RUN(every_prober_duration_option_reads_units_and_refuses_its_floor);
+    RUN(dns_canaries_are_zone_names_repeatable_and_bounded);
     return test_report();
 }

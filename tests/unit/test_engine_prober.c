@@ -50,18 +50,23 @@ static void set_mute_dns(mp_prober_config *cfg)
     snprintf(cfg->dns_server, sizeof cfg->dns_server, "%s", mute_dns);
 }
 
-static mp_prober *new_prober(struct event_base *base)
+static mp_prober *new_prober_timeout(struct event_base *base, int dns_timeout_ms)
 {
     mp_prober_config cfg;
     mp_prober_config_default(&cfg);
     set_mute_dns(&cfg);
-    cfg.dns_timeout_ms = 5000;
+    cfg.dns_timeout_ms = dns_timeout_ms;
     snprintf(cfg.helo, sizeof cfg.helo, "test.invalid");
     char err[128] = "";
     mp_prober *p = mp_prober_new(base, &cfg, err, sizeof err);
     if (!p)
         fprintf(stderr, "mp_prober_new: %s\n", err);
     return p;
+}
+
+static mp_prober *new_prober(struct event_base *base)
+{
+    return new_prober_timeout(base, 5000);
 }
 
 static void spin(struct event_base *base, int rounds)
@@ -170,6 +175,40 @@ TEST(concurrency_bounds_work_in_flight)
     event_base_free(base);
 }
 
+static void on_resolver(const mp_resolver_trust *t, void *arg)
+{
+    int *calls = arg;
+    calls[0]++;
+    calls[1] = (int)t->state;
+}
+
+/* The prober's resolver-trust view: unproven until the first canary round
+ * ends; the listener hears each change once, from the loop. A resolver that
+ * never answers ends up "unanswered" through the c-ares timer. */
+TEST(resolver_trust_is_reported_and_its_changes_heard_once)
+{
+    struct event_base *base = event_base_new();
+    mp_prober *p = new_prober_timeout(base, 100);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    int heard[2] = {0, -1};
+    mp_prober_set_resolver_listener(p, on_resolver, heard);
+    mp_resolver_trust t;
+    mp_prober_resolver_trust(p, &t);
+    CHECK_EQ_INT(t.state, MP_RESOLVER_UNPROVEN);
+    CHECK(t.checking);
+    while (heard[0] == 0 && event_base_loop(base, EVLOOP_ONCE) == 0)
+        ;
+    CHECK_EQ_INT(heard[0], 1);
+    CHECK_EQ_INT(heard[1], MP_RESOLVER_UNANSWERED);
+    mp_prober_stats st;
+    mp_prober_stats_get(p, &st);
+    CHECK_EQ_INT(st.resolver_state, MP_RESOLVER_UNANSWERED);
+    mp_prober_free(p);
+    event_base_free(base);
+}
+
 int main(void)
 {
     open_mute_dns();
@@ -177,6 +216,7 @@ int main(void)
     RUN(cancelled_probes_never_call_back);
     RUN(probes_waiting_for_dns_can_be_cancelled_and_freed);
     RUN(concurrency_bounds_work_in_flight);
+    RUN(resolver_trust_is_reported_and_its_changes_heard_once);
     if (mute_dns_fd >= 0)
         close(mute_dns_fd);
     return test_report();

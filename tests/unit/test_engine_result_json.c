@@ -63,7 +63,7 @@ TEST(local_form_has_exactly_the_schema_keys_in_order)
     cJSON *o = mp_result_to_json(&r, "ann@acme-corp.net", 17, NULL);
     char keys[512];
     key_list(o, keys, sizeof keys);
-    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,suggestion,mx,smtp");
+    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,unknown_tld,suggestion,mx,smtp");
     key_list(cJSON_GetObjectItemCaseSensitive(o, "syntax"), keys, sizeof keys);
     CHECK_EQ_STR(keys, "valid,reason,message,position,local,domain,ascii_domain,unicode_domain,smtputf8");
     key_list(cJSON_GetObjectItemCaseSensitive(o, "smtp"), keys, sizeof keys);
@@ -93,17 +93,17 @@ TEST(probe_form_adds_provider_retry_after_and_transcript_after_smtp)
     const char *lines[] = {"S: 220 mx1 ESMTP", "C: EHLO probe.example", "S: 550\x01\xff"};
     d.transcript = lines;
     d.transcript_count = 3;
-    mp_evidence e = {MP_DNS_OK, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND, MP_NO, false};
+    mp_evidence e = {MP_DNS_OK, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND, MP_NO, false, false};
     mp_verdict(&r, &e, NULL);
 
     cJSON *o = mp_result_to_json(&r, "ann@acme-corp.net", 17, &d);
     char keys[512];
     key_list(o, keys, sizeof keys);
-    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,"
+    CHECK_EQ_STR(keys, "email,normalized,status,reason,action,score,syntax,disposable,role,free,unknown_tld,"
                        "suggestion,mx,smtp,provider,retry_after,transcript");
     char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(o, "mx"));
     CHECK_EQ_STR(text, "{\"result\":\"ok\",\"implicit\":false,\"hosts\":[{\"host\":\"mx1.acme-corp.net\","
-                       "\"preference\":10},{\"host\":\"mx2.acme-corp.net\",\"preference\":20}]}");
+                       "\"preference\":10},{\"host\":\"mx2.acme-corp.net\",\"preference\":20}],\"message\":null}");
     free(text);
     cJSON *smtp = cJSON_GetObjectItemCaseSensitive(o, "smtp");
     CHECK_EQ_STR(cJSON_GetObjectItemCaseSensitive(smtp, "result")->valuestring, "rejected");
@@ -124,6 +124,13 @@ TEST(probe_form_adds_provider_retry_after_and_transcript_after_smtp)
     d.retry_after = -1;
     d.provider = NULL;
     check_same(&r, "ann@acme-corp.net", 17, &d);
+    d.dns = MP_DNS_NXDOMAIN;
+    d.dns_message = "The resolver \"lies\".";
+    check_same(&r, "ann@acme-corp.net", 17, &d);
+    cJSON *doubted = mp_result_to_json(&r, "ann@acme-corp.net", 17, &d);
+    cJSON *mx = cJSON_GetObjectItemCaseSensitive(doubted, "mx");
+    CHECK_EQ_STR(cJSON_GetObjectItemCaseSensitive(mx, "message")->valuestring, "The resolver \"lies\".");
+    cJSON_Delete(doubted);
 }
 
 TEST(details_init_means_nothing_learnt)
@@ -132,6 +139,7 @@ TEST(details_init_means_nothing_learnt)
     memset(&d, 0x5a, sizeof d);
     mp_probe_details_init(&d);
     CHECK_EQ_INT(d.dns, MP_DNS_NOT_CHECKED);
+    CHECK(d.dns_message == NULL);
     CHECK_EQ_INT(d.mx_count, 0);
     CHECK_EQ_INT(d.smtp_code, 0);
     CHECK_EQ_INT(d.retry_after, -1);

@@ -473,7 +473,86 @@ TEST(top_level_label_may_not_be_all_digits)
 {
     EXPECT("ann@x.123", 0, MP_SYNTAX_NUMERIC_TLD, 6);
     EXPECT("ann@192.0.2.1", 0, MP_SYNTAX_NUMERIC_TLD, 12);
-    EXPECT_OK("ann@x.a1", 0);
+    EXPECT("ann@x.\xef\xbc\x91\xef\xbc\x92", 0, MP_SYNTAX_NUMERIC_TLD, 6); /* full-width 12 */
+}
+
+/* The TLD shape rule: every delegated TLD is letters or an A-label
+ * (test_tlds checks the rule against IANA's whole list). */
+TEST(tld_form_is_letters_or_an_a_label)
+{
+    EXPECT("ann@x.a1", 0, MP_SYNTAX_TLD_INVALID, 6);
+    EXPECT("me@bad.tld-2", 0, MP_SYNTAX_TLD_INVALID, 7);
+    EXPECT("ann@x.c-d", 0, MP_SYNTAX_TLD_INVALID, 6);
+    EXPECT("ann@x.1a", 0, MP_SYNTAX_TLD_INVALID, 6);
+    EXPECT("ann@gmail.c0m", 0, MP_SYNTAX_TLD_INVALID, 10);
+    EXPECT("ann@x.-org", 0, MP_SYNTAX_LABEL_HYPHEN, 6);  /* its ends: the hyphen rule */
+    EXPECT("ann@x.org-", 0, MP_SYNTAX_LABEL_HYPHEN, 9);
+    EXPECT("ann@\xc3\xbc.a1", 0, MP_SYNTAX_TLD_INVALID, 7);              /* through IDNA: ü.a1 */
+    EXPECT("ann@x.\xef\xbd\x81\xef\xbc\x91", 0, MP_SYNTAX_TLD_INVALID, 6); /* full-width a1 */
+    EXPECT_OK("ann@x.de", 0);
+    EXPECT_OK("ann@x.museum", 0);
+    EXPECT_OK("ann@x.MPTEST", 0);                     /* letters: not delegated, still a shape */
+    EXPECT_OK("ann@x.xn--p1ai", 0);                   /* .рф */
+    EXPECT_OK("ann@x.\xd1\x80\xd1\x84", 0);           /* рф as typed */
+    EXPECT_OK("ann@x.\xef\xbd\x83\xef\xbd\x8f", 0); /* full-width co */
+    EXPECT("ann@x.xn--a", 0, MP_SYNTAX_IDNA_INVALID, 6); /* an A-label must decode */
+}
+
+/* RFC 5891 §4.2.3.1 (and RFC 5890 §2.3.1): "--" in the third and fourth
+ * places is reserved; only A-labels (xn--) have it, also after UTS #46
+ * mapped full-width hyphens to ASCII ones. */
+TEST(idna2008_hyphen_restriction_reserves_places_3_and_4)
+{
+    EXPECT("me@yy--0.tld", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 5);
+    EXPECT("ann@ab--cd.shop.de", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 6);
+    EXPECT("ann@x.ab--cd.de", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 8);
+    EXPECT("ann@x.rr--", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 8); /* left to right */
+    /* full-width hyphen-minus U+FF0D maps to '-': the mapped label is checked */
+    EXPECT("me@yy\xef\xbc\x8d\xef\xbc\x8d" "0.tld", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 3);
+    EXPECT("ann@\xef\xbd\x81\xef\xbd\x82--c.de", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 4); /* full-width ab */
+    EXPECT("ann@\xc3\xbc" "a--b.de", 0, MP_SYNTAX_LABEL_RESERVED_HYPHENS, 7); /* a U-label: üa--b */
+    EXPECT_OK("ann@\xc3\xbc--x.de", 0); /* ü--x: the hyphens are code points 2 and 3 */
+    EXPECT_OK("ann@a--b.de", 0);
+    EXPECT_OK("ann@abc--d.de", 0);
+    EXPECT_OK("ann@x--y.org", 0);
+    EXPECT_OK("ann@xn--bcher-kva.de", 0);
+    EXPECT_OK("ann@XN--BCHER-KVA.de", 0);
+    EXPECT("ann@xn--.de", 0, MP_SYNTAX_LABEL_HYPHEN, 7);
+}
+
+/* RFC 5321 §4.5.3.1: 64 octets for the local part and 254 for the address
+ * hold for the form sent on the RCPT line: the A-label domain, and the
+ * local part as typed or in NFC (RFC 6532 §3.1), whichever is longer. */
+TEST(length_limits_hold_after_nfc_and_idna)
+{
+    char buf[400];
+    size_t k = 0;
+    /* 21 x U+FB2C (3 octets, NFC 6) + "a": 64 octets as typed, 127 in NFC */
+    for (int i = 0; i < 21; i++) { memcpy(buf + k, "\xef\xac\xac", 3); k += 3; }
+    buf[k++] = 'a';
+    memcpy(buf + k, "@x.org", 6);
+    EXPECT_BUF(buf, k + 6, 0, MP_SYNTAX_LOCAL_TOO_LONG, -1);
+    /* 10 of them: 31 octets typed, 61 in NFC: fine */
+    EXPECT_BUF(buf + 33, k - 33 + 6, 0, MP_SYNTAX_OK, -1);
+    /* e + U+0301 (3 octets) is é (2) in NFC: the typed form still counts */
+    k = 0;
+    for (int i = 0; i < 22; i++) { memcpy(buf + k, "e\xcc\x81", 3); k += 3; }
+    memcpy(buf + k, "@x.org", 6);
+    EXPECT_BUF(buf, k + 6, 0, MP_SYNTAX_LOCAL_TOO_LONG, 64);
+    /* The address: "ann.\uFB2C" is 7 octets typed, 10 in NFC; with a
+     * 246-octet domain it is 254 octets typed, 257 sent. */
+    size_t n = build_address(buf, 7, 246);
+    memcpy(buf, "ann.\xef\xac\xac", 7);
+    EXPECT_BUF(buf, n, 0, MP_SYNTAX_TOO_LONG, -1);
+    memcpy(buf, "ann.\xc3\xa9" "a", 7); /* ann.éa: 7 octets either way */
+    EXPECT_BUF(buf, n, 0, MP_SYNTAX_OK, -1);
+    /* The domain counts in its A-label form: bücher.de is 10 octets typed,
+     * 16 as xn--bcher-kva.de: 254 octets typed, 260 sent. */
+    n = build_address(buf, 64, 189);
+    memcpy(buf + n - 11, ".b\xc3\xbc" "cher.de", 11); /* ...ddd.bücher.de */
+    EXPECT_BUF(buf, n, 0, MP_SYNTAX_TOO_LONG, -1);
+    memcpy(buf + n - 11, ".bucher.de", 10); /* 253 octets either way */
+    EXPECT_BUF(buf, n - 1, 0, MP_SYNTAX_OK, -1);
 }
 
 TEST(domain_of_253_octets_passes_the_domain_rule_254_does_not)
@@ -716,6 +795,9 @@ int main(void)
     RUN(labels_may_not_start_or_end_with_a_hyphen);
     RUN(labels_hold_only_letters_digits_and_hyphens);
     RUN(top_level_label_may_not_be_all_digits);
+    RUN(tld_form_is_letters_or_an_a_label);
+    RUN(idna2008_hyphen_restriction_reserves_places_3_and_4);
+    RUN(length_limits_hold_after_nfc_and_idna);
     RUN(domain_of_253_octets_passes_the_domain_rule_254_does_not);
     RUN(domain_literals_are_rejected_by_default);
     RUN(allow_domain_literal_accepts_valid_ipv4_and_ipv6);

@@ -3,6 +3,7 @@
  * ctest-labels: unit native
  * ctest-links: mpserve */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,6 +58,52 @@ TEST(config_file_errors_name_the_line)
     unlink(path);
 }
 
+/* serve's own durations read like the prober's: units, bare seconds, a
+ * floor, "0" where 0 means off -- from the file, the environment and flags. */
+TEST(serve_durations_take_units_in_every_source)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(c.cache_ttl_s, 86400);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-ttl", "2h", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.cache_ttl_s, 7200);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-ttl", "0", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.cache_ttl_s, 0);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "domain-cache-ttl", "7d", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.domain_cache_ttl_s, 7 * 86400);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-timeout", "90", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.request_timeout_s, 90);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-timeout", "500ms", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK(strstr(err, "--request-timeout") && strstr(err, "too short"));
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "request-timeout", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-ttl", "1500ms", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK(strstr(err, "whole seconds") != NULL);
+    CHECK_EQ_INT(c.request_timeout_s, 90);
+
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/mp-test-conf-d-%d", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs("timeout = 8\ncommand-timeout = 2500ms\ndns-canary = mptest.\n", f);
+    fclose(f);
+    setenv("MAILPROBE_CONNECT_TIMEOUT", "4s", 1);
+    setenv("MAILPROBE_DNS_CANARY", "., mptest.", 1);
+    char *argv[] = {"serve", "--config", path, "--greylist-wait", "1m", NULL};
+    CHECK_EQ_INT(mp_serve_config_load(&c, 5, argv, stdout, err, sizeof err), MP_CONFIG_OK);
+    CHECK_EQ_INT(c.prober.timeout_ms, 8000);                 /* file, bare: seconds */
+    CHECK_EQ_INT(c.prober.command_timeout_ms, 2500);         /* file */
+    CHECK_EQ_INT(c.prober.connect_timeout_ms, 4000);         /* environment */
+    CHECK_EQ_INT(c.prober.greylist_wait_s, 60);              /* flag */
+    CHECK_EQ_INT(c.prober.dns_canary_count, 2);              /* the environment's list replaced the file's */
+    CHECK_EQ_STR(c.prober.dns_canaries[0], ".");
+    setenv("MAILPROBE_CONNECT_TIMEOUT", "10ms", 1);
+    CHECK_EQ_INT(mp_serve_config_load(&c, 5, argv, stdout, err, sizeof err), MP_CONFIG_INVALID);
+    CHECK(strstr(err, "MAILPROBE_CONNECT_TIMEOUT") && strstr(err, "too short"));
+    unsetenv("MAILPROBE_CONNECT_TIMEOUT");
+    unsetenv("MAILPROBE_DNS_CANARY");
+    unlink(path);
+}
+
 TEST(only_loopback_listen_addresses_count_as_private)
 {
     CHECK(mp_serve_listen_is_loopback("127.0.0.1:8025"));
@@ -83,6 +130,7 @@ int main(void)
     RUN(config_defaults_match_the_documentation);
     RUN(config_apply_by_name_covers_serve_and_prober_options);
     RUN(config_file_errors_name_the_line);
+    RUN(serve_durations_take_units_in_every_source);
     RUN(only_loopback_listen_addresses_count_as_private);
     RUN(config_results_have_names);
     return test_report();

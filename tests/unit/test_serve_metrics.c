@@ -58,6 +58,27 @@ TEST(metrics_histograms_are_cumulative_and_every_name_is_prefixed)
     free(text);
 }
 
+/* The resolver's trust: one 0/1 gauge to alert on, and one series per state. */
+TEST(metrics_show_whether_the_resolver_is_honest)
+{
+    mp_metrics m;
+    mp_metrics_init(&m);
+    mp_metrics_gauges g;
+    memset(&g, 0, sizeof g);
+    g.prober.resolver_state = MP_RESOLVER_LYING;
+    char *text = render_metrics(&m, &g);
+    CHECK(strstr(text, "\nmailprobe_dns_resolver_honest 0\n") != NULL);
+    CHECK(strstr(text, "\nmailprobe_dns_resolver_state{state=\"lying\"} 1\n") != NULL);
+    CHECK(strstr(text, "\nmailprobe_dns_resolver_state{state=\"honest\"} 0\n") != NULL);
+    CHECK(strstr(text, "\nmailprobe_dns_resolver_state{state=\"unanswered\"} 0\n") != NULL);
+    free(text);
+    g.prober.resolver_state = MP_RESOLVER_HONEST;
+    text = render_metrics(&m, &g);
+    CHECK(strstr(text, "\nmailprobe_dns_resolver_honest 1\n") != NULL);
+    CHECK(strstr(text, "\nmailprobe_dns_resolver_state{state=\"honest\"} 1\n") != NULL);
+    free(text);
+}
+
 TEST(metrics_keep_a_fixed_number_of_status_codes)
 {
     mp_metrics m;
@@ -74,6 +95,7 @@ TEST(metrics_keep_a_fixed_number_of_status_codes)
 int main(void)
 {
     RUN(metrics_histograms_are_cumulative_and_every_name_is_prefixed);
+    RUN(metrics_show_whether_the_resolver_is_honest);
     RUN(metrics_keep_a_fixed_number_of_status_codes);
     return test_report();
 }

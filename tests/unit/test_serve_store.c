@@ -207,9 +207,9 @@ static mp_store_status create(mp_store *s, const char *id, const char *const *em
 {
     mp_job_input in[64];
     for (size_t i = 0; i < n && i < 64; i++)
-        in[i] = (mp_job_input){emails[i], emails[i][0] == 'e' && !emails[i][1] ? 3 : strlen(emails[i])};
+        in[i] = (mp_job_input){.p = emails[i], .len = emails[i][0] == 'e' && !emails[i][1] ? 3 : strlen(emails[i])};
     seen w = {0};
-    CHECK_EQ_INT(mp_store_job_create(s, id, in, n, now, 1000, on_done, &w), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_job_create(s, id, in, n, NULL, now, 1000, on_done, &w), MP_STORE_OK);
     mp_store_drain(s);
     CHECK_EQ_INT(w.calls, 1);
     return w.st;
@@ -219,10 +219,10 @@ static void create_n(mp_store *s, const char *id, size_t n, int64_t now)
 {
     mp_job_input *in = calloc(n, sizeof *in);
     for (size_t i = 0; in && i < n; i++)
-        in[i] = (mp_job_input){"a@x.org", 7};
+        in[i] = (mp_job_input){.p = "a@x.org", .len = 7};
     seen w = {0};
     CHECK(in != NULL);
-    CHECK_EQ_INT(mp_store_job_create(s, id, in, n, now, 100000, on_done, &w), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_job_create(s, id, in, n, NULL, now, 100000, on_done, &w), MP_STORE_OK);
     free(in);
     mp_store_drain(s);
     CHECK_EQ_INT(w.st, MP_STORE_OK);
@@ -336,6 +336,71 @@ TEST(a_job_is_created_whole_and_read_back)
     mp_store_close(s);
 }
 
+static void on_source(mp_store_status st, const mp_job_source *src, const char *error, void *arg)
+{
+    seen *w = arg;
+    on_done(st, error, arg);
+    w->count = 0;
+    if (src) {
+        snprintf(w->text, sizeof w->text, "%s", src->shape);
+        w->count = src->header ? src->header_len : (size_t)-1;
+        if (src->header && src->header_len < sizeof w->domains[0])
+            memcpy(w->domains[0], src->header, src->header_len);
+    }
+}
+
+typedef struct rows_seen { int n; char rows[4][32]; size_t row_len[4]; bool had_row[4]; } rows_seen;
+static void on_rows(mp_store_status st, const mp_store_result_row *rows, size_t count, const char *error, void *arg)
+{
+    (void)st, (void)error;
+    rows_seen *r = arg;
+    for (size_t i = 0; i < count && r->n < 4; i++, r->n++) {
+        r->had_row[r->n] = rows[i].row != NULL;
+        r->row_len[r->n] = rows[i].row_len;
+        if (rows[i].row && rows[i].row_len < sizeof r->rows[0])
+            memcpy(r->rows[r->n], rows[i].row, rows[i].row_len);
+    }
+}
+
+TEST(a_csv_job_keeps_its_rows_and_source_as_they_came_in)
+{
+    OPEN(s, loc);
+    /* UTF-16 LE octets (NULs inside), and a row that is empty. */
+    mp_job_input in[2] = {{.p = "a@x.org", .len = 7, .row = "A\0;\0a\0", .row_len = 6},
+                          {.p = "", .len = 0, .row = "", .row_len = 0}};
+    mp_job_source src = {"utf-16le bom sep=59 rows width=2 column=1", "N\0;\0E\0", 6};
+    seen w = {0};
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000cc", in, 2, &src, 1, 10, on_done, &w), MP_STORE_OK);
+    mp_job_input plain[1] = {{.p = "b@x.org", .len = 7}};
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000dd", plain, 1, NULL, 1, 10, on_done, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.st, MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_job_source(s, "00000000000000cc", on_source, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.st, MP_STORE_OK);
+    CHECK_EQ_STR(w.text, src.shape);
+    CHECK(w.count == 6 && !memcmp(w.domains[0], src.header, 6));
+    CHECK_EQ_INT(mp_store_job_source(s, "00000000000000dd", on_source, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.st, MP_STORE_NOT_FOUND);
+    rows_seen r = {0}, p = {0};
+    CHECK_EQ_INT(mp_store_pending_page(s, "00000000000000cc", -1, 10, on_rows, &r), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_pending_page(s, "00000000000000dd", -1, 10, on_rows, &p), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(r.n, 2);
+    CHECK(r.had_row[0] && r.row_len[0] == 6 && !memcmp(r.rows[0], "A\0;\0a\0", 6));
+    CHECK(r.had_row[1] && r.row_len[1] == 0);
+    CHECK(p.n == 1 && !p.had_row[0]);
+    /* and with their results */
+    beat(s, W1, 2, 10);
+    write_range(s, "00000000000000cc", 0, 2, MP_STATUS_UNKNOWN, 3);
+    rows_seen d = {0};
+    CHECK_EQ_INT(mp_store_results_page(s, "00000000000000cc", -1, 10, on_rows, &d), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK(d.n == 2 && d.had_row[0] && d.row_len[0] == 6 && !memcmp(d.rows[0], "A\0;\0a\0", 6));
+    mp_store_close(s);
+}
+
 TEST(each_address_gets_exactly_one_result_counted_in_the_job_row)
 {
     OPEN(s, loc);
@@ -413,8 +478,8 @@ TEST(every_queued_job_runs_in_turn_however_many)
     for (int i = 0; i < JOBS; i++) {
         char id[MP_JOB_ID_LEN + 1];
         snprintf(id, sizeof id, "%016x", i);
-        mp_job_input in = {one[0], 7};
-        CHECK_EQ_INT(mp_store_job_create(s, id, &in, 1, 1000 + i, 100000, NULL, NULL), MP_STORE_OK);
+        mp_job_input in = {.p = one[0], .len = 7};
+        CHECK_EQ_INT(mp_store_job_create(s, id, &in, 1, NULL, 1000 + i, 100000, NULL, NULL), MP_STORE_OK);
         if (i % 500 == 499)
             mp_store_drain(s);
     }
@@ -441,13 +506,13 @@ TEST(every_queued_job_runs_in_turn_however_many)
 TEST(too_many_unfinished_jobs_are_refused_across_workers)
 {
     OPEN(s, loc);
-    mp_job_input in = {"a@x.org", 7};
+    mp_job_input in = {.p = "a@x.org", .len = 7};
     seen w = {0};
-    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000b1", &in, 1, 1, 2, on_done, &w), MP_STORE_OK);
-    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000b2", &in, 1, 1, 2, on_done, &w), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000b1", &in, 1, NULL, 1, 2, on_done, &w), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000b2", &in, 1, NULL, 1, 2, on_done, &w), MP_STORE_OK);
     mp_store_drain(s);
     CHECK_EQ_INT(w.st, MP_STORE_OK);
-    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000b3", &in, 1, 1, 2, on_done, &w), MP_STORE_OK);
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000b3", &in, 1, NULL, 1, 2, on_done, &w), MP_STORE_OK);
     mp_store_drain(s);
     CHECK_EQ_INT(w.st, MP_STORE_TOO_MANY);
     CHECK_EQ_INT(job(s, "00000000000000b3").st, MP_STORE_NOT_FOUND);
@@ -754,8 +819,8 @@ TEST(the_request_queue_is_bounded)
     enum { BIG = 200000 };
     mp_job_input *in = calloc(BIG, sizeof *in);
     for (size_t i = 0; in && i < BIG; i++)
-        in[i] = (mp_job_input){"someone@example.net", 19};
-    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000ab", in, BIG, 1, 100, NULL, NULL), MP_STORE_OK);
+        in[i] = (mp_job_input){.p = "someone@example.net", .len = 19};
+    CHECK_EQ_INT(mp_store_job_create(s, "00000000000000ab", in, BIG, NULL, 1, 100, NULL, NULL), MP_STORE_OK);
     free(in);
     size_t busy = 0, queued = 0;
     for (int i = 0; i < MP_STORE_QUEUE_MAX + 1000; i++) {
@@ -846,6 +911,7 @@ int main(void)
         return 2;
     printf("backend: %s\n", pg_run ? "postgresql" : "sqlite");
     RUN(a_job_is_created_whole_and_read_back);
+    RUN(a_csv_job_keeps_its_rows_and_source_as_they_came_in);
     RUN(each_address_gets_exactly_one_result_counted_in_the_job_row);
     RUN(results_of_a_job_that_is_not_running_are_not_stored);
     RUN(the_oldest_unfinished_jobs_run_across_all_workers);

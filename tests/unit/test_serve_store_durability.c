@@ -200,10 +200,10 @@ static void commit_then_cut(const char *db)
         char err[256];
         struct event_base *base = event_base_new();
         mp_store *s = base ? mp_store_open(base, db, err, sizeof err) : NULL;
-        mp_job_input in[2] = {{"a@x.org", 7}, {"b@x.org", 7}};
+        mp_job_input in[2] = {{.p = "a@x.org", .len = 7}, {.p = "b@x.org", .len = 7}};
         if (!s)
             _exit(3);
-        mp_store_job_create(s, JOB, in, 2, 1, 10, NULL, NULL);
+        mp_store_job_create(s, JOB, in, 2, NULL, 1, 10, NULL, NULL);
         mp_store_beat(s, "00000000000000aa", "test", 2, 30, 1, NULL, NULL); /* it runs */
         mp_store_batch *b = mp_store_batch_new();
         mp_store_batch_result(b, JOB, 0, MP_STATUS_DELIVERABLE, strdup("{\"streamed\":true}"));

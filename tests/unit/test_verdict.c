@@ -91,6 +91,20 @@ TEST(special_use_domain_is_undeliverable_special_use)
     CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_SPECIAL_USE_DOMAIN, MP_ACTION_REMOVE);
 }
 
+TEST(empty_input_is_no_address_never_undeliverable)
+{
+    mp_result r;
+    mp_check("", 0, NULL, NULL, &r);
+    CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_NO_ADDRESS, MP_ACTION_SEGMENT);
+    CHECK_EQ_INT(r.score, 20);
+    CHECK_EQ_STR(mp_reason_name(r.reason), "no_address");
+    CHECK(!r.syntax.valid);
+    CHECK_EQ_INT(r.syntax.code, MP_SYNTAX_EMPTY);
+    /* A blank is not empty: it is written, and wrong. */
+    mp_check(" ", 1, NULL, NULL, &r);
+    CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_INVALID_SYNTAX, MP_ACTION_REMOVE);
+}
+
 TEST(invalid_syntax_wins_over_any_evidence)
 {
     mp_result r = result_valid();
@@ -134,6 +148,59 @@ TEST(no_mail_host_is_undeliverable_no_mail_host)
     mp_evidence e = evidence(MP_DNS_NO_MAIL_HOST, MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
     mp_verdict(&r, &e, NULL);
     CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_NO_MAIL_HOST, MP_ACTION_REMOVE);
+}
+
+/* A negative answer from a resolver not shown honest proves nothing. */
+TEST(untrusted_dns_denial_is_unknown_dns_untrusted_retry)
+{
+    const mp_dns_result denials[] = {MP_DNS_NXDOMAIN, MP_DNS_NULL_MX, MP_DNS_NO_MAIL_HOST};
+    for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++) {
+        mp_result r = result_valid();
+        mp_evidence e = evidence(denials[i], MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+        e.dns_untrusted = true;
+        mp_verdict(&r, &e, NULL);
+        CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_UNTRUSTED, MP_ACTION_RETRY);
+        CHECK_EQ_INT(r.score, 30);
+        CHECK(r.evidence.dns_untrusted);
+    }
+}
+
+/* Knowledge beats a lying answer: a free provider's domain receives mail. */
+TEST(free_provider_domain_is_never_undeliverable_on_dns_grounds)
+{
+    const mp_dns_result denials[] = {MP_DNS_NXDOMAIN, MP_DNS_NULL_MX, MP_DNS_NO_MAIL_HOST};
+    for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++) {
+        mp_result r = result_valid();
+        r.free = true;
+        mp_evidence e = evidence(denials[i], MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+        mp_verdict(&r, &e, NULL);
+        CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_UNTRUSTED, MP_ACTION_RETRY);
+    }
+}
+
+/* An untrusted denial is "DNS could not tell": the local risks still show. */
+TEST(untrusted_dns_denial_does_not_hide_local_risks)
+{
+    mp_result r = result_valid();
+    r.disposable = true;
+    mp_evidence e = evidence(MP_DNS_NXDOMAIN, MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+    e.dns_untrusted = true;
+    mp_verdict(&r, &e, NULL);
+    CHECK_VERDICT(r, MP_STATUS_RISKY, MP_REASON_DISPOSABLE, MP_ACTION_SEGMENT);
+}
+
+/* The flag is about denials only: other DNS results keep their verdicts. */
+TEST(untrusted_flag_changes_nothing_but_denials)
+{
+    mp_result r = result_valid();
+    mp_evidence e = evidence(MP_DNS_OK, MP_SMTP_REJECTED, MP_REASON_MAILBOX_NOT_FOUND);
+    e.dns_untrusted = true;
+    mp_verdict(&r, &e, NULL);
+    CHECK_VERDICT(r, MP_STATUS_UNDELIVERABLE, MP_REASON_MAILBOX_NOT_FOUND, MP_ACTION_REMOVE);
+    e = evidence(MP_DNS_ERROR, MP_SMTP_NOT_CHECKED, MP_REASON_NOT_CHECKED);
+    e.dns_untrusted = true;
+    mp_verdict(&r, &e, NULL);
+    CHECK_VERDICT(r, MP_STATUS_UNKNOWN, MP_REASON_DNS_ERROR, MP_ACTION_RETRY);
 }
 
 TEST(dns_error_is_unknown_retry)
@@ -359,19 +426,21 @@ TEST(score_is_monotone_with_status)
     }
     const mp_dns_result dns[] = {MP_DNS_NOT_CHECKED, MP_DNS_OK, MP_DNS_NXDOMAIN, MP_DNS_NULL_MX,
                                  MP_DNS_NO_MAIL_HOST, MP_DNS_ERROR, MP_DNS_BLOCKED_TARGET};
-    for (int valid = 0; valid < 2; valid++)
+    const mp_syntax_code codes[] = {MP_SYNTAX_OK, MP_SYNTAX_NO_AT, MP_SYNTAX_EMPTY};
+    for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++)
     for (size_t d = 0; d < sizeof dns / sizeof dns[0]; d++)
     for (int sm = 0; sm < MP_SMTP_RESULT_COUNT; sm++)
     for (int rs = 0; rs < MP_REASON_COUNT; rs++)
-    for (int flags = 0; flags < 16; flags++) {
+    for (int flags = 0; flags < 32; flags++) {
         mp_result r = result_valid();
-        r.syntax.valid = valid;
-        r.syntax.code = valid ? MP_SYNTAX_OK : MP_SYNTAX_NO_AT;
+        r.syntax.valid = codes[c] == MP_SYNTAX_OK;
+        r.syntax.code = codes[c];
         r.disposable = flags & 1;
         r.role = flags & 2;
         r.free = flags & 4;
         mp_evidence e = evidence(dns[d], (mp_smtp_result)sm, (mp_reason)rs);
         e.catch_all = (flags & 8) ? MP_YES : MP_NO;
+        e.dns_untrusted = flags & 16;
         mp_policy p = {true, true, true, true};
         mp_verdict(&r, &e, &p);
         CHECK(r.score >= 0 && r.score <= 100);
@@ -728,11 +797,16 @@ int main(void)
     RUN(policy_defaults_make_disposable_and_catch_all_risky_only);
     RUN(invalid_syntax_is_undeliverable_remove);
     RUN(special_use_domain_is_undeliverable_special_use);
+    RUN(empty_input_is_no_address_never_undeliverable);
     RUN(invalid_syntax_wins_over_any_evidence);
     RUN(local_only_valid_is_unknown_not_checked);
     RUN(nxdomain_is_undeliverable_domain_not_found);
     RUN(null_mx_is_undeliverable_null_mx);
     RUN(no_mail_host_is_undeliverable_no_mail_host);
+    RUN(untrusted_dns_denial_is_unknown_dns_untrusted_retry);
+    RUN(free_provider_domain_is_never_undeliverable_on_dns_grounds);
+    RUN(untrusted_dns_denial_does_not_hide_local_risks);
+    RUN(untrusted_flag_changes_nothing_but_denials);
     RUN(dns_error_is_unknown_retry);
     RUN(blocked_target_is_unknown_segment);
     RUN(smtp_accepted_is_deliverable_send);

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { unavailable, importMailcheck, wasmPath, mailprobe } from './helpers.mjs';
 
 const RESULT_KEYS = ['email', 'normalized', 'status', 'reason', 'action', 'score', 'syntax',
-  'disposable', 'role', 'free', 'suggestion', 'mx', 'smtp'];
+  'disposable', 'role', 'free', 'unknown_tld', 'suggestion', 'mx', 'smtp'];
 const SYNTAX_KEYS = ['valid', 'reason', 'message', 'position', 'local', 'domain',
   'ascii_domain', 'unicode_domain', 'smtputf8'];
 const SMTP_KEYS = ['result', 'code', 'enhanced_code', 'message', 'host', 'catch_all'];
@@ -262,6 +262,19 @@ t('checkMany() with a 1 MB element between small ones keeps every boundary', () 
   assert.equal(rs[2].syntax.valid, true);
 });
 
+t('big arrays (joined in chunks) answer element by element as check() does', () => {
+  // Odd elements at chunk edges: lone surrogates (one at the end of an
+  // element, one at the start of the next), line breaks and NUL inside
+  // elements, non-ASCII, empty strings.
+  const odd = ['x\uD800', '\uDC00y@gmail.com', 'a\nb@gmail.com', '\u0000@x.de', 'jörg@bücher.de', '', 'r\r\n@x.de'];
+  for (const n of [63, 64, 2047, 2048, 2049, 5000]) {
+    const list = Array.from({ length: n }, (_, i) => (i % 97 === 0 || i % 2048 >= 2045 ? odd[i % odd.length] : `user${i}@example${i % 300}.com`));
+    const many = mc.checkMany(list);
+    assert.equal(many.length, n);
+    for (let i = 0; i < n; i++) assert.deepEqual(many[i], mc.check(list[i]), `n ${n}, element ${i}`);
+  }
+});
+
 // ---- checkMany(…, {as: 'table'}) ------------------------------------------------
 
 const MIXED = ['ann@gmail.com', 'Ann@GMail.COM', 'info@gmial.com', 'x@bücher.de', 'a b@gmail.com',
@@ -285,6 +298,7 @@ t("checkMany(…, {as: 'table'}) holds exactly checkMany's results, for arrays a
       assert.equal(table.role[i], objects[i].role ? 1 : 0);
       assert.equal(table.free[i], objects[i].free ? 1 : 0);
       assert.equal(table.suggested[i], objects[i].suggestion === null ? 0 : 1);
+      assert.equal(table.unknown_tld[i], objects[i].unknown_tld ? 1 : 0);
     }
     assert.deepEqual(table.toArray(), objects);
     assert.deepEqual([...table], objects);

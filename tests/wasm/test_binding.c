@@ -224,7 +224,37 @@ TEST(the_vocabulary_and_layout_reach_js)
     CHECK_EQ_INT(mp_layout_wasm(0), REC_WORDS);
     CHECK_EQ_INT(mp_layout_wasm(1), DOM_WORDS);
     CHECK(mp_layout_wasm(2) > 8000); /* the disposable list */
-    CHECK_EQ_INT(mp_layout_wasm(5), -1);
+    CHECK_EQ_INT(mp_layout_wasm(LAYOUT_COLUMNS), COL_COUNT);
+    CHECK_EQ_INT(mp_layout_wasm(LAYOUT_COLUMNS + 1), -1);
+}
+
+/* A ResultTable's columns: one octet per record, column after column. */
+TEST(columns_hold_the_records_column_by_column)
+{
+    mp_batch *b = mp_batch_new_wasm();
+    const char *addrs[] = {"info@gmial.com", "x@mailinator.com", "bad", "ann@shop.mptest"};
+    const uint32_t units[] = {14, 16, 3, 15};
+    CHECK_EQ_INT(run_array(b, addrs, units, 4), 4);
+    const uint8_t *c = mp_batch_columns_wasm(b);
+    const int32_t *r = mp_batch_records_wasm(b);
+    CHECK(c != NULL);
+    for (size_t i = 0; c && i < 4; i++, r += REC_WORDS) {
+        CHECK_EQ_INT(c[COL_STATUS * 4 + i], r[REC_STATUS]);
+        CHECK_EQ_INT(c[COL_REASON * 4 + i], r[REC_REASON]);
+        CHECK_EQ_INT(c[COL_ACTION * 4 + i], r[REC_ACTION]);
+        CHECK_EQ_INT(c[COL_SCORE * 4 + i], r[REC_SCORE]);
+        CHECK_EQ_INT(c[COL_VALID * 4 + i], (r[REC_FLAGS] & REC_FLAG_VALID) != 0);
+        CHECK_EQ_INT(c[COL_SUGGESTED * 4 + i], r[REC_SUGGESTION] == REF_JOIN_SUGGESTED);
+    }
+    if (c) {
+        CHECK_EQ_INT(c[COL_ROLE * 4 + 0], 1);        /* info@ */
+        CHECK_EQ_INT(c[COL_SUGGESTED * 4 + 0], 1);   /* gmial.com */
+        CHECK_EQ_INT(c[COL_DISPOSABLE * 4 + 1], 1);
+        CHECK_EQ_INT(c[COL_VALID * 4 + 2], 0);
+        CHECK_EQ_INT(c[COL_UNKNOWN_TLD * 4 + 3], 1);
+        CHECK_EQ_INT(c[COL_FREE * 4 + 3], 0);
+    }
+    mp_batch_free_wasm(b);
 }
 
 TEST(many_distinct_domains_grow_the_table_and_stay_exact)
@@ -278,6 +308,7 @@ int main(void)
     RUN(lines_mode_reads_like_the_cli);
     RUN(a_big_batch_grows_every_buffer_and_stays_exact);
     RUN(the_vocabulary_and_layout_reach_js);
+    RUN(columns_hold_the_records_column_by_column);
     RUN(many_distinct_domains_grow_the_table_and_stay_exact);
     RUN(options_and_policy_bits_reach_the_core);
     return test_report();

@@ -78,6 +78,8 @@ typedef enum mp_syntax_code {
     MP_SYNTAX_NUMERIC_TLD,         /* top-level label all digits */
     MP_SYNTAX_IDNA_INVALID,        /* bad punycode, disallowed code point, ... */
     MP_SYNTAX_SPECIAL_USE_DOMAIN,  /* RFC 6761/6762/7686 names: test, local, onion... */
+    MP_SYNTAX_LABEL_RESERVED_HYPHENS, /* "--" in a label's 3rd and 4th places, not xn-- */
+    MP_SYNTAX_TLD_INVALID,         /* top-level label neither letters nor an A-label */
     MP_SYNTAX_CODE_COUNT
 } mp_syntax_code;
 
@@ -153,6 +155,8 @@ typedef enum mp_reason {
     MP_REASON_DNS_ERROR,             /* SERVFAIL, timeout */
     MP_REASON_SMTPUTF8_UNSUPPORTED,  /* UTF-8 local part, server lacks SMTPUTF8 */
     MP_REASON_NOT_CHECKED,           /* local checks only */
+    MP_REASON_NO_ADDRESS,            /* the input is empty: a list row with no address */
+    MP_REASON_DNS_UNTRUSTED,         /* DNS denied the domain, but the answer is not believed */
     MP_REASON_COUNT
 } mp_reason;
 
@@ -183,13 +187,17 @@ typedef enum mp_tristate { MP_UNKNOWN = -1, MP_NO = 0, MP_YES = 1 } mp_tristate;
 /* Evidence gathered by the prober; zero-initialise, then fill what is known
  * -- and set `catch_all` to MP_UNKNOWN unless the domain was tested (zero is
  * MP_NO, a claim). `smtp_reason` is the classification of the decisive reply
- * (see mp_smtp_classify) or of the failure (timeout, connection_failed...). */
+ * (see mp_smtp_classify) or of the failure (timeout, connection_failed...).
+ * `dns_untrusted` says a negative DNS answer (nxdomain, null_mx,
+ * no_mail_host) proves nothing: the resolver has not been shown honest, or
+ * the domain is known to receive mail (docs/dns-and-safety.md). */
 typedef struct mp_evidence {
     mp_dns_result dns;
     mp_smtp_result smtp;
     mp_reason smtp_reason;
     mp_tristate catch_all;
     bool accept_all_provider;
+    bool dns_untrusted;
 } mp_evidence;
 
 /* The verdict policy: what counts as risky. mp_policy_default() gives the
@@ -207,6 +215,7 @@ typedef struct mp_result {
     bool disposable;
     bool role;
     bool free;
+    bool unknown_tld;                  /* valid name whose TLD is not in the root zone list */
     bool has_suggestion;
     char suggestion[MP_INPUT_MAX + 1]; /* full corrected address when has_suggestion */
     char normalized[MP_LOCAL_MAX * 2 + 3 + 1 + MP_DOMAIN_MAX + 1]; /* local@ascii-domain, "" if invalid */
@@ -240,21 +249,24 @@ void mp_check(const char *input, size_t len, const mp_options *opts,
 
 /* A memo of the work that depends only on the domain: IDNA, the hostname
  * rules, the list lookups and the typo suggestion, which are most of a
- * check. In real lists a few hundred domains hold most addresses, so bulk
- * checkers (`mailprobe check -`, the WebAssembly checkMany) keep one and
- * call mp_check_memo(). Caller-owned, fixed size (about 70 KiB), never
+ * check. In real lists a few hundred to a few thousand domains hold most
+ * addresses, so bulk checkers (`mailprobe check -`, the WebAssembly
+ * checkMany) keep one and call mp_check_memo(). Caller-owned, fixed size
+ * (about 1.1 MiB: allocate it, do not put it on the stack), never
  * allocates; not thread-safe: one per thread. The fields are private to
  * core/src/memo.c.
  *
  * The answers are exactly mp_check()'s (tests/unit/test_memo.c runs the
  * corpus both ways): a slot holds one domain, keyed by its octets as given
- * and the MP_ALLOW_* flags; a colliding domain simply replaces it. */
-enum { MP_MEMO_SLOTS = 256, MP_MEMO_NAME = 64 };
+ * and the MP_ALLOW_* flags. A domain has MP_MEMO_WAYS candidate slots (a
+ * set); a new one replaces the least recently used of them. */
+enum { MP_MEMO_SLOTS = 4096, MP_MEMO_WAYS = 4, MP_MEMO_NAME = 64 };
 typedef struct mp_memo_slot {
     uint32_t hash;              /* of key and flags; 0 = empty */
     uint8_t key_len, flags, ascii_len, unicode_len, suggestion_len;
     uint8_t code;               /* the domain's mp_syntax_code */
     uint8_t facts;              /* MEMO_* bits of memo.h */
+    uint32_t used;              /* memo clock at its last use: the oldest of a set goes */
     int16_t position;           /* offending octet from the domain start, or -1 */
     char key[MP_MEMO_NAME], ascii[MP_MEMO_NAME], unicode[MP_MEMO_NAME],
         suggestion[MP_MEMO_NAME];
@@ -262,6 +274,7 @@ typedef struct mp_memo_slot {
 typedef struct mp_domain_memo {
     mp_memo_slot slot[MP_MEMO_SLOTS];
     size_t hits, misses;        /* for benchmarks and tests */
+    uint32_t clock;             /* counts lookups */
 } mp_domain_memo;
 
 /* Empties `memo`. Call once before first use. */
@@ -296,6 +309,13 @@ bool mp_is_disposable_domain(const char *ascii_domain, size_t len);
 bool mp_is_free_domain(const char *ascii_domain, size_t len);
 bool mp_is_role_local(const char *local, size_t len);
 
+/* True when `tld` (`len` octets: lower-case letters, or an "xn--" A-label)
+ * is a top-level domain of the compiled-in copy of IANA's root zone list
+ * (core/data/tlds.txt). Exact for two and three letters; longer names are
+ * matched by hash value, so an unlisted one is taken for listed with
+ * probability 2^-8 (lists.h). mp_check() sets `unknown_tld` from it. */
+bool mp_is_listed_tld(const char *tld, size_t len);
+
 /* Writes into `out` (size `cap`) the suggested domain for a mistyped lower-case
  * ASCII domain and returns true, or returns false (out untouched) when the
  * domain looks right. */
@@ -316,6 +336,8 @@ typedef struct mp_list_info {
     size_t disposable_count;
     size_t free_count;
     size_t role_count;
+    const char *tld_version;  /* where and when core/data/tlds.txt was taken */
+    size_t tld_count;
 } mp_list_info;
 void mp_list_info_get(mp_list_info *out);
 
