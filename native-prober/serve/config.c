@@ -24,7 +24,9 @@ typedef struct serve_opt {
 static const serve_opt serve_opts[] = {
     {"listen", true, "ADDR:PORT", "address to listen on (default 127.0.0.1:8025)"},
     {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
-    {"db", true, "PATH", "SQLite database (default mailprobe.db)"},
+    {"db", true, "PATH|URL", "SQLite database file (default mailprobe.db), or postgresql://... shared by many workers"},
+    {"worker-name", true, "NAME", "this worker's name in logs and /healthz (default HOST:PORT)"},
+    {"lease-ttl", true, "DURATION", "a worker silent this long loses its leased addresses to the others (default 30s)"},
     {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
@@ -32,6 +34,9 @@ static const serve_opt serve_opts[] = {
     {"cache-ttl", true, "DURATION", "cache single-verify results this long; 0 = off (default 1d)"},
     {"domain-cache-ttl", true, "DURATION",
      "reuse what a domain's mail server told us (catch-all verdict; it receives mail) this long; 0 = off (default 7d)"},
+    {"cache-max-entries", true, "N", "verify results cached at most; the oldest go first (default 100000)"},
+    {"store-retry-time", true, "DURATION", "retry failing result writes (disk full, database down) this long, then fail the running jobs; 0 = fail at once (default 5m)"},
+    {"job-retention", true, "DURATION", "delete finished jobs, their addresses and results this long after they finish; 0 = keep (default 30d)"},
     {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
     {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
     {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
@@ -57,6 +62,10 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->access_log = true;
     cfg->cache_ttl_s = 86400;
     cfg->domain_cache_ttl_s = 7 * 86400;
+    cfg->cache_max_entries = 100000;
+    cfg->job_retention_s = 30 * 86400;
+    cfg->store_retry_time_s = 300;
+    cfg->lease_ttl_s = 30;
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -97,6 +106,8 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return copy_text(cfg->web_dir, sizeof cfg->web_dir, name, value, err, errlen);
     if (!strcmp(name, "db"))
         return copy_text(cfg->db_path, sizeof cfg->db_path, name, value, err, errlen);
+    if (!strcmp(name, "worker-name"))
+        return copy_text(cfg->worker_name, sizeof cfg->worker_name, name, value, err, errlen);
     if (!strcmp(name, "api-key")) {
         size_t len = strlen(value);
         if (len < 8 || len > MP_SERVE_KEY_LEN_MAX)
@@ -133,6 +144,9 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->cache_ttl_s},
         {"domain-cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->domain_cache_ttl_s},
         {"request-timeout", {1000, 86400000, 1000, false}, &cfg->request_timeout_s},
+        {"job-retention", {1000, 3650LL * 86400000, 1000, true}, &cfg->job_retention_s},
+        {"store-retry-time", {1000, 86400000, 1000, true}, &cfg->store_retry_time_s},
+        {"lease-ttl", {3000, 3600000, 1000, false}, &cfg->lease_ttl_s},
     };
     for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
         if (strcmp(name, durations[i].name))
@@ -145,6 +159,7 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return MP_OPTION_APPLIED;
     }
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
+        {"cache-max-entries", 1, 100000000, NULL, &cfg->cache_max_entries},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},

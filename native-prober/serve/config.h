@@ -26,7 +26,9 @@ enum {
 typedef struct mp_serve_config {
     char listen[256];              /* "ADDR:PORT"; default 127.0.0.1:8025 */
     char web_dir[MP_SERVE_PATH_MAX];  /* "" = find build/web (static_files.h) */
-    char db_path[MP_SERVE_PATH_MAX];  /* default "mailprobe.db" */
+    char db_path[MP_SERVE_PATH_MAX];  /* SQLite path or postgresql:// URL; default "mailprobe.db" */
+    char worker_name[128];         /* this worker in logs and /healthz; "" = HOST:PORT */
+    int lease_ttl_s;               /* a silent worker's addresses go to others after this; default 30 */
     char api_keys[MP_SERVE_KEYS_MAX][MP_SERVE_KEY_LEN_MAX + 1];
     size_t api_key_count;
     char cors_origins[MP_SERVE_ORIGINS_MAX][256];
@@ -37,6 +39,11 @@ typedef struct mp_serve_config {
     int domain_cache_ttl_s;        /* stored catch-all verdicts (and so the knowledge
                                       that the domain receives mail) are reused this
                                       long; 0 = off; default 604800 (a week) */
+    size_t cache_max_entries;      /* verify cache entries kept at most; default 100,000 */
+    int store_retry_time_s;        /* failing result writes are retried this long, then
+                                      the running jobs fail; default 300 */
+    int job_retention_s;           /* finished jobs are deleted this long after they
+                                      finish; 0 = kept; default 2592000 (30 days) */
     size_t max_body_verify;        /* octets; default 1 MiB */
     size_t max_body_jobs;          /* octets; default 16 MiB */
     size_t max_job_addresses;      /* default 1,000,000 */

@@ -39,11 +39,14 @@ typedef struct mp_metrics {
     uint64_t rate_limited;
 } mp_metrics;
 
-/* Gauges sampled at render time. */
+/* Gauges (and the store's counters) sampled at render time. */
 typedef struct mp_metrics_gauges {
     mp_prober_stats prober;
-    uint64_t jobs_queued, jobs_running;
+    uint64_t jobs_queued, jobs_running;     /* the whole cluster's (store heartbeat) */
     uint64_t verify_pending;
+    uint64_t cluster_workers, addresses_pending, addresses_leased;
+    uint64_t worker_jobs, worker_held;      /* this worker's share */
+    uint64_t store_requests, store_errors, store_busy, store_round_trips, store_leased, store_written, store_queued;
 } mp_metrics_gauges;
 
 void mp_metrics_init(mp_metrics *m);

@@ -10,13 +10,39 @@
 #include "routes.h"
 #include "server.h"
 
+/* What the worker knows of itself, its store and the cluster. */
+static void gauges(mp_server *s, mp_metrics_gauges *g, mp_jobs_stats *js, mp_store_stats *ss)
+{
+    memset(g, 0, sizeof *g);
+    mp_prober_stats_get(s->prober, &g->prober);
+    mp_jobs_stats_get(s->jobs, js);
+    mp_store_stats_get(s->store, ss);
+    g->jobs_queued = (uint64_t)js->cluster.jobs_queued;
+    g->jobs_running = (uint64_t)js->cluster.jobs_running;
+    g->verify_pending = s->verify_pending;
+    g->cluster_workers = (uint64_t)js->cluster.workers;
+    g->addresses_pending = (uint64_t)js->cluster.addresses_pending;
+    g->addresses_leased = (uint64_t)js->cluster.addresses_leased;
+    g->worker_jobs = js->jobs;
+    g->worker_held = js->held;
+    g->store_requests = ss->requests;
+    g->store_errors = ss->errors;
+    g->store_busy = ss->busy;
+    g->store_round_trips = ss->round_trips;
+    g->store_leased = ss->leased;
+    g->store_written = ss->written;
+    g->store_queued = ss->queued;
+}
+
 void mp_route_healthz(mp_request *ri)
 {
     mp_server *s = ri->server;
     mp_list_info li;
     mp_list_info_get(&li);
-    mp_prober_stats ps;
-    mp_prober_stats_get(s->prober, &ps);
+    mp_metrics_gauges g;
+    mp_jobs_stats js;
+    mp_store_stats ss;
+    gauges(s, &g, &js, &ss);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", s->stopping ? "stopping" : "ok");
     cJSON_AddStringToObject(o, "version", MP_CORE_VERSION);
@@ -25,12 +51,28 @@ void mp_route_healthz(mp_request *ri)
     cJSON_AddStringToObject(l, "disposable_version", li.disposable_version);
     cJSON_AddNumberToObject(l, "disposable_count", (double)li.disposable_count);
     cJSON_AddNumberToObject(l, "extra_disposable_count", (double)mp_domain_list_count(s->extra));
+    /* The queue is the cluster's: every worker of the store sees the same. */
     cJSON *j = cJSON_AddObjectToObject(o, "jobs");
-    cJSON_AddNumberToObject(j, "queued", (double)mp_jobs_queued(s->jobs));
-    cJSON_AddNumberToObject(j, "running", (double)mp_jobs_running(s->jobs));
+    cJSON_AddNumberToObject(j, "queued", (double)g.jobs_queued);
+    cJSON_AddNumberToObject(j, "running", (double)g.jobs_running);
+    cJSON *c = cJSON_AddObjectToObject(o, "cluster");
+    cJSON_AddBoolToObject(c, "known", js.cluster_known);
+    cJSON_AddNumberToObject(c, "workers", (double)g.cluster_workers);
+    cJSON_AddNumberToObject(c, "addresses_pending", (double)g.addresses_pending);
+    cJSON_AddNumberToObject(c, "addresses_leased", (double)g.addresses_leased);
+    cJSON *w = cJSON_AddObjectToObject(o, "worker");
+    cJSON_AddStringToObject(w, "id", js.worker);
+    cJSON_AddStringToObject(w, "name", js.name);
+    cJSON_AddNumberToObject(w, "jobs", (double)js.jobs);
+    cJSON_AddNumberToObject(w, "addresses_held", (double)js.held);
+    cJSON_AddBoolToObject(w, "writes_failing", js.writes_failing);
+    cJSON *st = cJSON_AddObjectToObject(o, "store");
+    cJSON_AddStringToObject(st, "backend", mp_store_backend(s->store));
+    cJSON_AddNumberToObject(st, "schema", mp_store_schema_version(s->store));
+    cJSON_AddNumberToObject(st, "queue", (double)ss.queued);
     cJSON *p = cJSON_AddObjectToObject(o, "prober");
-    cJSON_AddNumberToObject(p, "in_flight", (double)ps.in_flight);
-    cJSON_AddNumberToObject(p, "queued", (double)ps.queued);
+    cJSON_AddNumberToObject(p, "in_flight", (double)g.prober.in_flight);
+    cJSON_AddNumberToObject(p, "queued", (double)g.prober.queued);
     /* Whether DNS denials are believed (docs/dns-and-safety.md). */
     mp_resolver_trust rt;
     mp_prober_resolver_trust(s->prober, &rt);
@@ -53,11 +95,9 @@ void mp_route_metrics(mp_request *ri)
 {
     mp_server *s = ri->server;
     mp_metrics_gauges g;
-    memset(&g, 0, sizeof g);
-    mp_prober_stats_get(s->prober, &g.prober);
-    g.jobs_queued = mp_jobs_queued(s->jobs);
-    g.jobs_running = mp_jobs_running(s->jobs);
-    g.verify_pending = s->verify_pending;
+    mp_jobs_stats js;
+    mp_store_stats ss;
+    gauges(s, &g, &js, &ss);
     struct evbuffer *b = evbuffer_new();
     if (!b) {
         mp_reply_error(ri, 500, "out of memory");
@@ -68,4 +108,3 @@ void mp_route_metrics(mp_request *ri)
     mp_reply_buffer(ri, 200, "text/plain; version=0.0.4; charset=utf-8", b);
     evbuffer_free(b);
 }
-

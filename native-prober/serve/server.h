@@ -12,6 +12,8 @@
 #include <event2/http.h>
 #include "config.h"
 #include "domain_list.h"
+#include "domain_memory.h"
+#include "job_watch.h"
 #include "jobs.h"
 #include "metrics.h"
 #include "prober.h"
@@ -29,6 +31,8 @@ typedef struct mp_server {
     mp_prober *prober;
     mp_store *store;
     mp_jobs *jobs;
+    mp_job_watch *watch;         /* progress listeners of the event streams */
+    mp_domain_memory *memory;    /* catch-all verdicts the prober recalls */
     mp_ratelimit *ratelimit;
     mp_domain_list *extra;       /* --disposable-list, swapped on SIGHUP */
     char web_root[PATH_MAX];     /* "" = no static files */
