@@ -27,6 +27,10 @@ static const serve_opt serve_opts[] = {
     {"db", true, "PATH|URL", "SQLite database file (default mailprobe.db), or postgresql://... shared by many workers"},
     {"worker-name", true, "NAME", "this worker's name in logs and /healthz (default HOST:PORT)"},
     {"lease-ttl", true, "DURATION", "a worker silent this long loses its leased addresses to the others (default 30s)"},
+    {"retry-schedule", true, "DURATIONS", "ask temporary answers (greylisting, 4xx, timeouts) again after these waits; off = never (default 5m,15m,45m)"},
+    {"egress-name", true, "NAME", "this worker's egress IP for the per-host limits; workers behind one address share one name (default: the source address toward each mail host)"},
+    {"cluster-host-connections", true, "N", "simultaneous SMTP sessions per mail host address for all workers of a PostgreSQL store together (default 6)"},
+    {"cluster-host-rate", true, "R", "new SMTP sessions per second per mail host address for all workers together (default 6)"},
     {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
@@ -66,6 +70,9 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->job_retention_s = 30 * 86400;
     cfg->store_retry_time_s = 300;
     cfg->lease_ttl_s = 30;
+    mp_retry_schedule_default(&cfg->retry_schedule);
+    cfg->cluster_host_connections = 6;
+    cfg->cluster_host_rate = 6;
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -108,6 +115,14 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return copy_text(cfg->db_path, sizeof cfg->db_path, name, value, err, errlen);
     if (!strcmp(name, "worker-name"))
         return copy_text(cfg->worker_name, sizeof cfg->worker_name, name, value, err, errlen);
+    if (!strcmp(name, "egress-name"))
+        return copy_text(cfg->egress_name, sizeof cfg->egress_name, name, value, err, errlen);
+    if (!strcmp(name, "retry-schedule")) {
+        char why[256];
+        if (!mp_retry_schedule_parse(value, &cfg->retry_schedule, why, sizeof why))
+            return bad(err, errlen, name, value, why);
+        return MP_OPTION_APPLIED;
+    }
     if (!strcmp(name, "api-key")) {
         size_t len = strlen(value);
         if (len < 8 || len > MP_SERVE_KEY_LEN_MAX)
@@ -166,6 +181,7 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"max-running-jobs", 1, 1000, &cfg->max_running_jobs, NULL},
         {"max-queued-jobs", 1, 100000, &cfg->max_queued_jobs, NULL},
         {"job-in-flight", 1, 100000, &cfg->job_in_flight, NULL},
+        {"cluster-host-connections", 1, 1000, &cfg->cluster_host_connections, NULL},
         {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
         {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
     };
@@ -183,13 +199,22 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
             *ints[i].zp = (size_t)n;
         return MP_OPTION_APPLIED;
     }
-    if (!strcmp(name, "rate-limit")) {
+    struct { const char *name; double lo, hi; double *d; } reals[] = {
+        {"rate-limit", 0, 1e6, &cfg->rate_limit},
+        {"cluster-host-rate", 0.01, 1000, &cfg->cluster_host_rate},
+    };
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+        if (strcmp(name, reals[i].name))
+            continue;
         char *end = NULL;
         errno = 0;
         double d = strtod(value, &end);
-        if (errno || end == value || *end || !(d >= 0 && d <= 1e6))
-            return bad(err, errlen, name, value, "expected a number from 0 to 1000000");
-        cfg->rate_limit = d;
+        if (errno || end == value || *end || !(d >= reals[i].lo && d <= reals[i].hi)) {
+            char why[96];
+            snprintf(why, sizeof why, "expected a number from %.10g to %.10g", reals[i].lo, reals[i].hi);
+            return bad(err, errlen, name, value, why);
+        }
+        *reals[i].d = d;
         return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "disposable-list")) {
@@ -431,6 +456,13 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
             snprintf(err, errlen, "%s", r == MP_OPTION_BAD_VALUE ? msg : "unknown option");
             return MP_CONFIG_INVALID;
         }
+    }
+    /* A job never holds a probe in memory through a greylisting delay: its
+     * temporary answers go back on the retry schedule, persisted. */
+    if (cfg->prober.greylist_wait_s > 0) {
+        snprintf(err, errlen, "--greylist-wait: serve asks temporary answers again on its retry schedule "
+                              "(--retry-schedule); --greylist-wait is for `mailprobe verify`");
+        return MP_CONFIG_INVALID;
     }
     return MP_CONFIG_OK;
 }

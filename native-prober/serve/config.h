@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "allowance.h"
 #include "prober.h"
 #include "prober_options.h"
+#include "retry_schedule.h"
 
 enum {
     MP_SERVE_KEYS_MAX = 32,     /* API keys */
@@ -29,6 +31,14 @@ typedef struct mp_serve_config {
     char db_path[MP_SERVE_PATH_MAX];  /* SQLite path or postgresql:// URL; default "mailprobe.db" */
     char worker_name[128];         /* this worker in logs and /healthz; "" = HOST:PORT */
     int lease_ttl_s;               /* a silent worker's addresses go to others after this; default 30 */
+    mp_retry_schedule retry_schedule; /* waits before a temporary answer is asked again;
+                                         default 5m,15m,45m (retry_schedule.h) */
+    char egress_name[128];         /* this worker's egress IP for politeness; "" = the
+                                      source address toward each MX (allowance.h) */
+    int cluster_host_connections;  /* sessions at once per MX address, whole cluster
+                                      (PostgreSQL); default 6 */
+    double cluster_host_rate;      /* new sessions per second per MX address, whole
+                                      cluster; default 6 */
     char api_keys[MP_SERVE_KEYS_MAX][MP_SERVE_KEY_LEN_MAX + 1];
     size_t api_key_count;
     char cors_origins[MP_SERVE_ORIGINS_MAX][256];

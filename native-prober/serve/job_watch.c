@@ -36,13 +36,22 @@ struct mp_job_watch {
 
 /* ---- the job object ---------------------------------------------------------------------- */
 
+/* The API's word for the job's state: a running job whose every address
+ * without a result is waiting for its retry is "retrying". */
+static const char *state_word(const mp_job_row *row)
+{
+    if (row->state == MP_JOB_RUNNING && row->retrying > 0 && row->retrying >= row->total - row->done)
+        return "retrying";
+    return mp_job_state_name(row->state);
+}
+
 cJSON *mp_job_object(const mp_job_row *row)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
     cJSON_AddStringToObject(o, "id", row->id);
-    cJSON_AddStringToObject(o, "state", mp_job_state_name(row->state));
+    cJSON_AddStringToObject(o, "state", state_word(row));
     cJSON_AddNumberToObject(o, "total", (double)row->total);
     cJSON_AddNumberToObject(o, "done", (double)row->done);
     cJSON *c = cJSON_AddObjectToObject(o, "counts");
@@ -50,6 +59,11 @@ cJSON *mp_job_object(const mp_job_row *row)
         cJSON_AddNumberToObject(c, mp_status_name((mp_status)s), (double)row->counts[s]);
     if (row->state == MP_JOB_FAILED)
         cJSON_AddStringToObject(o, "error", row->error);
+    cJSON_AddNumberToObject(o, "retrying", (double)row->retrying);
+    if (row->retrying > 0 && row->next_retry_at > 0)
+        cJSON_AddNumberToObject(o, "next_retry_at", (double)row->next_retry_at);
+    else
+        cJSON_AddNullToObject(o, "next_retry_at");
     cJSON_AddNumberToObject(o, "created", (double)row->created);
     cJSON_AddNumberToObject(o, "updated", (double)row->updated);
     return o;

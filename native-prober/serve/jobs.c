@@ -25,6 +25,7 @@ enum {
     BEAT_BUSY_MS = 5000,     /* ... and while it has (at most a third of the lease TTL) */
     DRAINED_RECHECK_MS = 1000, /* a job with nothing to lease: lease / finish again after */
     LEASE_ERROR_WAIT_MS = 2000,
+    RETRY_WAIT_MAX_S = 60,   /* a job waiting for its retries looks again at least this often */
 };
 
 typedef struct job job;
@@ -34,12 +35,14 @@ typedef struct item {
     int64_t seq;
     size_t len;
     char *email; /* malloc'd */
+    int tries;   /* temporary answers it had before */
 } item;
 
 /* One address of a job inside the prober. */
 typedef struct slot {
     job *owner;
     int64_t seq;
+    int tries;         /* temporary answers it had before this attempt */
     uint64_t probe_id; /* 0 = free */
     size_t input_len;  /* the address as submitted, echoed as "email" */
     char input[MP_INPUT_MAX + 1];
@@ -88,6 +91,7 @@ struct mp_jobs {
     bool beating, started, stopping;
     bool cluster_known;
     mp_store_cluster cluster;
+    uint64_t retries_scheduled;  /* temporary answers put back on the retry schedule */
     struct event *flush_timer, *kick, *beat_timer;
 };
 
@@ -306,6 +310,21 @@ static char *mx_json_of(const mp_probe_details *d)
     return t;
 }
 
+/* A temporary answer with a wait left in the retry schedule: the address
+ * is released until then (retry_schedule.h) instead of given its result.
+ * True when the retry is in the batch. */
+static bool schedule_retry(mp_jobs *j, job *jb, const slot *sl, const mp_result *r)
+{
+    int64_t retry_at;
+    if (!mp_retry_is_temporary(r->status, r->reason) ||
+        !mp_retry_next(&j->env.cfg->retry_schedule, sl->tries + 1, now_s(), &retry_at))
+        return false;
+    if (!mp_store_batch_retry(j->filling, jb->id, sl->seq, retry_at))
+        return false; /* out of memory: this answer is its result after all */
+    j->retries_scheduled++;
+    return true;
+}
+
 static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *arg)
 {
     slot *sl = arg;
@@ -313,14 +332,17 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
     mp_jobs *j = jb->runner;
     sl->probe_id = 0;
     jb->active--;
-    /* Out of memory: the address keeps its lease and no result; it is
-     * leased again when this worker's leases end (restart, TTL). */
-    char *json = mp_result_to_json_text(r, sl->input, sl->input_len, d);
-    if (json && mp_store_batch_result(j->filling, jb->id, sl->seq, r->status, json)) {
+    if (schedule_retry(j, jb, sl, r)) {
         jb->unwritten++;
-        if (d && d->mx_count && r->syntax.ascii_domain[0])
-            mp_store_batch_domain(j->filling, r->syntax.ascii_domain, mx_json_of(d), MP_UNKNOWN, d->provider);
+    } else {
+        /* Out of memory: the address keeps its lease and no result; it is
+         * leased again when this worker's leases end (restart, TTL). */
+        char *json = mp_result_to_json_text(r, sl->input, sl->input_len, d);
+        if (json && mp_store_batch_result(j->filling, jb->id, sl->seq, r->status, json))
+            jb->unwritten++;
     }
+    if (d && d->mx_count && r->syntax.ascii_domain[0])
+        mp_store_batch_domain(j->filling, r->syntax.ascii_domain, mx_json_of(d), MP_UNKNOWN, d->provider);
     if (j->writer == WRITER_RETRYING)
         return; /* the retry timer writes them */
     if (mp_store_batch_results(j->filling) >= FLUSH_BATCH)
@@ -341,6 +363,7 @@ static void feed(mp_jobs *j, job *jb)
         item *it = &jb->queue[jb->head];
         sl->owner = jb;
         sl->seq = it->seq;
+        sl->tries = it->tries;
         /* Longer input is too_long whatever follows: the echo keeps the start. */
         sl->input_len = it->len < MP_INPUT_MAX ? it->len : MP_INPUT_MAX;
         memcpy(sl->input, it->email, sl->input_len);
@@ -399,7 +422,7 @@ static bool queue_push(job *jb, const mp_store_item *it)
     if (!copy)
         return false;
     memcpy(copy, it->email, it->len);
-    jb->queue[jb->count++] = (item){it->seq, it->len, copy};
+    jb->queue[jb->count++] = (item){it->seq, it->len, copy, it->tries};
     return true;
 }
 
@@ -456,6 +479,20 @@ static void lease_more(mp_jobs *j, job *jb, size_t want)
 
 /* ---- ending jobs ------------------------------------------------------------------------------ */
 
+/* An incomplete job whose addresses left all wait for their retry time:
+ * nothing to lease before the first is due (another worker's progress or
+ * a freed lease still wakes it by notice). */
+static void wait_for_retries(job *jb, const mp_job_row *row)
+{
+    if (!jb || row->state != MP_JOB_RUNNING || row->retrying <= 0 || row->retrying < row->total - row->done)
+        return;
+    int64_t wait = row->next_retry_at - now_s();
+    if (wait > RETRY_WAIT_MAX_S)
+        wait = RETRY_WAIT_MAX_S;
+    if (wait > 0)
+        jb->quiet_until = mp_now_monotonic() + (double)wait;
+}
+
 static void on_finished(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
 {
     mp_jobs *j;
@@ -471,6 +508,7 @@ static void on_finished(mp_store_status st, const mp_job_row *row, const char *e
         beat_soon(j); /* the next job may start */
     } else if (row) {
         job_seen(j, row); /* finished elsewhere, or still incomplete: others hold addresses */
+        wait_for_retries(jb, row);
     } else if (st == MP_STORE_NOT_FOUND && jb) {
         job_drop(j, jb); /* deleted */
     } else if (st == MP_STORE_ERROR) {
@@ -884,4 +922,5 @@ void mp_jobs_stats_get(const mp_jobs *j, mp_jobs_stats *out)
     out->writes_failing = j->writer != WRITER_OK;
     out->cluster_known = j->cluster_known;
     out->cluster = j->cluster;
+    out->retries_scheduled = j->retries_scheduled;
 }

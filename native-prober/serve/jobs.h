@@ -121,6 +121,7 @@ typedef struct mp_jobs_stats {
     bool writes_failing;       /* results cannot be stored right now */
     bool cluster_known;        /* a heartbeat has answered */
     mp_store_cluster cluster;  /* from the latest heartbeat */
+    uint64_t retries_scheduled; /* temporary answers put back on the retry schedule */
 } mp_jobs_stats;
 
 void mp_jobs_stats_get(const mp_jobs *j, mp_jobs_stats *out);

@@ -102,6 +102,8 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
         {"mailprobe_cluster_workers", "gauge", "Workers with a fresh heartbeat in the store.", g->cluster_workers},
         {"mailprobe_cluster_addresses_pending", "gauge", "Addresses of unfinished jobs without a result, all workers.", g->addresses_pending},
         {"mailprobe_cluster_addresses_leased", "gauge", "Of those, leased to a worker now.", g->addresses_leased},
+        {"mailprobe_cluster_addresses_retrying", "gauge", "Of those, with only temporary answers so far, waiting for (or in) their next attempt.", g->addresses_retrying},
+        {"mailprobe_job_retries_scheduled_total", "counter", "Temporary answers (greylisting, 4xx, timeouts) this worker put back on the retry schedule.", g->retries_scheduled},
         {"mailprobe_worker_jobs", "gauge", "Running jobs this worker works on.", g->worker_jobs},
         {"mailprobe_worker_addresses_held", "gauge", "Addresses leased by this worker: waiting or in the prober.", g->worker_held},
         {"mailprobe_store_requests_total", "counter", "Store operations finished.", g->store_requests},

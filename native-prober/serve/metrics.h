@@ -44,7 +44,8 @@ typedef struct mp_metrics_gauges {
     mp_prober_stats prober;
     uint64_t jobs_queued, jobs_running;     /* the whole cluster's (store heartbeat) */
     uint64_t verify_pending;
-    uint64_t cluster_workers, addresses_pending, addresses_leased;
+    uint64_t cluster_workers, addresses_pending, addresses_leased, addresses_retrying;
+    uint64_t retries_scheduled;             /* this worker's temporary answers put back */
     uint64_t worker_jobs, worker_held;      /* this worker's share */
     uint64_t store_requests, store_errors, store_busy, store_round_trips, store_leased, store_written, store_queued;
 } mp_metrics_gauges;

@@ -29,7 +29,7 @@ bool mp_retry_schedule_parse(const char *text, mp_retry_schedule *out, char *why
     mp_retry_schedule s = {0};
     char buf[256];
     if (strlen(text) >= sizeof buf) {
-        snprintf(why, whylen, "'%.32s...' is too long for a retry schedule", text);
+        snprintf(why, whylen, "too long for a retry schedule");
         return false;
     }
     snprintf(buf, sizeof buf, "%s", text);
@@ -49,11 +49,11 @@ bool mp_retry_schedule_parse(const char *text, mp_retry_schedule *out, char *why
         for (char *e = p + strlen(p); e > p && e[-1] == ' ';)
             *--e = '\0';
         if (!*p) {
-            snprintf(why, whylen, "'%s': an empty wait in the retry schedule (expected e.g. 5m,15m,45m)", text);
+            snprintf(why, whylen, "an empty wait in the retry schedule (expected e.g. 5m,15m,45m)");
             return false;
         }
         if (s.steps == MP_RETRY_STEPS_MAX) {
-            snprintf(why, whylen, "'%s': at most %d waits in a retry schedule", text, MP_RETRY_STEPS_MAX);
+            snprintf(why, whylen, "at most %d waits in a retry schedule", MP_RETRY_STEPS_MAX);
             return false;
         }
         char step_why[160];

@@ -23,6 +23,8 @@ static void gauges(mp_server *s, mp_metrics_gauges *g, mp_jobs_stats *js, mp_sto
     g->cluster_workers = (uint64_t)js->cluster.workers;
     g->addresses_pending = (uint64_t)js->cluster.addresses_pending;
     g->addresses_leased = (uint64_t)js->cluster.addresses_leased;
+    g->addresses_retrying = (uint64_t)js->cluster.addresses_retrying;
+    g->retries_scheduled = js->retries_scheduled;
     g->worker_jobs = js->jobs;
     g->worker_held = js->held;
     g->store_requests = ss->requests;
@@ -60,12 +62,14 @@ void mp_route_healthz(mp_request *ri)
     cJSON_AddNumberToObject(c, "workers", (double)g.cluster_workers);
     cJSON_AddNumberToObject(c, "addresses_pending", (double)g.addresses_pending);
     cJSON_AddNumberToObject(c, "addresses_leased", (double)g.addresses_leased);
+    cJSON_AddNumberToObject(c, "addresses_retrying", (double)g.addresses_retrying);
     cJSON *w = cJSON_AddObjectToObject(o, "worker");
     cJSON_AddStringToObject(w, "id", js.worker);
     cJSON_AddStringToObject(w, "name", js.name);
     cJSON_AddNumberToObject(w, "jobs", (double)js.jobs);
     cJSON_AddNumberToObject(w, "addresses_held", (double)js.held);
     cJSON_AddBoolToObject(w, "writes_failing", js.writes_failing);
+    cJSON_AddNumberToObject(w, "retries_scheduled", (double)js.retries_scheduled);
     cJSON *st = cJSON_AddObjectToObject(o, "store");
     cJSON_AddStringToObject(st, "backend", mp_store_backend(s->store));
     cJSON_AddNumberToObject(st, "schema", mp_store_schema_version(s->store));

@@ -85,6 +85,12 @@ typedef struct mp_job_row {
      * in the transaction that stores each result: reading them never
      * scans the job's addresses. */
     int64_t counts[MP_STATUS_COUNT];
+    /* Addresses whose answers so far were temporary, waiting for (or in)
+     * their next attempt (retry_schedule.h): counted in the job's row like
+     * the results; and when the earliest of those not being probed is due
+     * (unix seconds; 0 = none). */
+    int64_t retrying;
+    int64_t next_retry_at;
     char error[MP_STORE_ERROR_MAX]; /* why a failed job failed; "" otherwise */
 } mp_job_row;
 
@@ -209,6 +215,7 @@ typedef struct mp_store_cluster {
     int64_t jobs_queued, jobs_running;
     int64_t addresses_pending;  /* without a result, in queued and running jobs */
     int64_t addresses_leased;   /* of those, leased to a worker now */
+    int64_t addresses_retrying; /* of those, with temporary answers so far (retry schedule) */
 } mp_store_cluster;
 
 typedef struct mp_store_beat_result {
@@ -237,6 +244,7 @@ typedef struct mp_store_item {
     const char *email; /* `len` octets, may hold NUL */
     size_t len;
     const char *domain; /* the lease's grouping key: the A-label domain, "" when invalid */
+    int tries;          /* temporary answers it had so far (mp_store_batch_retry) */
 } mp_store_item;
 
 /* A domain's stored catch-all verdict (MP_UNKNOWN: none), and when it was
@@ -293,8 +301,10 @@ bool mp_store_batch_empty(const mp_store_batch *b);
 bool mp_store_batch_result(mp_store_batch *b, const char *job_id, int64_t seq, mp_status status, char *json);
 
 /* Adds a not-yet-final answer: address `seq` is released and may be leased
- * again from `retry_at` (unix seconds) on; it keeps no result. For the
- * retry schedule of temporary answers (docs/scale-out.md). */
+ * again from `retry_at` (unix seconds, > 0) on; it keeps no result, its
+ * `tries` grows by one, and its job counts it among `retrying` until its
+ * result comes. For the retry schedule of temporary answers
+ * (retry_schedule.h, docs/scale-out.md). */
 bool mp_store_batch_retry(mp_store_batch *b, const char *job_id, int64_t seq, int64_t retry_at);
 
 /* Adds what was learnt about a domain: latest wins, but an unknown fact —

@@ -45,6 +45,50 @@ static const char *const migrations[] = {
     "CREATE TABLE domains (domain text PRIMARY KEY, mx text, catch_all boolean, catch_all_at bigint,"
     "  provider text, updated bigint NOT NULL);"
     "CREATE TABLE workers (id text PRIMARY KEY, name text NOT NULL, seen bigint NOT NULL, started bigint NOT NULL);",
+    /* 2: the retry schedule of temporary answers (retry_schedule.h): an
+     * address's tries, the job's count of addresses retrying (kept like
+     * the status counts) and the index that finds the next one due; the
+     * cluster's politeness (allowance.h): each worker's share of an MX
+     * address's sessions, granted by mp_allowances_take under an advisory
+     * lock per address with the rule of mp_allowance_share. */
+    "ALTER TABLE job_items ADD COLUMN tries integer NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN retrying bigint NOT NULL DEFAULT 0;"
+    "CREATE INDEX job_items_retry ON job_items (job_id, retry_at) WHERE NOT done AND tries > 0;"
+    "CREATE TABLE allowances (host text NOT NULL, worker text NOT NULL, egress text NOT NULL,"
+    "  sessions integer NOT NULL, wanted boolean NOT NULL, expires bigint NOT NULL, PRIMARY KEY (host, worker));"
+    "CREATE FUNCTION mp_allowances_take(p_worker text, p_now bigint, p_ttl integer, p_host_limit integer,"
+    "    p_egress_limit integer, p_hosts text[], p_egress text[], p_wanted boolean[], p_in_use integer[])"
+    "  RETURNS TABLE (r_host text, r_sessions integer, r_wanting integer, r_starving integer)"
+    "  LANGUAGE plpgsql AS $$"
+    "DECLARE i integer; total integer; egress_held integer; cap integer; n integer;"
+    "BEGIN"
+    "  FOR i IN 1 .. coalesce(array_length(p_hosts, 1), 0) LOOP"
+    "    PERFORM pg_advisory_xact_lock(727273, hashtext(p_hosts[i]));"
+    "    DELETE FROM allowances a WHERE a.host = p_hosts[i] AND a.expires < p_now;"
+    "    SELECT coalesce(sum(a.sessions), 0), coalesce(sum(a.sessions) FILTER (WHERE a.egress = p_egress[i]), 0),"
+    "           count(*) FILTER (WHERE a.wanted), count(*) FILTER (WHERE a.wanted AND a.sessions = 0)"
+    "      INTO total, egress_held, r_wanting, r_starving"
+    "      FROM allowances a WHERE a.host = p_hosts[i] AND a.worker <> p_worker;"
+    "    IF p_wanted[i] THEN"
+    "      cap := p_egress_limit;"
+    "      IF r_starving > 0 THEN cap := least(cap, greatest(1, p_host_limit / (r_wanting + 1))); END IF;"
+    "      n := greatest(least(cap, p_host_limit - total, p_egress_limit - egress_held), p_in_use[i]);"
+    "    ELSE"
+    "      n := greatest(p_in_use[i], 0);"
+    "    END IF;"
+    "    IF n = 0 AND NOT p_wanted[i] THEN"
+    "      DELETE FROM allowances a WHERE a.host = p_hosts[i] AND a.worker = p_worker;"
+    "    ELSE"
+    "      INSERT INTO allowances AS a (host, worker, egress, sessions, wanted, expires)"
+    "        VALUES (p_hosts[i], p_worker, p_egress[i], n, p_wanted[i], p_now + p_ttl)"
+    "        ON CONFLICT ON CONSTRAINT allowances_pkey DO UPDATE SET egress = excluded.egress,"
+    "          sessions = excluded.sessions, wanted = excluded.wanted, expires = excluded.expires;"
+    "    END IF;"
+    "    r_host := p_hosts[i];"
+    "    r_sessions := n;"
+    "    RETURN NEXT;"
+    "  END LOOP;"
+    "END $$;",
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -57,7 +101,9 @@ enum {
 };
 
 #define JOB_COLUMNS "id, state, total, done, created, updated, n_deliverable, n_undeliverable, n_risky, n_unknown, " \
-                    "coalesce(error, '')"
+                    "coalesce(error, ''), retrying, CASE WHEN retrying > 0 THEN (SELECT min(i.retry_at) FROM job_items i " \
+                    "WHERE i.job_id = id AND NOT i.done AND i.tries > 0 AND i.lease_owner IS NULL) END"
+enum { JOB_COLUMN_COUNT = 9 + MP_STATUS_COUNT }; /* the columns above */
 
 struct mp_store_db {
     PGconn *conn;
@@ -289,6 +335,8 @@ static void row_from(PGresult *r, int i, mp_job_row *out)
     for (int k = 0; k < MP_STATUS_COUNT; k++)
         out->counts[k] = int_at(r, i, 6 + k);
     snprintf(out->error, sizeof out->error, "%s", PQgetvalue(r, i, 6 + MP_STATUS_COUNT));
+    out->retrying = int_at(r, i, 7 + MP_STATUS_COUNT);
+    out->next_retry_at = int_at(r, i, 8 + MP_STATUS_COUNT);
 }
 
 /* Runs a statement returning job rows; the first goes to *out. OK with a
@@ -581,8 +629,8 @@ static mp_store_status pg_beat(mp_store_db *db, const mp_store_beat_args *a, mp_
     PQclear(r);
     if (!run(db,
              "SELECT (SELECT count(*) FROM workers), count(*) FILTER (WHERE state = 0), count(*) FILTER (WHERE state = 1),"
-             " coalesce(sum(total - done), 0), (SELECT count(*) FROM job_items WHERE lease_owner IS NOT NULL)"
-             " FROM jobs WHERE state IN (0, 1)",
+             " coalesce(sum(total - done), 0), (SELECT count(*) FROM job_items WHERE lease_owner IS NOT NULL),"
+             " coalesce(sum(retrying), 0) FROM jobs WHERE state IN (0, 1)",
              0, NULL, &r, err))
         return MP_STORE_ERROR;
     mp_store_cluster *c = &out->cluster;
@@ -591,6 +639,7 @@ static mp_store_status pg_beat(mp_store_db *db, const mp_store_beat_args *a, mp_
     c->jobs_running = int_at(r, 0, 2);
     c->addresses_pending = int_at(r, 0, 3);
     c->addresses_leased = int_at(r, 0, 4);
+    c->addresses_retrying = int_at(r, 0, 5);
     PQclear(r);
     return MP_STORE_OK;
 }
@@ -673,7 +722,7 @@ static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, m
              "    FOR UPDATE SKIP LOCKED) i"
              "  ORDER BY head.first, i.seq LIMIT $4)"
              " UPDATE job_items t SET lease_owner = $2, attempts = t.attempts + 1 FROM picked"
-             " WHERE t.job_id = $1 AND t.seq = picked.seq RETURNING t.seq, t.email, t.domain",
+             " WHERE t.job_id = $1 AND t.seq = picked.seq RETURNING t.seq, t.email, t.domain, t.tries",
              7, p, &r, err))
         return MP_STORE_ERROR;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -686,6 +735,7 @@ static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, m
             return MP_STORE_ERROR;
         }
         it->seq = int_at(r, i, 0);
+        it->tries = (int)int_at(r, i, 3);
     }
     PQclear(r);
     if (out->count == 0) {
@@ -765,15 +815,18 @@ static const char *const write_sql =
     " fin AS (UPDATE job_items i SET done = true, status = v.st, result = v.r, lease_owner = NULL FROM v"
     "   WHERE v.ra = 0 AND i.job_id = v.j AND i.seq = v.s AND NOT i.done"
     "     AND EXISTS (SELECT 1 FROM jobs WHERE id = v.j AND state = 1)"
-    "   RETURNING i.job_id, i.status),"
-    " retry AS (UPDATE job_items i SET lease_owner = NULL, retry_at = v.ra FROM v"
-    "   WHERE v.ra > 0 AND i.job_id = v.j AND i.seq = v.s AND NOT i.done RETURNING 1),"
-    " c AS (SELECT job_id, count(*) AS n, count(*) FILTER (WHERE status = 0) AS n0,"
-    "   count(*) FILTER (WHERE status = 1) AS n1, count(*) FILTER (WHERE status = 2) AS n2,"
-    "   count(*) FILTER (WHERE status = 3) AS n3 FROM fin GROUP BY job_id),"
+    "   RETURNING i.job_id, i.status, i.tries),"
+    " retry AS (UPDATE job_items i SET lease_owner = NULL, retry_at = v.ra, tries = i.tries + 1 FROM v"
+    "   WHERE v.ra > 0 AND i.job_id = v.j AND i.seq = v.s AND NOT i.done RETURNING i.job_id, i.tries),"
+    " c AS (SELECT job_id, count(*) FILTER (WHERE f) AS n, count(*) FILTER (WHERE f AND status = 0) AS n0,"
+    "   count(*) FILTER (WHERE f AND status = 1) AS n1, count(*) FILTER (WHERE f AND status = 2) AS n2,"
+    "   count(*) FILTER (WHERE f AND status = 3) AS n3,"
+    "   count(*) FILTER (WHERE NOT f AND tries = 1) - count(*) FILTER (WHERE f AND tries > 0) AS nr"
+    "   FROM (SELECT job_id, status, tries, true AS f FROM fin"
+    "         UNION ALL SELECT job_id, NULL, tries, false FROM retry) x GROUP BY job_id),"
     " up AS (UPDATE jobs jb SET done = jb.done + c.n, n_deliverable = jb.n_deliverable + c.n0,"
-    "   n_undeliverable = jb.n_undeliverable + c.n1, n_risky = jb.n_risky + c.n2, n_unknown = jb.n_unknown + c.n3"
-    "   FROM c WHERE jb.id = c.job_id RETURNING jb.*),"
+    "   n_undeliverable = jb.n_undeliverable + c.n1, n_risky = jb.n_risky + c.n2, n_unknown = jb.n_unknown + c.n3,"
+    "   retrying = jb.retrying + c.nr FROM c WHERE jb.id = c.job_id RETURNING jb.*),"
     " dom AS (INSERT INTO domains (domain, mx, catch_all, catch_all_at, provider, updated)"
     "   SELECT d, mx, ca, CASE WHEN ca IS NULL THEN NULL ELSE $2::bigint END, p, $2::bigint"
     "   FROM jsonb_to_recordset($3::jsonb) AS x(d text, mx text, ca boolean, p text)"
@@ -817,7 +870,7 @@ static mp_store_status pg_write(mp_store_db *db, const mp_store_batch *b, int64_
             return MP_STORE_ERROR;
         }
         row_from(r, i, row);
-        out->stored = (size_t)int_at(r, i, 7 + MP_STATUS_COUNT);
+        out->stored = (size_t)int_at(r, i, JOB_COLUMN_COUNT);
     }
     PQclear(r);
     out->unchanged = finals - out->stored;

@@ -76,6 +76,17 @@ static const char *const migrations[] = {
     "CREATE INDEX job_items_leased ON job_items (lease_owner) WHERE lease_owner IS NOT NULL;"
     "CREATE TABLE workers (id TEXT PRIMARY KEY, name TEXT NOT NULL, seen INTEGER NOT NULL, started INTEGER NOT NULL);"
     "CREATE INDEX jobs_queue ON jobs (state, created);",
+    /* 7: the retry schedule of temporary answers (retry_schedule.h): an
+     * address's tries, the job's count of addresses retrying (kept like
+     * the status counts) and the index that finds the next one due; the
+     * cluster's politeness allowances (allowance.h; one worker per SQLite
+     * file, but the rule is the same as PostgreSQL's). */
+    "ALTER TABLE job_items ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN retrying INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX job_items_retry ON job_items (job_id, retry_at) WHERE done = 0 AND tries > 0;"
+    "CREATE TABLE allowances (host TEXT NOT NULL, worker TEXT NOT NULL, egress TEXT NOT NULL,"
+    "  sessions INTEGER NOT NULL, wanted INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    "  PRIMARY KEY (host, worker)) WITHOUT ROWID;",
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -106,7 +117,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_ITEM_INSERT] = "INSERT INTO job_items (job_id, seq, email, domain, row) VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_JOB_SOURCE] = "SELECT source, header FROM jobs WHERE id = ?1 AND source IS NOT NULL",
     [Q_JOB_GET] = "SELECT state, total, done, created, updated, n_deliverable, n_undeliverable, n_risky, n_unknown, "
-                  "error FROM jobs WHERE id = ?1",
+                  "error, retrying, CASE WHEN retrying > 0 THEN (SELECT min(retry_at) FROM job_items INDEXED BY "
+                  "job_items_retry WHERE job_id = ?1 AND done = 0 AND tries > 0 AND lease_owner IS NULL) END "
+                  "FROM jobs WHERE id = ?1",
     [Q_JOB_STATE_OF] = "SELECT state FROM jobs WHERE id = ?1",
     [Q_JOB_CANCEL] = "UPDATE jobs SET state = 3, updated = ?2 WHERE id = ?1 AND state IN (0, 1)",
     [Q_JOB_RELEASE] = "UPDATE job_items SET lease_owner = NULL WHERE job_id = ?1 AND lease_owner IS NOT NULL",
@@ -129,8 +142,8 @@ static const char *const sql[Q_COUNT] = {
     /* The running jobs are the oldest unfinished ones, for every worker alike. */
     [Q_RUNNING_SET] = "SELECT id, state FROM jobs WHERE state IN (0, 1) ORDER BY created, rowid LIMIT ?1",
     [Q_JOB_START] = "UPDATE jobs SET state = 1, updated = ?2 WHERE id = ?1 AND state = 0",
-    [Q_QUEUE_COUNTS] = "SELECT coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0), coalesce(sum(total - done), 0) "
-                       "FROM jobs WHERE state IN (0, 1)",
+    [Q_QUEUE_COUNTS] = "SELECT coalesce(sum(state = 0), 0), coalesce(sum(state = 1), 0), coalesce(sum(total - done), 0), "
+                       "coalesce(sum(retrying), 0) FROM jobs WHERE state IN (0, 1)",
     [Q_LEASED_COUNT] = "SELECT count(*) FROM job_items WHERE lease_owner IS NOT NULL",
     /* INDEXED BY: without statistics the planner would walk the primary
      * key past every leased and finished address, on every lease. The
@@ -138,18 +151,19 @@ static const char *const sql[Q_COUNT] = {
     [Q_LEASE_HEAD] = "SELECT domain, min(seq) FROM (SELECT domain, seq FROM job_items INDEXED BY job_items_next"
                      " WHERE job_id = ?1 AND seq > ?4 AND " PENDING " ORDER BY seq LIMIT ?2) GROUP BY domain"
                      " ORDER BY min(seq)",
-    [Q_LEASE_DOMAIN] = "SELECT seq, email FROM job_items INDEXED BY job_items_domain WHERE job_id = ?1 AND domain = ?2"
+    [Q_LEASE_DOMAIN] = "SELECT seq, email, tries FROM job_items INDEXED BY job_items_domain WHERE job_id = ?1 AND domain = ?2"
                        " AND seq >= ?5 AND " PENDING " ORDER BY seq LIMIT ?4",
     [Q_LEASE_TAKE] = "UPDATE job_items SET lease_owner = ?3, attempts = attempts + 1 WHERE job_id = ?1 AND seq = ?2",
     [Q_FACT] = "SELECT catch_all, catch_all_at FROM domains WHERE domain = ?1 AND catch_all IS NOT NULL",
     [Q_RELEASE_ALL] = "UPDATE job_items SET lease_owner = NULL WHERE lease_owner = ?1",
     [Q_RELEASE_JOB] = "UPDATE job_items SET lease_owner = NULL WHERE lease_owner = ?1 AND job_id = ?2",
     [Q_ITEM_DONE] = "UPDATE job_items SET done = 1, status = ?3, result = ?4, lease_owner = NULL "
-                    "WHERE job_id = ?1 AND seq = ?2 AND done = 0",
-    [Q_ITEM_RETRY] = "UPDATE job_items SET lease_owner = NULL, retry_at = ?3 WHERE job_id = ?1 AND seq = ?2 AND done = 0",
+                    "WHERE job_id = ?1 AND seq = ?2 AND done = 0 RETURNING tries",
+    [Q_ITEM_RETRY] = "UPDATE job_items SET lease_owner = NULL, retry_at = ?3, tries = tries + 1 "
+                     "WHERE job_id = ?1 AND seq = ?2 AND done = 0 RETURNING tries",
     [Q_JOB_COUNT] = "UPDATE jobs SET done = done + ?2, n_deliverable = n_deliverable + ?3, "
-                    "n_undeliverable = n_undeliverable + ?4, n_risky = n_risky + ?5, n_unknown = n_unknown + ?6 "
-                    "WHERE id = ?1",
+                    "n_undeliverable = n_undeliverable + ?4, n_risky = n_risky + ?5, n_unknown = n_unknown + ?6, "
+                    "retrying = retrying + ?7 WHERE id = ?1",
     [Q_RESULTS_PAGE] = "SELECT seq, email, result, row FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 1 "
                        "ORDER BY seq LIMIT ?3",
     [Q_PENDING_PAGE] = "SELECT seq, email, NULL, row FROM job_items WHERE job_id = ?1 AND seq > ?2 AND done = 0 "
@@ -458,6 +472,8 @@ static mp_store_status read_job(mp_store_db *s, const char *id, mp_job_row *out,
             out->counts[i] = sqlite3_column_int64(st, 5 + i);
         const unsigned char *e = sqlite3_column_text(st, 5 + MP_STATUS_COUNT);
         snprintf(out->error, sizeof out->error, "%s", e ? (const char *)e : "");
+        out->retrying = sqlite3_column_int64(st, 6 + MP_STATUS_COUNT);
+        out->next_retry_at = sqlite3_column_int64(st, 7 + MP_STATUS_COUNT);
     }
     reset(st);
     if (rc == SQLITE_ROW)
@@ -666,6 +682,7 @@ static mp_store_status sq_beat_tx(mp_store_db *s, const mp_store_beat_args *a, m
         c->jobs_queued = sqlite3_column_int64(st, 0);
         c->jobs_running = sqlite3_column_int64(st, 1);
         c->addresses_pending = sqlite3_column_int64(st, 2);
+        c->addresses_retrying = sqlite3_column_int64(st, 3);
     }
     reset(st);
     if (rc != SQLITE_ROW || !query_int(s->q[Q_WORKERS_ALIVE], &c->workers) ||
@@ -729,6 +746,7 @@ static bool lease_domain(mp_store_db *s, const mp_store_lease_args *a, const cha
         it->seq = sqlite3_column_int64(st, 0);
         it->len = len;
         it->domain = domain;
+        it->tries = sqlite3_column_int(st, 2);
     }
     reset(st);
     if (rc != SQLITE_DONE)
@@ -830,6 +848,7 @@ typedef struct job_tally {
     char id[MP_JOB_ID_LEN + 1];
     bool running;
     int64_t done, counts[MP_STATUS_COUNT];
+    int64_t retrying;  /* change of the job's retrying count */
 } job_tally;
 
 static job_tally *tally_of(mp_store_db *s, job_tally **t, size_t *n, size_t *cap, const char *id, bool *ok)
@@ -850,15 +869,30 @@ static job_tally *tally_of(mp_store_db *s, job_tally **t, size_t *n, size_t *cap
     return j;
 }
 
+/* Runs an UPDATE ... RETURNING tries; *tries gets it, or -1 when no row
+ * changed. */
+static bool exec_tries(sqlite3_stmt *st, int64_t *tries)
+{
+    int rc = sqlite3_step(st);
+    *tries = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    reset(st);
+    return rc == SQLITE_DONE;
+}
+
 static bool write_item(mp_store_db *s, const mp_store_batch_item *it, job_tally *j, mp_store_write_out *out)
 {
-    int64_t changed = 0;
+    int64_t changed = 0, tries = -1;
     if (it->retry_at) {
         sqlite3_stmt *st = s->q[Q_ITEM_RETRY];
         text(st, 1, it->job_id);
         num(st, 2, it->seq);
         num(st, 3, it->retry_at);
-        return exec_done(st);
+        if (!exec_tries(st, &tries))
+            return false;
+        j->retrying += tries == 1; /* its first temporary answer */
+        return true;
     }
     if (j->running) {
         sqlite3_stmt *st = s->q[Q_ITEM_DONE];
@@ -866,8 +900,10 @@ static bool write_item(mp_store_db *s, const mp_store_batch_item *it, job_tally 
         num(st, 2, it->seq);
         num(st, 3, (int64_t)it->status);
         text(st, 4, it->json);
-        if (!exec_changes(s, st, &changed))
+        if (!exec_tries(st, &tries))
             return false;
+        changed = tries >= 0;
+        j->retrying -= tries > 0; /* a retried address has its result */
     }
     if (changed && (unsigned)it->status < MP_STATUS_COUNT) {
         j->done++;
@@ -906,12 +942,13 @@ static mp_store_status sq_write(mp_store_db *s, const mp_store_batch *b, int64_t
     for (size_t i = 0; ok && i < b->domain_count; i++)
         ok = write_domain(s, &b->domains[i], now);
     for (size_t i = 0; ok && i < nt; i++) {
-        if (t[i].done) {
+        if (t[i].done || t[i].retrying) {
             sqlite3_stmt *st = s->q[Q_JOB_COUNT];
             text(st, 1, t[i].id);
             num(st, 2, t[i].done);
             for (int k = 0; k < MP_STATUS_COUNT; k++)
                 num(st, 3 + k, t[i].counts[k]);
+            num(st, 3 + MP_STATUS_COUNT, t[i].retrying);
             ok = exec_done(st);
         }
         mp_job_row *row = ok ? mp_store_grow((void **)&out->jobs, &out->job_count, &out->job_cap, sizeof *row) : NULL;

@@ -88,12 +88,12 @@ TEST(serve_durations_take_units_in_every_source)
     fclose(f);
     setenv("MAILPROBE_CONNECT_TIMEOUT", "4s", 1);
     setenv("MAILPROBE_DNS_CANARY", "., mptest.", 1);
-    char *argv[] = {"serve", "--config", path, "--greylist-wait", "1m", NULL};
+    char *argv[] = {"serve", "--config", path, "--dns-recheck", "1m", NULL};
     CHECK_EQ_INT(mp_serve_config_load(&c, 5, argv, stdout, err, sizeof err), MP_CONFIG_OK);
     CHECK_EQ_INT(c.prober.timeout_ms, 8000);                 /* file, bare: seconds */
     CHECK_EQ_INT(c.prober.command_timeout_ms, 2500);         /* file */
     CHECK_EQ_INT(c.prober.connect_timeout_ms, 4000);         /* environment */
-    CHECK_EQ_INT(c.prober.greylist_wait_s, 60);              /* flag */
+    CHECK_EQ_INT(c.prober.dns_recheck_ms, 60000);            /* flag */
     CHECK_EQ_INT(c.prober.dns_canary_count, 2);              /* the environment's list replaced the file's */
     CHECK_EQ_STR(c.prober.dns_canaries[0], ".");
     setenv("MAILPROBE_CONNECT_TIMEOUT", "10ms", 1);
@@ -102,6 +102,35 @@ TEST(serve_durations_take_units_in_every_source)
     unsetenv("MAILPROBE_CONNECT_TIMEOUT");
     unsetenv("MAILPROBE_DNS_CANARY");
     unlink(path);
+}
+
+TEST(cluster_and_retry_settings)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(c.retry_schedule.steps, 3);
+    CHECK_EQ_INT(c.retry_schedule.wait_ms[0], 300000);
+    CHECK_EQ_INT(c.cluster_host_connections, 6);
+    CHECK(c.cluster_host_rate == 6);
+    CHECK_EQ_STR(c.egress_name, "");
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "retry-schedule", "4s,8s", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.retry_schedule.steps, 2);
+    CHECK_EQ_INT(c.retry_schedule.wait_ms[1], 8000);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "retry-schedule", "soon", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(c.retry_schedule.steps, 2); /* a refused value changes nothing */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-connections", "4", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.cluster_host_connections, 4);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-connections", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-rate", "2.5", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK(c.cluster_host_rate == 2.5);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-rate", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "egress-name", "nat-1", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.egress_name, "nat-1");
+    /* A job never holds a probe through a greylisting delay. */
+    char *argv[] = {"serve", "--greylist-wait", "5", NULL};
+    CHECK_EQ_INT(mp_serve_config_load(&c, 3, argv, stdout, err, sizeof err), MP_CONFIG_INVALID);
+    CHECK(strstr(err, "--retry-schedule") != NULL);
 }
 
 TEST(only_loopback_listen_addresses_count_as_private)
@@ -127,6 +156,7 @@ TEST(config_results_have_names)
 
 int main(void)
 {
+    RUN(cluster_and_retry_settings);
     RUN(config_defaults_match_the_documentation);
     RUN(config_apply_by_name_covers_serve_and_prober_options);
     RUN(config_file_errors_name_the_line);

@@ -81,6 +81,7 @@ typedef struct seen {
     char err[MP_STORE_ERROR_MAX];
     /* lease */
     int64_t seqs[512];
+    int tries[512];
     char domains[512][64];
     size_t count;
     mp_tristate fact[8];
@@ -122,6 +123,7 @@ static void on_lease(mp_store_status st, const mp_store_lease_result *r, const c
     w->count = w->facts = 0;
     for (size_t i = 0; r && i < r->count && i < 512; i++) {
         w->seqs[i] = r->items[i].seq;
+        w->tries[i] = r->items[i].tries;
         snprintf(w->domains[i], sizeof w->domains[i], "%s", r->items[i].domain);
         w->count++;
     }
@@ -642,6 +644,63 @@ TEST(an_address_to_retry_waits_for_its_time)
     mp_store_close(s);
 }
 
+/* Writes one batch: retries (seq, retry_at) and final results (seq). */
+static seen write_mixed(mp_store *s, const char *id, const int64_t (*retries)[2], size_t nr, const int64_t *finals,
+                        size_t nf, int64_t now)
+{
+    mp_store_batch *b = mp_store_batch_new();
+    for (size_t i = 0; i < nr; i++)
+        CHECK(mp_store_batch_retry(b, id, retries[i][0], retries[i][1]));
+    for (size_t i = 0; i < nf; i++)
+        CHECK(mp_store_batch_result(b, id, finals[i], MP_STATUS_UNKNOWN, strdup("{}")));
+    seen w = {0};
+    CHECK_EQ_INT(mp_store_write(s, b, now, on_write, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.st, MP_STORE_OK);
+    return w;
+}
+
+TEST(retried_addresses_count_their_tries_until_their_result_comes)
+{
+    OPEN(s, loc);
+    const char *id = "00000000000000e3";
+    running_job(s, id, FIVE, 4);
+    seen l = lease(s, id, W1, 4, 1, 100);
+    CHECK_EQ_INT(l.count, 4);
+    CHECK_EQ_INT(l.tries[0] + l.tries[1] + l.tries[2] + l.tries[3], 0);
+    const int64_t first[][2] = {{1, 400}, {2, 300}}, done0[] = {0};
+    seen w = write_mixed(s, id, first, 2, done0, 1, 101);
+    CHECK_EQ_INT(w.njobs, 1);
+    CHECK_EQ_INT(w.jobs[0].retrying, 2); /* the write's own row counts them */
+    seen j = job(s, id);
+    CHECK_EQ_INT(j.row.retrying, 2);
+    CHECK_EQ_INT(j.row.next_retry_at, 300);
+    CHECK_EQ_INT(j.row.done, 1);
+    /* Due at 300: leased again, with its try; the next due is then 400. */
+    l = lease(s, id, W2, 4, 1, 300);
+    CHECK_EQ_INT(l.count, 1);
+    CHECK_EQ_INT(l.seqs[0], 2);
+    CHECK_EQ_INT(l.tries[0], 1);
+    j = job(s, id);
+    CHECK_EQ_INT(j.row.retrying, 2); /* still retrying while probed again */
+    CHECK_EQ_INT(j.row.next_retry_at, 400);
+    /* A second temporary answer: still one address retrying, two tries. */
+    const int64_t again[][2] = {{2, 500}};
+    write_mixed(s, id, again, 1, NULL, 0, 301);
+    CHECK_EQ_INT(job(s, id).row.retrying, 2);
+    l = lease(s, id, W1, 4, 1, 500);
+    CHECK_EQ_INT(l.count, 2);
+    CHECK_EQ_INT(l.tries[0] + l.tries[1], 3); /* seq 1 once, seq 2 twice */
+    const int64_t last[] = {1, 2, 3};
+    w = write_mixed(s, id, NULL, 0, last, 3, 501);
+    CHECK_EQ_INT(w.stored, 3);
+    j = job(s, id);
+    CHECK_EQ_INT(j.row.retrying, 0);
+    CHECK_EQ_INT(j.row.next_retry_at, 0);
+    CHECK_EQ_INT(j.row.done, 4);
+    mp_store_close(s);
+}
+
 TEST(delete_cancels_an_unfinished_job_and_deletes_a_finished_one)
 {
     OPEN(s, loc);
@@ -922,6 +981,7 @@ int main(void)
     RUN(a_lease_brings_the_domains_catch_all_verdicts);
     RUN(a_silent_workers_leases_go_to_the_next_and_the_first_result_wins);
     RUN(an_address_to_retry_waits_for_its_time);
+    RUN(retried_addresses_count_their_tries_until_their_result_comes);
     RUN(delete_cancels_an_unfinished_job_and_deletes_a_finished_one);
     RUN(a_job_is_finished_once_by_one_caller_when_complete);
     RUN(a_failed_job_keeps_its_reason);
