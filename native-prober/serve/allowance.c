@@ -11,19 +11,24 @@ int mp_allowance_share(const mp_allowance_limits *limits, const mp_allowance_pee
         in_use = 0;
     if (!wanted)
         return in_use;
-    int total = 0, egress = 0, wanting = 1, starving = 0;
+    int total = 0, egress = 0, wanting = 1, wanting_here = 1, starving_here = 0, starving_elsewhere = 0;
     for (size_t i = 0; i < npeers; i++) {
-        total += peers[i].sessions;
-        if (peers[i].same_egress)
-            egress += peers[i].sessions;
-        if (peers[i].wanted) {
-            wanting++;
-            if (peers[i].sessions == 0)
-                starving++;
-        }
+        const mp_allowance_peer *p = &peers[i];
+        total += p->sessions;
+        egress += p->same_egress ? p->sessions : 0;
+        if (!p->wanted)
+            continue;
+        wanting++;
+        wanting_here += p->same_egress;
+        if (p->sessions == 0 && p->same_egress)
+            starving_here++;
+        else if (p->sessions == 0 && !p->egress_full)
+            starving_elsewhere++;
     }
     int cap = limits->egress_sessions;
-    if (starving)
+    if (starving_here)
+        cap = min_int(cap, max_int(1, limits->egress_sessions / wanting_here));
+    if (starving_elsewhere)
         cap = min_int(cap, max_int(1, limits->host_sessions / wanting));
     int grant = min_int(cap, min_int(limits->host_sessions - total, limits->egress_sessions - egress));
     return max_int(grant, in_use);

@@ -21,6 +21,8 @@ typedef struct mp_allowance_peer {
     int sessions;      /* granted to it */
     bool wanted;       /* it asked for sessions there lately */
     bool same_egress;  /* it leaves through the same egress IP */
+    bool egress_full;  /* the workers of its egress IP (this one not counted)
+                          hold that egress's limit already */
 } mp_allowance_peer;
 
 /* The limits an allowance is cut from. */
@@ -34,12 +36,18 @@ typedef struct mp_allowance_limits {
 /* The rule every backend applies, in the transaction that grants (the
  * PostgreSQL backend runs the same rule in SQL; the store's conformance
  * tests hold both to it). A worker wanting sessions gets what is free
- * under both limits, up to the egress limit — but while a peer wanting
- * sessions holds none, at most its fair part of the host limit (at least
- * 1), so every worker gets a session there once the others renew. A
- * worker not wanting any keeps what it has open and nothing more. Never
- * less than `in_use` (what the worker has open: nobody closes a session
- * to shrink a grant, it only opens none until it is within). Pure. */
+ * under both limits, up to the egress limit — except while another
+ * worker wanting sessions there holds none ("starves"):
+ *   - one behind the same egress IP: at most a fair part of the egress
+ *     limit (at least 1);
+ *   - one behind another egress IP that still has room: at most a fair
+ *     part of the host limit (at least 1);
+ * so every worker gets a session there once the others renew. (A worker
+ * starving only because its own egress IP is full is that egress's
+ * matter.) A worker not wanting any keeps what it has open and nothing
+ * more. Never less than `in_use` (what the worker has open: nobody closes
+ * a session to shrink a grant, it only opens none until it is within).
+ * Pure. */
 int mp_allowance_share(const mp_allowance_limits *limits, const mp_allowance_peer *peers, size_t npeers,
                        bool wanted, int in_use);
 

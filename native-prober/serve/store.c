@@ -26,7 +26,7 @@
 
 typedef enum req_op {
     OP_JOB_CREATE, OP_JOB_SOURCE, OP_JOB_GET, OP_JOB_END, OP_JOB_FINISH, OP_JOB_FAIL, OP_BEAT, OP_LEASE, OP_RELEASE, OP_WRITE,
-    OP_PAGE, OP_PENDING_PAGE, OP_CACHE_GET, OP_CACHE_PUT, OP_DOMAIN_GET, OP_DOMAIN_PUT, OP_UPKEEP,
+    OP_PAGE, OP_PENDING_PAGE, OP_CACHE_GET, OP_CACHE_PUT, OP_DOMAIN_GET, OP_DOMAIN_PUT, OP_ALLOWANCES, OP_UPKEEP,
     OP_NOTICE, /* made by the thread: a job changed elsewhere */
 } req_op;
 
@@ -50,6 +50,7 @@ struct req {
         struct { char *address, *json; int64_t when; size_t max; } cache;
         struct { char domain[MP_DOMAIN_MAX + 1]; mp_tristate catch_all; int64_t now; mp_store_domain_row row; } domain;
         struct { mp_store_upkeep_policy p; mp_store_upkeep_report r; } upkeep;
+        struct { mp_store_allowance_args a; mp_store_arena in; mp_store_allowance_out out; } allowances;
         struct { char job_id[MP_JOB_ID_LEN + 1]; } notice;
     } u;
 };
@@ -306,6 +307,7 @@ static void run(mp_store *s, req *r)
         r->st = o->domain_put(b, r->u.domain.domain, r->u.domain.catch_all, r->u.domain.now, e);
         break;
     case OP_UPKEEP: r->st = o->upkeep(b, &r->u.upkeep.p, &r->u.upkeep.r, e); break;
+    case OP_ALLOWANCES: r->st = o->allowances(b, &r->u.allowances.a, &r->u.allowances.out, e); break;
     case OP_NOTICE: break;
     }
     if (r->st == MP_STORE_OK || r->st == MP_STORE_NOT_FOUND || r->st == MP_STORE_UNCHANGED)
@@ -394,6 +396,12 @@ static void req_free(req *r)
         free(r->u.cache.json);
         break;
     case OP_DOMAIN_GET: free(r->u.domain.row.mx_json); break;
+    case OP_ALLOWANCES:
+        free(r->u.allowances.a.asks);
+        mp_store_arena_free(&r->u.allowances.in);
+        free(r->u.allowances.out.grants);
+        mp_store_arena_free(&r->u.allowances.out.arena);
+        break;
     default: break;
     }
     free(r);
@@ -472,6 +480,12 @@ static void finish(mp_store *s, req *r)
     case OP_UPKEEP:
         ((mp_store_upkeep_cb)r->cb)(r->st, r->st == MP_STORE_OK ? &r->u.upkeep.r : NULL, r->err, r->arg);
         break;
+    case OP_ALLOWANCES: {
+        const mp_store_allowance_out *o = &r->u.allowances.out;
+        bool ok = r->st == MP_STORE_OK;
+        ((mp_store_allowance_cb)r->cb)(r->st, ok ? o->grants : NULL, ok ? o->count : 0, r->err, r->arg);
+        break;
+    }
     case OP_NOTICE: break;
     }
     req_free(r);
@@ -880,6 +894,44 @@ mp_store_status mp_store_domain_put(mp_store *s, const char *domain, mp_tristate
     snprintf(r->u.domain.domain, sizeof r->u.domain.domain, "%s", domain);
     r->u.domain.catch_all = catch_all;
     r->u.domain.now = now;
+    return submit(s, r);
+}
+
+static int ask_by_host(const void *a, const void *b)
+{
+    return strcmp(((const mp_store_allowance_ask *)a)->host, ((const mp_store_allowance_ask *)b)->host);
+}
+
+mp_store_status mp_store_allowances(mp_store *s, const char *worker, int64_t now, int ttl, int host_limit,
+                                    int egress_limit, const mp_store_allowance_ask *asks, size_t n,
+                                    mp_store_allowance_cb cb, void *arg)
+{
+    if (n > MP_STORE_ALLOWANCE_ASKS_MAX)
+        return MP_STORE_ERROR;
+    req *r = req_new(OP_ALLOWANCES, CB(cb), arg);
+    if (!r)
+        return MP_STORE_ERROR;
+    mp_store_allowance_args *a = &r->u.allowances.a;
+    snprintf(a->worker, sizeof a->worker, "%s", worker);
+    a->now = now;
+    a->ttl = ttl;
+    a->host_limit = host_limit;
+    a->egress_limit = egress_limit;
+    a->asks = calloc(n ? n : 1, sizeof *a->asks);
+    bool ok = a->asks != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t hl = strnlen(asks[i].host, MP_STORE_HOST_KEY_MAX), el = strnlen(asks[i].egress, MP_STORE_EGRESS_MAX);
+        a->asks[i] = asks[i];
+        ok = (a->asks[i].host = mp_store_arena_copy(&r->u.allowances.in, asks[i].host, hl)) &&
+             (a->asks[i].egress = mp_store_arena_copy(&r->u.allowances.in, asks[i].egress, el));
+    }
+    if (!ok) {
+        req_free(r);
+        return MP_STORE_ERROR;
+    }
+    a->n = n;
+    /* Every worker locks the addresses in the same order: no deadlock. */
+    qsort(a->asks, n, sizeof *a->asks, ask_by_host);
     return submit(s, r);
 }
 

@@ -388,6 +388,47 @@ mp_store_status mp_store_domain_get(mp_store *s, const char *domain, mp_store_do
 mp_store_status mp_store_domain_put(mp_store *s, const char *domain, mp_tristate catch_all, int64_t now,
                                     mp_store_done_cb cb, void *arg);
 
+/* ---- politeness allowances (allowance.h) ------------------------------------------- */
+
+enum {
+    MP_STORE_ALLOWANCE_ASKS_MAX = 256,  /* MX addresses in one request */
+    MP_STORE_HOST_KEY_MAX = 63,         /* "address:port" */
+    MP_STORE_EGRESS_MAX = 127,          /* an egress IP's name */
+};
+
+/* One MX address a worker asks about (strings copied before the call
+ * returns). */
+typedef struct mp_store_allowance_ask {
+    const char *host;    /* "address:port", at most MP_STORE_HOST_KEY_MAX octets */
+    const char *egress;  /* the egress IP it leaves by, at most MP_STORE_EGRESS_MAX */
+    bool wanted;         /* the worker wants sessions there (false: give back) */
+    int in_use;          /* sessions it has open there now */
+} mp_store_allowance_ask;
+
+/* What the worker holds at one MX address after the request. */
+typedef struct mp_store_allowance {
+    const char *host;
+    int sessions;        /* granted: open at most this many there */
+    int wanting;         /* other live workers wanting sessions there */
+    int starving;        /* of those, holding none (not counting those whose
+                            own egress IP is full: they wait for their peers) */
+} mp_store_allowance;
+
+typedef void (*mp_store_allowance_cb)(mp_store_status st, const mp_store_allowance *grants, size_t n,
+                                      const char *error, void *arg);
+
+/* Grants, renews or gives back `worker`'s allowances at `n` MX addresses
+ * (at most MP_STORE_ALLOWANCE_ASKS_MAX) in one request: each address in
+ * its own lock, allowances of other workers past their expiry dropped,
+ * the rule of mp_allowance_share applied against what the others hold
+ * (`host_limit` for all workers, `egress_limit` for those of the same
+ * egress), and the result kept until `now` + `ttl` seconds (an address
+ * not wanted and with nothing open is given back). Grants come in host
+ * order. OK or ERROR (nothing granted). */
+mp_store_status mp_store_allowances(mp_store *s, const char *worker, int64_t now, int ttl, int host_limit,
+                                    int egress_limit, const mp_store_allowance_ask *asks, size_t n,
+                                    mp_store_allowance_cb cb, void *arg);
+
 /* ---- upkeep ---------------------------------------------------------------------- */
 
 /* What one round of upkeep may do, and what it did. */

@@ -126,6 +126,23 @@ typedef struct mp_store_page_out {
 
 /* ---- the table ------------------------------------------------------------------------ */
 
+/* A request for allowances (mp_store_allowances): the asks in host order,
+ * their strings in the request's arena. */
+typedef struct mp_store_allowance_args {
+    char worker[MP_WORKER_ID_LEN + 1];
+    int64_t now;
+    int ttl, host_limit, egress_limit;
+    mp_store_allowance_ask *asks;
+    size_t n;
+} mp_store_allowance_args;
+
+/* What comes back: one grant per ask, in the same order. */
+typedef struct mp_store_allowance_out {
+    mp_store_allowance *grants;
+    size_t count, cap;
+    mp_store_arena arena;
+} mp_store_allowance_out;
+
 typedef void (*mp_store_emit_fn)(const char *job_id, void *ctx);
 
 typedef struct mp_store_ops {
@@ -156,6 +173,8 @@ typedef struct mp_store_ops {
                                  size_t max_entries, char *err);
     mp_store_status (*domain_get)(mp_store_db *b, const char *domain, mp_store_domain_row *out, char *err);
     mp_store_status (*domain_put)(mp_store_db *b, const char *domain, mp_tristate catch_all, int64_t now,
+                                  char *err);
+    mp_store_status (*allowances)(mp_store_db *b, const mp_store_allowance_args *a, mp_store_allowance_out *out,
                                   char *err);
     mp_store_status (*upkeep)(mp_store_db *b, const mp_store_upkeep_policy *p, mp_store_upkeep_report *out,
                               char *err);

@@ -60,18 +60,25 @@ static const char *const migrations[] = {
     "    p_egress_limit integer, p_hosts text[], p_egress text[], p_wanted boolean[], p_in_use integer[])"
     "  RETURNS TABLE (r_host text, r_sessions integer, r_wanting integer, r_starving integer)"
     "  LANGUAGE plpgsql AS $$"
-    "DECLARE i integer; total integer; egress_held integer; cap integer; n integer;"
+    "DECLARE i integer; total integer; egress_held integer; here integer; starving_here integer;"
+    "  starving_elsewhere integer; cap integer; n integer;"
     "BEGIN"
     "  FOR i IN 1 .. coalesce(array_length(p_hosts, 1), 0) LOOP"
     "    PERFORM pg_advisory_xact_lock(727273, hashtext(p_hosts[i]));"
     "    DELETE FROM allowances a WHERE a.host = p_hosts[i] AND a.expires < p_now;"
-    "    SELECT coalesce(sum(a.sessions), 0), coalesce(sum(a.sessions) FILTER (WHERE a.egress = p_egress[i]), 0),"
-    "           count(*) FILTER (WHERE a.wanted), count(*) FILTER (WHERE a.wanted AND a.sessions = 0)"
-    "      INTO total, egress_held, r_wanting, r_starving"
-    "      FROM allowances a WHERE a.host = p_hosts[i] AND a.worker <> p_worker;"
+    "    SELECT coalesce(sum(o.sessions), 0), coalesce(sum(o.sessions) FILTER (WHERE o.egress = p_egress[i]), 0),"
+    "           count(*) FILTER (WHERE o.wanted), count(*) FILTER (WHERE o.wanted AND o.egress = p_egress[i]),"
+    "           count(*) FILTER (WHERE o.wanted AND o.sessions = 0 AND o.egress = p_egress[i]),"
+    "           count(*) FILTER (WHERE o.wanted AND o.sessions = 0 AND o.egress <> p_egress[i]"
+    "                            AND o.group_held < p_egress_limit)"
+    "      INTO total, egress_held, r_wanting, here, starving_here, starving_elsewhere"
+    "      FROM (SELECT a.sessions, a.wanted, a.egress, sum(a.sessions) OVER (PARTITION BY a.egress) AS group_held"
+    "            FROM allowances a WHERE a.host = p_hosts[i] AND a.worker <> p_worker) o;"
+    "    r_starving := starving_here + starving_elsewhere;"
     "    IF p_wanted[i] THEN"
     "      cap := p_egress_limit;"
-    "      IF r_starving > 0 THEN cap := least(cap, greatest(1, p_host_limit / (r_wanting + 1))); END IF;"
+    "      IF starving_here > 0 THEN cap := least(cap, greatest(1, p_egress_limit / (here + 1))); END IF;"
+    "      IF starving_elsewhere > 0 THEN cap := least(cap, greatest(1, p_host_limit / (r_wanting + 1))); END IF;"
     "      n := greatest(least(cap, p_host_limit - total, p_egress_limit - egress_held), p_in_use[i]);"
     "    ELSE"
     "      n := greatest(p_in_use[i], 0);"
@@ -999,6 +1006,91 @@ static mp_store_status pg_domain_put(mp_store_db *db, const char *domain, mp_tri
 
 /* ---- upkeep --------------------------------------------------------------------------- */
 
+/* ---- politeness allowances ------------------------------------------------------- */
+
+/* A text[] literal: each element in double quotes, " and \ escaped. */
+static char *text_array(const mp_store_allowance_ask *asks, size_t n, bool egress)
+{
+    size_t cap = 3;
+    for (size_t i = 0; i < n; i++)
+        cap += 2 * strlen(egress ? asks[i].egress : asks[i].host) + 3;
+    char *out = malloc(cap), *p = out;
+    if (!out)
+        return NULL;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        *p++ = '"';
+        for (const char *c = egress ? asks[i].egress : asks[i].host; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *p++ = '\\';
+            *p++ = *c;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+/* One statement: mp_allowances_take (migration 2) locks each address and
+ * applies the rule there, so a request costs one round trip. */
+static mp_store_status pg_allowances(mp_store_db *db, const mp_store_allowance_args *a, mp_store_allowance_out *out,
+                                     char *err)
+{
+    char now[24], ttl[24], hl[24], el[24];
+    i64(now, a->now);
+    i64(ttl, a->ttl);
+    i64(hl, a->host_limit);
+    i64(el, a->egress_limit);
+    char *hosts = text_array(a->asks, a->n, false), *egress = text_array(a->asks, a->n, true);
+    char *wanted = malloc(2 * a->n + 3), *in_use = malloc(12 * a->n + 3);
+    mp_store_status st = MP_STORE_ERROR;
+    if (!hosts || !egress || !wanted || !in_use) {
+        set_error(err, NULL, "out of memory");
+        goto done;
+    }
+    char *w = wanted, *u = in_use;
+    *w++ = '{';
+    *u++ = '{';
+    for (size_t i = 0; i < a->n; i++) {
+        w += sprintf(w, "%s%c", i ? "," : "", a->asks[i].wanted ? 't' : 'f');
+        u += sprintf(u, "%s%d", i ? "," : "", a->asks[i].in_use > 0 ? a->asks[i].in_use : 0);
+    }
+    strcpy(w, "}");
+    strcpy(u, "}");
+    const char *p[] = {a->worker, now, ttl, hl, el, hosts, egress, wanted, in_use};
+    static const char sql[] = "SELECT r_host, r_sessions, r_wanting, r_starving FROM mp_allowances_take("
+                              "$1, $2, $3, $4, $5, $6::text[], $7::text[], $8::boolean[], $9::integer[])";
+    PGresult *r = NULL;
+    bool ok = run(db, sql, 9, p, &r, err);
+    if (!ok && transient(err))
+        ok = run(db, sql, 9, p, &r, err);
+    if (!ok)
+        goto done;
+    st = MP_STORE_OK;
+    for (int i = 0; i < PQntuples(r); i++) {
+        mp_store_allowance *g = mp_store_grow((void **)&out->grants, &out->count, &out->cap, sizeof *g);
+        const char *h = PQgetvalue(r, i, 0);
+        if (!g || !(g->host = mp_store_arena_copy(&out->arena, h, strlen(h)))) {
+            set_error(err, NULL, "out of memory");
+            st = MP_STORE_ERROR;
+            break;
+        }
+        g->sessions = (int)int_at(r, i, 1);
+        g->wanting = (int)int_at(r, i, 2);
+        g->starving = (int)int_at(r, i, 3);
+    }
+    PQclear(r);
+done:
+    free(hosts);
+    free(egress);
+    free(wanted);
+    free(in_use);
+    return st;
+}
+
 static mp_store_status pg_upkeep(mp_store_db *db, const mp_store_upkeep_policy *pol, mp_store_upkeep_report *out,
                                  char *err)
 {
@@ -1072,5 +1164,6 @@ static const mp_store_ops pg_ops = {
     .cache_put = pg_cache_put,
     .domain_get = pg_domain_get,
     .domain_put = pg_domain_put,
+    .allowances = pg_allowances,
     .upkeep = pg_upkeep,
 };

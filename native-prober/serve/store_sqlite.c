@@ -4,6 +4,8 @@
  * Runs on the store thread only (store.c); one worker per database file. */
 #include "store_sqlite.h"
 
+#include "allowance.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +103,7 @@ enum {
     Q_LEASE_HEAD, Q_LEASE_DOMAIN, Q_LEASE_TAKE, Q_FACT, Q_RELEASE_ALL, Q_RELEASE_JOB,
     Q_ITEM_DONE, Q_ITEM_RETRY, Q_JOB_COUNT, Q_RESULTS_PAGE, Q_PENDING_PAGE,
     Q_CACHE_GET, Q_CACHE_PUT, Q_CACHE_EXPIRE, Q_CACHE_TRIM, Q_DOMAIN_PUT, Q_DOMAIN_GET,
+    Q_ALLOW_EXPIRE, Q_ALLOW_PEERS, Q_ALLOW_PUT, Q_ALLOW_DROP,
     Q_COUNT
 };
 
@@ -185,6 +188,16 @@ static const char *const sql[Q_COUNT] = {
                      "catch_all_at = coalesce(excluded.catch_all_at, catch_all_at), "
                      "provider = coalesce(excluded.provider, provider), updated = excluded.updated",
     [Q_DOMAIN_GET] = "SELECT catch_all, catch_all_at, provider, mx FROM domains WHERE domain = ?1",
+    /* The politeness allowances: the same steps as PostgreSQL's
+     * mp_allowances_take, the rule in C (mp_allowance_share). */
+    [Q_ALLOW_EXPIRE] = "DELETE FROM allowances WHERE host = ?1 AND expires < ?2",
+    [Q_ALLOW_PEERS] = "SELECT sessions, wanted, egress = ?3, sum(sessions) OVER (PARTITION BY egress) >= ?4 "
+                      "FROM allowances WHERE host = ?1 AND worker <> ?2",
+    [Q_ALLOW_PUT] = "INSERT INTO allowances (host, worker, egress, sessions, wanted, expires) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (host, worker) DO UPDATE SET "
+                    "egress = excluded.egress, sessions = excluded.sessions, wanted = excluded.wanted, "
+                    "expires = excluded.expires",
+    [Q_ALLOW_DROP] = "DELETE FROM allowances WHERE host = ?1 AND worker = ?2",
 };
 
 enum {
@@ -1153,6 +1166,76 @@ static bool vacuum_free_pages(mp_store_db *s, int64_t *freed)
     return ok;
 }
 
+/* ---- politeness allowances ------------------------------------------------------- */
+
+/* The other workers' allowances at `host`, into *peers (grown). */
+static bool allowance_peers(mp_store_db *s, const mp_store_allowance_args *a, const mp_store_allowance_ask *ask,
+                            mp_allowance_peer **peers, size_t *n, size_t *cap, mp_store_allowance *g)
+{
+    sqlite3_stmt *st = s->q[Q_ALLOW_PEERS];
+    text(st, 1, ask->host);
+    text(st, 2, a->worker);
+    text(st, 3, ask->egress);
+    num(st, 4, a->egress_limit);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        mp_allowance_peer *p = mp_store_grow((void **)peers, n, cap, sizeof *p);
+        if (!p)
+            break;
+        *p = (mp_allowance_peer){sqlite3_column_int(st, 0), sqlite3_column_int(st, 1) != 0,
+                                 sqlite3_column_int(st, 2) != 0, sqlite3_column_int(st, 3) != 0};
+        g->wanting += p->wanted;
+        g->starving += p->wanted && p->sessions == 0 && (p->same_egress || !p->egress_full);
+    }
+    reset(st);
+    return rc == SQLITE_DONE;
+}
+
+static bool allowance_one(mp_store_db *s, const mp_store_allowance_args *a, const mp_store_allowance_ask *ask,
+                          mp_allowance_peer **peers, size_t *cap, mp_store_allowance *g)
+{
+    size_t n = 0;
+    sqlite3_stmt *st = s->q[Q_ALLOW_EXPIRE];
+    text(st, 1, ask->host);
+    num(st, 2, a->now);
+    if (!exec_done(st) || !allowance_peers(s, a, ask, peers, &n, cap, g))
+        return false;
+    mp_allowance_limits limits = {.host_sessions = a->host_limit, .egress_sessions = a->egress_limit};
+    g->sessions = mp_allowance_share(&limits, *peers, n, ask->wanted, ask->in_use);
+    if (g->sessions == 0 && !ask->wanted) {
+        st = s->q[Q_ALLOW_DROP];
+        text(st, 1, ask->host);
+        text(st, 2, a->worker);
+        return exec_done(st);
+    }
+    st = s->q[Q_ALLOW_PUT];
+    text(st, 1, ask->host);
+    text(st, 2, a->worker);
+    text(st, 3, ask->egress);
+    num(st, 4, g->sessions);
+    num(st, 5, ask->wanted);
+    num(st, 6, a->now + a->ttl);
+    return exec_done(st);
+}
+
+static mp_store_status sq_allowances(mp_store_db *s, const mp_store_allowance_args *a, mp_store_allowance_out *out,
+                                     char *err)
+{
+    mp_allowance_peer *peers = NULL;
+    size_t cap = 0;
+    bool ok = begin(s);
+    for (size_t i = 0; ok && i < a->n; i++) {
+        mp_store_allowance *g = mp_store_grow((void **)&out->grants, &out->count, &out->cap, sizeof *g);
+        ok = g && (g->host = mp_store_arena_copy(&out->arena, a->asks[i].host, strlen(a->asks[i].host))) &&
+             allowance_one(s, a, &a->asks[i], &peers, &cap, g);
+    }
+    free(peers);
+    if (!ok)
+        return fail(s, err);
+    return done(s, MP_STORE_OK, err);
+}
+
 static mp_store_status sq_upkeep(mp_store_db *s, const mp_store_upkeep_policy *p, mp_store_upkeep_report *out,
                                  char *err)
 {
@@ -1196,5 +1279,6 @@ static const mp_store_ops sqlite_ops = {
     .cache_put = sq_cache_put,
     .domain_get = sq_domain_get,
     .domain_put = sq_domain_put,
+    .allowances = sq_allowances,
     .upkeep = sq_upkeep,
 };

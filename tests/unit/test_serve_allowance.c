@@ -20,37 +20,49 @@ TEST(a_lone_worker_gets_the_egress_limit)
 
 TEST(the_host_limit_binds_the_whole_cluster)
 {
-    mp_allowance_peer peers[] = {{2, true, false}, {2, true, false}}; /* two others, 4 held */
+    mp_allowance_peer peers[] = {{2, true, false, false}, {2, true, false, false}}; /* two others, 4 held */
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, peers, 2, true, 0), 0);
-    mp_allowance_peer one[] = {{2, true, false}, {1, true, false}};
+    mp_allowance_peer one[] = {{2, true, false, false}, {1, true, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, one, 2, true, 0), 1);
 }
 
 TEST(workers_behind_one_egress_ip_share_its_limit)
 {
-    mp_allowance_peer same[] = {{2, true, true}};
+    mp_allowance_peer same[] = {{2, true, true, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, same, 1, true, 0), 0);
-    mp_allowance_peer other[] = {{2, true, false}};
+    mp_allowance_peer other[] = {{2, true, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, other, 1, true, 0), 2);
 }
 
 TEST(a_starving_peer_shrinks_the_others_to_their_fair_part)
 {
     /* Worker 3 holds nothing: the two others renew to 4/3 -> 1 each... */
-    mp_allowance_peer peers[] = {{2, true, false}, {0, true, false}};
+    mp_allowance_peer peers[] = {{2, true, false, false}, {0, true, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, peers, 2, true, 0), 1);
     /* ...and once nobody starves, free capacity goes to who asks. */
-    mp_allowance_peer fed[] = {{2, true, false}, {1, true, false}};
+    mp_allowance_peer fed[] = {{2, true, false, false}, {1, true, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, fed, 2, true, 0), 1);
-    mp_allowance_peer idle[] = {{0, false, false}};
+    mp_allowance_peer idle[] = {{0, false, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, idle, 1, true, 0), 2); /* not wanting: not starving */
+}
+
+TEST(a_peer_starving_behind_its_own_full_egress_shrinks_nobody_else)
+{
+    /* Workers 2 and 3 share an egress IP; 2 holds its limit, 3 starves:
+     * that is theirs to share, not ours to give up. */
+    mp_allowance_peer peers[] = {{2, true, false, true}, {0, true, false, true}};
+    CHECK_EQ_INT(mp_allowance_share(&LIMITS, peers, 2, true, 0), 2);
+    /* Worker 2 renewing sees 3 starving behind its own egress: half of it. */
+    mp_allowance_peer mine[] = {{0, true, true, false}};
+    CHECK_EQ_INT(mp_allowance_share(&LIMITS, mine, 1, true, 0), 1);
+    CHECK_EQ_INT(mp_allowance_share(&LIMITS, mine, 1, true, 2), 2); /* both open: it waits for one to end */
 }
 
 TEST(a_grant_never_drops_below_the_sessions_open)
 {
-    mp_allowance_peer peers[] = {{2, true, false}, {0, true, false}};
+    mp_allowance_peer peers[] = {{2, true, false, false}, {0, true, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, peers, 2, true, 2), 2); /* fair part 1, but 2 are open */
-    mp_allowance_peer full[] = {{4, true, false}};                   /* over the limit already */
+    mp_allowance_peer full[] = {{4, true, false, false}};                   /* over the limit already */
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, full, 1, true, 1), 1);
 }
 
@@ -64,7 +76,7 @@ TEST(a_fair_part_is_never_less_than_one)
 {
     /* Five workers, host limit 4: the fair part rounds down to 0, but a
      * starving worker is still owed one once somebody gives one back. */
-    mp_allowance_peer peers[] = {{1, true, false}, {1, true, false}, {1, true, false}, {0, true, false}};
+    mp_allowance_peer peers[] = {{1, true, false, false}, {1, true, false, false}, {1, true, false, false}, {0, true, false, false}};
     CHECK_EQ_INT(mp_allowance_share(&LIMITS, peers, 4, true, 0), 1);
 }
 
@@ -83,6 +95,7 @@ int main(void)
     RUN(the_host_limit_binds_the_whole_cluster);
     RUN(workers_behind_one_egress_ip_share_its_limit);
     RUN(a_starving_peer_shrinks_the_others_to_their_fair_part);
+    RUN(a_peer_starving_behind_its_own_full_egress_shrinks_nobody_else);
     RUN(a_grant_never_drops_below_the_sessions_open);
     RUN(a_worker_that_wants_nothing_keeps_only_what_is_open);
     RUN(a_fair_part_is_never_less_than_one);

@@ -701,6 +701,100 @@ TEST(retried_addresses_count_their_tries_until_their_result_comes)
     mp_store_close(s);
 }
 
+/* ---- politeness allowances ---- */
+
+typedef struct grants {
+    int calls;
+    mp_store_status st;
+    size_t n;
+    char host[8][64];
+    int sessions[8], wanting[8], starving[8];
+} grants;
+
+static void on_grants(mp_store_status st, const mp_store_allowance *g, size_t n, const char *error, void *arg)
+{
+    (void)error;
+    grants *w = arg;
+    w->calls++;
+    w->st = st;
+    w->n = n;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        snprintf(w->host[i], sizeof w->host[i], "%s", g[i].host);
+        w->sessions[i] = g[i].sessions;
+        w->wanting[i] = g[i].wanting;
+        w->starving[i] = g[i].starving;
+    }
+}
+
+/* Worker `who` (egress `egress`) asks about host a.mx:25 with limits 4 for
+ * the host and 2 per egress; returns what it was granted. */
+static grants ask1(mp_store *s, const char *who, const char *egress, bool wanted, int in_use, int64_t now)
+{
+    mp_store_allowance_ask a = {"192.0.2.1:25", egress, wanted, in_use};
+    grants w = {0};
+    CHECK_EQ_INT(mp_store_allowances(s, who, now, 30, 4, 2, &a, 1, on_grants, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.calls, 1);
+    CHECK_EQ_INT(w.st, MP_STORE_OK);
+    CHECK_EQ_INT(w.n, 1);
+    return w;
+}
+
+TEST(allowances_keep_every_mx_within_the_cluster_and_egress_limits)
+{
+    OPEN(s, loc);
+    const char *W3 = "0000000000000003", *W4 = "0000000000000004", *W5 = "0000000000000005";
+    CHECK_EQ_INT(ask1(s, W1, "198.18.2.11", true, 0, 100).sessions[0], 2);
+    CHECK_EQ_INT(ask1(s, W2, "198.18.2.12", true, 0, 100).sessions[0], 2);
+    grants g = ask1(s, W3, "198.18.2.13", true, 0, 100);
+    CHECK_EQ_INT(g.sessions[0], 0); /* the host limit: 4 held */
+    CHECK_EQ_INT(g.wanting[0], 2);
+    CHECK_EQ_INT(g.starving[0], 0);
+    /* Worker 1 renews: worker 3 starves, so 1 is its fair part -- but it
+     * has 2 open, and nobody is asked to close a session. */
+    g = ask1(s, W1, "198.18.2.11", true, 2, 101);
+    CHECK_EQ_INT(g.sessions[0], 2);
+    CHECK_EQ_INT(g.starving[0], 1);
+    CHECK_EQ_INT(ask1(s, W1, "198.18.2.11", true, 1, 102).sessions[0], 1); /* one ended */
+    CHECK_EQ_INT(ask1(s, W3, "198.18.2.13", true, 0, 103).sessions[0], 1);
+    /* Behind worker 2's egress IP: its limit is worker 2's... */
+    CHECK_EQ_INT(ask1(s, W4, "198.18.2.12", true, 0, 104).sessions[0], 0);
+    /* ...which does not make worker 3 (another egress) give up anything, */
+    CHECK_EQ_INT(ask1(s, W1, "198.18.2.11", false, 0, 105).sessions[0], 0); /* (given back: gone) */
+    CHECK_EQ_INT(ask1(s, W3, "198.18.2.13", true, 1, 106).sessions[0], 2);
+    /* but worker 2, renewing, shares its egress with worker 4. */
+    g = ask1(s, W2, "198.18.2.12", true, 0, 107);
+    CHECK_EQ_INT(g.sessions[0], 1);
+    CHECK_EQ_INT(g.starving[0], 1);
+    CHECK_EQ_INT(ask1(s, W4, "198.18.2.12", true, 0, 108).sessions[0], 1); /* the last one: 2 + 1 + 1 = 4 */
+    /* Past their expiry (30 s), the silent workers' allowances go. */
+    CHECK_EQ_INT(ask1(s, W5, "198.18.2.15", true, 0, 140).sessions[0], 2);
+    mp_store_close(s);
+}
+
+TEST(one_allowance_request_covers_many_mx_addresses_in_host_order)
+{
+    OPEN(s, loc);
+    mp_store_allowance_ask asks[] = {{"192.0.2.9:25", "e\"1", true, 0}, {"192.0.2.1:25", "e\"1", true, 0},
+                                     {"[2001:db8::1]:25", "e\"1", false, 0}};
+    grants w = {0};
+    CHECK_EQ_INT(mp_store_allowances(s, W1, 100, 30, 6, 2, asks, 3, on_grants, &w), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(w.st, MP_STORE_OK);
+    CHECK_EQ_INT(w.n, 3);
+    CHECK_EQ_STR(w.host[0], "192.0.2.1:25");
+    CHECK_EQ_STR(w.host[1], "192.0.2.9:25");
+    CHECK_EQ_STR(w.host[2], "[2001:db8::1]:25");
+    CHECK_EQ_INT(w.sessions[0] + w.sessions[1] + w.sessions[2], 4);
+    /* More than the bound in one request is refused at once. */
+    mp_store_allowance_ask many[MP_STORE_ALLOWANCE_ASKS_MAX + 1];
+    for (size_t i = 0; i <= MP_STORE_ALLOWANCE_ASKS_MAX; i++)
+        many[i] = asks[0];
+    CHECK_EQ_INT(mp_store_allowances(s, W1, 100, 30, 6, 2, many, MP_STORE_ALLOWANCE_ASKS_MAX + 1, on_grants, &w),
+                 MP_STORE_ERROR);
+    mp_store_close(s);
+}
+
 TEST(delete_cancels_an_unfinished_job_and_deletes_a_finished_one)
 {
     OPEN(s, loc);
@@ -982,6 +1076,8 @@ int main(void)
     RUN(a_silent_workers_leases_go_to_the_next_and_the_first_result_wins);
     RUN(an_address_to_retry_waits_for_its_time);
     RUN(retried_addresses_count_their_tries_until_their_result_comes);
+    RUN(allowances_keep_every_mx_within_the_cluster_and_egress_limits);
+    RUN(one_allowance_request_covers_many_mx_addresses_in_host_order);
     RUN(delete_cancels_an_unfinished_job_and_deletes_a_finished_one);
     RUN(a_job_is_finished_once_by_one_caller_when_complete);
     RUN(a_failed_job_keeps_its_reason);
