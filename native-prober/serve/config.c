@@ -30,7 +30,7 @@ static const serve_opt serve_opts[] = {
     {"retry-schedule", true, "DURATIONS", "ask temporary answers (greylisting, 4xx, timeouts) again after these waits; off = never (default 5m,15m,45m)"},
     {"egress-name", true, "NAME", "this worker's egress IP for the per-host limits; workers behind one address share one name (default: the source address toward each mail host)"},
     {"cluster-host-connections", true, "N", "simultaneous SMTP sessions per mail host address for all workers of a PostgreSQL store together (default 6)"},
-    {"cluster-host-rate", true, "R", "new SMTP sessions per second per mail host address for all workers together (default 6)"},
+    {"cluster-host-rate", true, "R", "new SMTP sessions per second per mail host address for all workers together (default: --per-host-rate for each --per-host-connections' worth of --cluster-host-connections, 6 with the defaults)"},
     {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
@@ -72,7 +72,7 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->lease_ttl_s = 30;
     mp_retry_schedule_default(&cfg->retry_schedule);
     cfg->cluster_host_connections = 6;
-    cfg->cluster_host_rate = 6;
+    cfg->cluster_host_rate = 0; /* derived: mp_serve_cluster_host_rate() */
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -465,6 +465,14 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
         return MP_CONFIG_INVALID;
     }
     return MP_CONFIG_OK;
+}
+
+double mp_serve_cluster_host_rate(const mp_serve_config *cfg)
+{
+    if (cfg->cluster_host_rate > 0)
+        return cfg->cluster_host_rate;
+    int per = cfg->prober.per_host_connections > 0 ? cfg->prober.per_host_connections : 1;
+    return cfg->prober.per_host_rate * cfg->cluster_host_connections / per;
 }
 
 bool mp_serve_listen_is_loopback(const char *listen)

@@ -38,7 +38,8 @@ typedef struct mp_serve_config {
     int cluster_host_connections;  /* sessions at once per MX address, whole cluster
                                       (PostgreSQL); default 6 */
     double cluster_host_rate;      /* new sessions per second per MX address, whole
-                                      cluster; default 6 */
+                                      cluster; 0 (default) = derived, see
+                                      mp_serve_cluster_host_rate() */
     char api_keys[MP_SERVE_KEYS_MAX][MP_SERVE_KEY_LEN_MAX + 1];
     size_t api_key_count;
     char cors_origins[MP_SERVE_ORIGINS_MAX][256];
@@ -102,6 +103,13 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
 /* Reads a config file: `key = value` lines, '#' comments, blank lines.
  * MP_CONFIG_INVALID with "FILE:LINE: message" in err on the first bad line. */
 mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The cluster's rate of new sessions per MX address: --cluster-host-rate,
+ * or by default the per-egress rate for each egress limit's worth of the
+ * cluster's connection limit (2/s x 6 / 2 = 6/s with the defaults), so
+ * that a worker holding a whole egress limit may use the whole egress
+ * rate. */
+double mp_serve_cluster_host_rate(const mp_serve_config *cfg);
 
 /* True when `listen` ("ADDR:PORT", "[v6]:PORT") names a loopback address. */
 bool mp_serve_listen_is_loopback(const char *listen);

@@ -46,6 +46,8 @@ typedef struct mp_metrics_gauges {
     uint64_t verify_pending;
     uint64_t cluster_workers, addresses_pending, addresses_leased, addresses_retrying;
     uint64_t retries_scheduled;             /* this worker's temporary answers put back */
+    uint64_t allowance_hosts, allowance_sessions, allowance_starving; /* cluster politeness (0: local) */
+    uint64_t allowance_requests, allowance_errors, allowance_waits;
     uint64_t worker_jobs, worker_held;      /* this worker's share */
     uint64_t store_requests, store_errors, store_busy, store_round_trips, store_leased, store_written, store_queued;
 } mp_metrics_gauges;

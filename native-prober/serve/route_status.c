@@ -25,6 +25,16 @@ static void gauges(mp_server *s, mp_metrics_gauges *g, mp_jobs_stats *js, mp_sto
     g->addresses_leased = (uint64_t)js->cluster.addresses_leased;
     g->addresses_retrying = (uint64_t)js->cluster.addresses_retrying;
     g->retries_scheduled = js->retries_scheduled;
+    if (s->politeness) {
+        mp_cluster_politeness_stats ps;
+        mp_cluster_politeness_stats_get(s->politeness, &ps);
+        g->allowance_hosts = ps.hosts;
+        g->allowance_sessions = ps.sessions;
+        g->allowance_starving = ps.starving;
+        g->allowance_requests = ps.requests;
+        g->allowance_errors = ps.errors;
+        g->allowance_waits = ps.waits;
+    }
     g->worker_jobs = js->jobs;
     g->worker_held = js->held;
     g->store_requests = ss->requests;
@@ -70,6 +80,23 @@ void mp_route_healthz(mp_request *ri)
     cJSON_AddNumberToObject(w, "addresses_held", (double)js.held);
     cJSON_AddBoolToObject(w, "writes_failing", js.writes_failing);
     cJSON_AddNumberToObject(w, "retries_scheduled", (double)js.retries_scheduled);
+    /* Whose limits hold toward each mail host (docs/scale-out.md). */
+    const mp_serve_config *cfg = s->cfg;
+    cJSON *pol = cJSON_AddObjectToObject(o, "politeness");
+    cJSON_AddStringToObject(pol, "scope", s->politeness ? "cluster" : "local");
+    cJSON_AddNumberToObject(pol, "per_host_connections", cfg->prober.per_host_connections);
+    cJSON_AddNumberToObject(pol, "per_host_rate", cfg->prober.per_host_rate);
+    if (s->politeness) {
+        mp_cluster_politeness_stats ps;
+        mp_cluster_politeness_stats_get(s->politeness, &ps);
+        cJSON_AddNumberToObject(pol, "cluster_host_connections", cfg->cluster_host_connections);
+        cJSON_AddNumberToObject(pol, "cluster_host_rate", mp_serve_cluster_host_rate(cfg));
+        cJSON_AddStringToObject(pol, "egress", cfg->egress_name[0] ? cfg->egress_name : "source address");
+        cJSON_AddNumberToObject(pol, "hosts", (double)ps.hosts);
+        cJSON_AddNumberToObject(pol, "sessions_granted", (double)ps.sessions);
+        cJSON_AddNumberToObject(pol, "hosts_starving", (double)ps.starving);
+        cJSON_AddBoolToObject(pol, "fresh", ps.fresh);
+    }
     cJSON *st = cJSON_AddObjectToObject(o, "store");
     cJSON_AddStringToObject(st, "backend", mp_store_backend(s->store));
     cJSON_AddNumberToObject(st, "schema", mp_store_schema_version(s->store));

@@ -70,6 +70,33 @@ static bool load_extra(serve_state *st, bool startup)
     return true;
 }
 
+/* Many workers share the store (PostgreSQL): each MX address's budget is
+ * this worker's allowance there, leased from the store, so the per-host
+ * limits hold for the whole cluster (cluster_politeness.h). One worker
+ * (SQLite) keeps the local politeness. */
+static bool start_cluster_politeness(mp_server *srv)
+{
+    if (strcmp(mp_store_backend(srv->store), "postgresql"))
+        return true;
+    const mp_serve_config *cfg = srv->cfg;
+    mp_jobs_stats js;
+    mp_jobs_stats_get(srv->jobs, &js);
+    mp_cluster_politeness_config pc = {
+        .limits = {.host_sessions = cfg->cluster_host_connections, .host_rate = mp_serve_cluster_host_rate(cfg),
+                   .egress_sessions = cfg->prober.per_host_connections, .egress_rate = cfg->prober.per_host_rate},
+        .ttl_s = cfg->lease_ttl_s,
+        .egress_name = cfg->egress_name,
+        .worker = js.worker,
+    };
+    srv->politeness = mp_cluster_politeness_new(srv->base, srv->store, &pc);
+    if (!srv->politeness)
+        return false;
+    mp_politeness hook;
+    mp_cluster_politeness_hook(srv->politeness, &hook);
+    mp_prober_set_politeness(srv->prober, &hook);
+    return true;
+}
+
 /* The prober's catch-all memory: a verdict learned by an earlier job or
  * verify, here or by another worker (within --domain-cache-ttl), spares
  * the domain its random-recipient test, across restarts too. The prober
@@ -302,7 +329,7 @@ int mp_cmd_serve(int argc, char **argv)
     mp_jobs_env env = {srv->base, srv->prober, srv->store, cfg, &srv->metrics, srv->watch, srv->memory,
                        on_job_finished, st};
     srv->jobs = mp_jobs_new(&env);
-    if (!srv->jobs)
+    if (!srv->jobs || !start_cluster_politeness(srv))
         goto done;
     if (!mp_http_server_start(srv, err, sizeof err)) {
         fprintf(stderr, "mailprobe serve: %s\n", err);
@@ -345,6 +372,7 @@ done:
         mp_http_server_stop(srv);
     mp_webhook_free(st->webhook);
     mp_prober_free(srv->prober);
+    mp_cluster_politeness_free(srv->politeness); /* gives the allowances back: before the store closes */
     for (int i = 0; i < 3; i++)
         if (sigs[i])
             event_free(sigs[i]);

@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include "cluster_politeness.h"
 #include "config.h"
 #include "domain_list.h"
 #include "domain_memory.h"
@@ -33,6 +34,7 @@ typedef struct mp_server {
     mp_jobs *jobs;
     mp_job_watch *watch;         /* progress listeners of the event streams */
     mp_domain_memory *memory;    /* catch-all verdicts the prober recalls */
+    mp_cluster_politeness *politeness; /* the cluster's budgets (PostgreSQL); NULL: the local ones */
     mp_ratelimit *ratelimit;
     mp_domain_list *extra;       /* --disposable-list, swapped on SIGHUP */
     char web_root[PATH_MAX];     /* "" = no static files */

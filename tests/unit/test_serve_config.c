@@ -112,7 +112,9 @@ TEST(cluster_and_retry_settings)
     CHECK_EQ_INT(c.retry_schedule.steps, 3);
     CHECK_EQ_INT(c.retry_schedule.wait_ms[0], 300000);
     CHECK_EQ_INT(c.cluster_host_connections, 6);
-    CHECK(c.cluster_host_rate == 6);
+    CHECK(mp_serve_cluster_host_rate(&c) == 6); /* 2/s x 6 / 2 */
+    c.prober.per_host_rate = 10;
+    CHECK(mp_serve_cluster_host_rate(&c) == 30); /* follows a raised egress rate */
     CHECK_EQ_STR(c.egress_name, "");
     CHECK_EQ_INT(mp_serve_config_apply(&c, "retry-schedule", "4s,8s", err, sizeof err), MP_OPTION_APPLIED);
     CHECK_EQ_INT(c.retry_schedule.steps, 2);
@@ -123,7 +125,7 @@ TEST(cluster_and_retry_settings)
     CHECK_EQ_INT(c.cluster_host_connections, 4);
     CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-connections", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
     CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-rate", "2.5", err, sizeof err), MP_OPTION_APPLIED);
-    CHECK(c.cluster_host_rate == 2.5);
+    CHECK(mp_serve_cluster_host_rate(&c) == 2.5); /* set: as set */
     CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-rate", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
     CHECK_EQ_INT(mp_serve_config_apply(&c, "egress-name", "nat-1", err, sizeof err), MP_OPTION_APPLIED);
     CHECK_EQ_STR(c.egress_name, "nat-1");
