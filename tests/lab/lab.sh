@@ -210,7 +210,7 @@ max_connections = 200
 fsync = off
 full_page_writes = off
 shared_preload_libraries = 'pg_stat_statements'
-pg_stat_statements.track = all
+pg_stat_statements.track = top
 EOF
   echo "host all all 198.18.0.0/15 trust" >>"$root/data/pg_hba.conf"
   "${LAB[@]}" setsid "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$root/data" \

@@ -70,14 +70,17 @@ def mx_host(addr):
     return "mx%s.%s" % (addr.rsplit(".", 1)[1], ZONE)
 
 
-def job_addresses(scale=1.0):
+def job_addresses(scale=1.0, kinds=None):
     """The standard job: for each domain its addresses u000, u001, ...
     (`scale` times the catalogue's count, at least 1), domains interleaved
-    the way a real list mixes them (round robin). 3,160 at scale 1."""
+    the way a real list mixes them (round robin). 3,160 at scale 1.
+    `kinds` (e.g. {"known", "catchall"}) keeps only those domains."""
+    counts = dict((k, n) for k, _, n in KINDS)
     per_domain = []
     for name, kind, _ in domains():
-        count = dict((k, n) for k, _, n in KINDS)[kind]
-        n = max(1, int(count * scale))
+        if kinds and kind not in kinds:
+            continue
+        n = max(1, int(counts[kind] * scale))
         per_domain.append(["u%03d@%s" % (i, name) for i in range(n)])
     out = []
     for i in range(max(len(p) for p in per_domain)):
@@ -229,11 +232,12 @@ def _main(argv):
         postfix_maps(argv[2])
     elif argv[1:2] == ["job"]:
         scale = float(argv[2]) if len(argv) > 2 else 1.0
-        print("\n".join(job_addresses(scale)))
+        kinds = set(argv[3].split(",")) if len(argv) > 3 else None
+        print("\n".join(job_addresses(scale, kinds)))
     elif argv[1:2] == ["concurrency"] and len(argv) == 3:
         print(maillog_concurrency(argv[2]))
     else:
-        print("usage: mplab.py zone | postfix-maps DIR | job [SCALE] | concurrency MAILLOG", file=sys.stderr)
+        print("usage: mplab.py zone | postfix-maps DIR | job [SCALE [KIND,...]] | concurrency MAILLOG", file=sys.stderr)
         return 2
     return 0
 

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""A cluster in network namespaces (issue 13): three `mailprobe serve`
+workers, each in a namespace of its own with its own address (its egress
+IP), sharing the lab's PostgreSQL, probing the lab's Postfix.
+
+One job of 3,160 addresses over the lab's 30 domains (known and unknown
+users, catch-all, greylisted, NXDOMAIN, null MX) goes in through worker 1;
+worker 2 is killed with kill -9 mid-job. The job completes with every
+address exactly once, in input order, with the verdicts of a single worker
+(SQLite, one namespace) — greylisted addresses `deliverable` through the
+retry schedule, no option asked for it — and Postfix's log shows no MX
+address ever had more sessions at once from the whole cluster than
+--cluster-host-connections, nor from one worker (client IP) more than
+--per-host-connections.
+
+# ctest-labels: cluster lab
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+SOURCE = os.environ.get("MP_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path[:0] = [os.path.join(SOURCE, "tests", d) for d in ("lab", "integration")]
+import mplab  # noqa: E402
+import mptest  # noqa: E402
+from mptest import check, check_eq, test  # noqa: E402
+
+ENV = mplab.read_env(os.environ["MP_LAB_DIR"])
+MAILPROBE = os.environ.get("MAILPROBE", "mailprobe")
+WORKERS = int(ENV["MP_LAB_WORKERS"])
+GLOBAL = 4       # --cluster-host-connections: below 3 workers x 2, so it binds
+PER_EGRESS = 2   # --per-host-connections
+SCHEDULE = "4s,8s,16s"  # the lab's postgrey waits 3 s
+COMMON = ["--dns", ENV["MP_LAB_DNS"], "--allow-net", ENV["MP_LAB_ALLOW_NET"], "--helo", "probe.lab.mptest",
+          "--per-host-connections", str(PER_EGRESS), "--per-host-rate", "4",
+          "--retry-schedule", SCHEDULE, "--job-in-flight", "400", "--no-access-log", "--insecure-no-auth"]
+CLUSTER = ["--cluster-host-connections", str(GLOBAL), "--cluster-host-rate", "8", "--lease-ttl", "5"]
+PORT = 8025
+
+# The test talks HTTP to the workers from the lab namespace, over the bridge.
+mplab.enter(ENV["MP_LAB_NS"])
+
+
+class Worker:
+    """`mailprobe serve` in worker namespace n, listening on its own address."""
+
+    def __init__(self, n, db, *args):
+        self.n = n
+        self.addr = ENV["MP_LAB_W%d_ADDR" % n]
+        self.ns = ENV["MP_LAB_W%d_NS" % n]
+        self.dir = os.path.join(ENV["MP_LAB_DIR"], "worker%d" % n)
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = os.path.join(self.dir, "stderr-%d.log" % int(time.time() * 1000))
+        argv = ["nsenter", "--net=/run/netns/" + self.ns, MAILPROBE, "serve", "--listen",
+                "%s:%d" % (self.addr, PORT), "--db", db, "--worker-name", "w%d" % n] + COMMON + list(args)
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("worker %d exited: %s" % (n, self.stderr()[-800:]))
+            try:
+                socket.create_connection((self.addr, PORT), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("worker %d does not listen" % n)
+                time.sleep(0.05)
+
+    def stderr(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def request(self, method, path, body=None, timeout=60):
+        import http.client
+        conn = http.client.HTTPConnection(self.addr, PORT, timeout=timeout)
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+        resp = conn.getresponse()
+        out = resp.status, resp.read()
+        conn.close()
+        return out
+
+    def json(self, method, path, body=None, expect=200):
+        status, data = self.request(method, path, body)
+        check_eq(status, expect, "worker %d: %s %s (%r)" % (self.n, method, path, data[:300]))
+        return json.loads(data)
+
+    def results(self, job_id):
+        status, data = self.request("GET", "/v1/jobs/%s/results" % job_id, timeout=120)
+        check_eq(status, 200, "results")
+        return mptest.parse_ndjson(data.decode())
+
+    def metric(self, name):
+        status, data = self.request("GET", "/metrics")
+        total = 0.0
+        for line in data.decode().splitlines():
+            if line.startswith(name) and line[len(name):len(name) + 1] in (" ", "{"):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def wait_job(self, job_id, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.json("GET", "/v1/jobs/" + job_id)
+            if job["state"] in ("done", "cancelled", "failed") or time.monotonic() > deadline:
+                return job
+            time.sleep(0.5)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def createdb(name):
+    subprocess.run(["psql", "-q", ENV["MP_LAB_PG_ADMIN_URL"], "-c", "CREATE DATABASE %s" % name], check=True,
+                   capture_output=True)
+    return ENV["MP_LAB_PG_URL"].rsplit("/", 1)[0] + "/" + name
+
+
+def events_until_done(worker, job_id, timeout):
+    """Worker's event stream of the job to its end: (last data, progress events, retrying seen)."""
+    with socket.create_connection((worker.addr, PORT), timeout=timeout) as sock:
+        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
+        data = b""
+        while b"event: done" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    text = data.decode(errors="replace")
+    datas = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+    return datas, text.count("event: progress")
+
+
+JOB = mplab.job_addresses()
+reference = {}
+
+
+@test
+def a_single_worker_answers_the_job():
+    """The verdicts to compare with: one worker, SQLite, worker 1's namespace."""
+    db = os.path.join(ENV["MP_LAB_DIR"], "single-%d.db" % os.getpid())
+    w = Worker(1, db, "--from", "%s@lab.mptest" % mptest.unique("single"))
+    try:
+        started = time.monotonic()
+        job = w.json("POST", "/v1/jobs", {"emails": JOB}, expect=202)
+        final = w.wait_job(job["id"], timeout=400)
+        check_eq(final["state"], "done", "single worker's job")
+        rows = w.results(job["id"])
+        print("  single worker: %d addresses in %.0f s, %d sessions" % (len(rows), time.monotonic() - started,
+                                                                        w.metric("mailprobe_smtp_sessions_total")))
+    finally:
+        w.stop()
+    check_eq([r["email"] for r in rows], JOB, "one result per address, in input order")
+    reference.update((r["email"], r["status"]) for r in rows)
+    wrong = [(e, s, mplab.expected_status(e)) for e, s in reference.items() if s != mplab.expected_status(e)]
+    check_eq(wrong[:5], [], "the lab's catalogue (greylisted addresses retried to their verdict)")
+
+
+@test
+def a_cluster_finishes_a_job_after_kill_9_within_every_limit():
+    if not reference:
+        raise mptest.Skip("needs the single worker's verdicts")
+    maillog = ENV["MP_LAB_MAILLOG"]
+    start = os.path.getsize(maillog)
+    db = createdb("cluster_%d" % os.getpid())
+    sender = ["--from", "%s@lab.mptest" % mptest.unique("cluster")]
+    workers = [Worker(n, db, *(CLUSTER + sender)) for n in range(1, WORKERS + 1)]
+    try:
+        job = workers[0].json("POST", "/v1/jobs", {"emails": JOB}, expect=202)
+        watched = {}
+        t = threading.Thread(target=lambda: watched.update(r=events_until_done(workers[2], job["id"], 600)))
+        t.start()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            done = workers[0].json("GET", "/v1/jobs/" + job["id"])["done"]
+            if done >= len(JOB) // 4 and workers[1].metric("mailprobe_store_addresses_leased_total") > 0:
+                break
+            time.sleep(0.2)
+        check(done < len(JOB) * 3 // 4, "worker 2 killed mid-job (done %d)" % done)
+        workers[1].stop(signal.SIGKILL)
+        print("  worker 2 killed with %d of %d done" % (done, len(JOB)))
+        final = workers[2].wait_job(job["id"], timeout=600)
+        t.join(60)
+        check_eq(final["state"], "done", "the job without worker 2")
+        rows = workers[0].results(job["id"])
+        check_eq([r["email"] for r in rows], JOB, "every address exactly once, in input order")
+        differing = [(r["email"], r["status"], reference[r["email"]]) for r in rows
+                     if r["status"] != reference[r["email"]]]
+        check_eq(differing[:10], [], "the single worker's verdicts")
+        datas, progress = watched.get("r", ([], 0))
+        check(datas and datas[-1].get("state") == "done", "worker 3's event stream ended with done")
+        check(progress >= 2, "worker 3 streamed progress (%d events)" % progress)
+        check(any(d.get("retrying") for d in datas), "the stream showed addresses waiting for a retry")
+    finally:
+        for w in workers:
+            w.stop()
+    time.sleep(1)  # Postfix writes its log asynchronously
+    seen = mplab.maillog_concurrency(maillog, start)
+    print("  sessions per MX: %s" % seen["sessions"])
+    print("  most at once per MX: %s" % seen["max_mx"])
+    print("  most at once per worker: %s" % {"%s<-%s" % k: v for k, v in sorted(seen["max_client"].items())})
+    for mx, most in seen["max_mx"].items():
+        check(most <= GLOBAL, "%s had %d sessions at once (cluster limit %d)" % (mx, most, GLOBAL))
+    for (mx, client), most in seen["max_client"].items():
+        check(most <= PER_EGRESS, "%s had %d at once from %s (per-egress limit %d)" % (mx, most, client, PER_EGRESS))
+    check_eq(max(seen["max_mx"].values()), GLOBAL, "the cluster limit was reached (it is what binds)")
+    clients = {c for (_, c) in seen["max_client"]}
+    check_eq(clients, {ENV["MP_LAB_W%d_ADDR" % n] for n in range(1, WORKERS + 1)}, "every worker probed")
+
+
+mptest.main()
