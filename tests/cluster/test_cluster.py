@@ -19,7 +19,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -37,97 +36,17 @@ WORKERS = int(ENV["MP_LAB_WORKERS"])
 GLOBAL = 4       # --cluster-host-connections: below 3 workers x 2, so it binds
 PER_EGRESS = 2   # --per-host-connections
 SCHEDULE = "4s,8s,16s"  # the lab's postgrey waits 3 s
-COMMON = ["--dns", ENV["MP_LAB_DNS"], "--allow-net", ENV["MP_LAB_ALLOW_NET"], "--helo", "probe.lab.mptest",
-          "--per-host-connections", str(PER_EGRESS), "--per-host-rate", "4",
-          "--retry-schedule", SCHEDULE, "--job-in-flight", "400", "--no-access-log", "--insecure-no-auth"]
+COMMON = ["--helo", "probe.lab.mptest", "--per-host-connections", str(PER_EGRESS), "--per-host-rate", "4",
+          "--retry-schedule", SCHEDULE, "--job-in-flight", "400", "--no-access-log"]
 CLUSTER = ["--cluster-host-connections", str(GLOBAL), "--cluster-host-rate", "8", "--lease-ttl", "5"]
-PORT = 8025
+PORT = mplab.SERVE_PORT
 
 # The test talks HTTP to the workers from the lab namespace, over the bridge.
 mplab.enter(ENV["MP_LAB_NS"])
 
 
-class Worker:
-    """`mailprobe serve` in worker namespace n, listening on its own address."""
-
-    def __init__(self, n, db, *args):
-        self.n = n
-        self.addr = ENV["MP_LAB_W%d_ADDR" % n]
-        self.ns = ENV["MP_LAB_W%d_NS" % n]
-        self.dir = os.path.join(ENV["MP_LAB_DIR"], "worker%d" % n)
-        os.makedirs(self.dir, exist_ok=True)
-        self.log_path = os.path.join(self.dir, "stderr-%d.log" % int(time.time() * 1000))
-        argv = ["nsenter", "--net=/run/netns/" + self.ns, MAILPROBE, "serve", "--listen",
-                "%s:%d" % (self.addr, PORT), "--db", db, "--worker-name", "w%d" % n] + COMMON + list(args)
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError("worker %d exited: %s" % (n, self.stderr()[-800:]))
-            try:
-                socket.create_connection((self.addr, PORT), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("worker %d does not listen" % n)
-                time.sleep(0.05)
-
-    def stderr(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def request(self, method, path, body=None, timeout=60):
-        import http.client
-        conn = http.client.HTTPConnection(self.addr, PORT, timeout=timeout)
-        data = json.dumps(body).encode() if body is not None else None
-        conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
-        resp = conn.getresponse()
-        out = resp.status, resp.read()
-        conn.close()
-        return out
-
-    def json(self, method, path, body=None, expect=200):
-        status, data = self.request(method, path, body)
-        check_eq(status, expect, "worker %d: %s %s (%r)" % (self.n, method, path, data[:300]))
-        return json.loads(data)
-
-    def results(self, job_id):
-        status, data = self.request("GET", "/v1/jobs/%s/results" % job_id, timeout=120)
-        check_eq(status, 200, "results")
-        return mptest.parse_ndjson(data.decode())
-
-    def metric(self, name):
-        status, data = self.request("GET", "/metrics")
-        total = 0.0
-        for line in data.decode().splitlines():
-            if line.startswith(name) and line[len(name):len(name) + 1] in (" ", "{"):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
-
-    def wait_job(self, job_id, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.json("GET", "/v1/jobs/" + job_id)
-            if job["state"] in ("done", "cancelled", "failed") or time.monotonic() > deadline:
-                return job
-            time.sleep(0.5)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def createdb(name):
-    subprocess.run(["psql", "-q", ENV["MP_LAB_PG_ADMIN_URL"], "-c", "CREATE DATABASE %s" % name], check=True,
-                   capture_output=True)
-    return ENV["MP_LAB_PG_URL"].rsplit("/", 1)[0] + "/" + name
+def Worker(n, db, *args):
+    return mplab.Worker(ENV, n, MAILPROBE, db, *(COMMON + list(args)))
 
 
 def events_until_done(worker, job_id, timeout):
@@ -176,7 +95,7 @@ def a_cluster_finishes_a_job_after_kill_9_within_every_limit():
         raise mptest.Skip("needs the single worker's verdicts")
     maillog = ENV["MP_LAB_MAILLOG"]
     start = os.path.getsize(maillog)
-    db = createdb("cluster_%d" % os.getpid())
+    db = mplab.createdb(ENV, "cluster_%d" % os.getpid())
     sender = ["--from", "%s@lab.mptest" % mptest.unique("cluster")]
     workers = [Worker(n, db, *(CLUSTER + sender)) for n in range(1, WORKERS + 1)]
     try:

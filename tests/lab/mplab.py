@@ -12,14 +12,23 @@ its own on the same bridge. This module is the one place that knows
     benchmark send (`job_addresses()`, `expected_status()`);
   - how to reach a namespace from Python: `enter()` moves this process
     into one (setns), `in_ns()` prefixes a command with `ip netns exec`;
-  - how to read Postfix's log for politeness: `maillog_concurrency()`.
+  - how to read Postfix's log for politeness: `maillog_concurrency()`;
+  - a `mailprobe serve` worker in its namespace (`Worker`), and a fresh
+    database on the lab's PostgreSQL (`createdb()`), for the cluster test
+    and the benchmark (bench/cluster).
 
 Only the standard library: it runs as root beside the servers.
 """
 import ctypes
+import http.client
+import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
+import time
 
 # --- addresses (README.md, "Addresses") -------------------------------------
 
@@ -223,6 +232,105 @@ def maillog_concurrency(path, offset=0):
                 refused = int(r.group(2)) - int(r.group(1)) if r else 0
                 out["max_rejected"][key] = max(out["max_rejected"].get(key, 0), refused)
     return out
+
+
+# --- workers ------------------------------------------------------------------
+
+SERVE_PORT = 8025
+
+
+class Worker:
+    """`mailprobe serve` in worker namespace n of the lab `env` (read_env),
+    listening on the worker's own address, with the lab's DNS and
+    --allow-net; `args` follow. The process that creates it must be in a
+    namespace that reaches the bridge (the lab's: `enter(env["MP_LAB_NS"])`).
+    Errors raise AssertionError, as the test harness reports them."""
+
+    def __init__(self, env, n, mailprobe, db, *args):
+        self.n = n
+        self.addr = env["MP_LAB_W%d_ADDR" % n]
+        self.ns = env["MP_LAB_W%d_NS" % n]
+        self.dir = os.path.join(env["MP_LAB_DIR"], "worker%d" % n)
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = os.path.join(self.dir, "stderr-%d.log" % int(time.time() * 1000))
+        argv = ["nsenter", "--net=/run/netns/" + self.ns, mailprobe, "serve", "--listen",
+                "%s:%d" % (self.addr, SERVE_PORT), "--db", db, "--worker-name", "w%d" % n,
+                "--dns", env["MP_LAB_DNS"], "--allow-net", env["MP_LAB_ALLOW_NET"], "--insecure-no-auth"]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv + list(args), cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("worker %d exited: %s" % (n, self.stderr()[-800:]))
+            try:
+                socket.create_connection((self.addr, SERVE_PORT), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("worker %d does not listen" % n)
+                time.sleep(0.05)
+
+    def stderr(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def request(self, method, path, body=None, timeout=60):
+        """(status, body bytes)."""
+        conn = http.client.HTTPConnection(self.addr, SERVE_PORT, timeout=timeout)
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+        resp = conn.getresponse()
+        out = resp.status, resp.read()
+        conn.close()
+        return out
+
+    def json(self, method, path, body=None, expect=200):
+        status, data = self.request(method, path, body)
+        if status != expect:
+            raise AssertionError("worker %d: %s %s: %d %r" % (self.n, method, path, status, data[:300]))
+        return json.loads(data)
+
+    def results(self, job_id):
+        """The job's results (NDJSON) as dicts, in input order."""
+        status, data = self.request("GET", "/v1/jobs/%s/results" % job_id, timeout=120)
+        if status != 200:
+            raise AssertionError("results: %d" % status)
+        return [json.loads(line) for line in data.decode().splitlines() if line.strip()]
+
+    def metric(self, name):
+        """The sum of a /metrics series over its labels."""
+        _, data = self.request("GET", "/metrics")
+        total = 0.0
+        for line in data.decode().splitlines():
+            if line.startswith(name) and line[len(name):len(name) + 1] in (" ", "{"):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def wait_job(self, job_id, timeout):
+        """The job once done, cancelled or failed (or as it is at the timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.json("GET", "/v1/jobs/" + job_id)
+            if job["state"] in ("done", "cancelled", "failed") or time.monotonic() > deadline:
+                return job
+            time.sleep(0.5)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def createdb(env, name):
+    """A new database `name` on the lab's PostgreSQL; its URL."""
+    subprocess.run(["psql", "-q", env["MP_LAB_PG_ADMIN_URL"], "-c", "CREATE DATABASE %s" % name], check=True,
+                   capture_output=True)
+    return env["MP_LAB_PG_URL"].rsplit("/", 1)[0] + "/" + name
 
 
 def _main(argv):
