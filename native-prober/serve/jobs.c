@@ -18,11 +18,14 @@
 
 enum {
     FLUSH_BATCH = 256,       /* results per write transaction */
-    FLUSH_DELAY_MS = 200,    /* longest a result waits in memory */
+    FLUSH_DELAY_MS = 200,    /* longest a result waits in memory (SQLite: a write is cheap) */
+    FLUSH_DELAY_SHARED_MS = 2000, /* ... with a database server: each write is a round trip,
+                                     and a politeness-bound worker finds ~100 results in 2 s */
     RETRY_FIRST_MS = 500,    /* first wait after a failed write; doubles */
     RETRY_MAX_MS = 16000,
     BEAT_IDLE_MS = 1000,     /* heartbeat while this worker has nothing to do */
-    BEAT_BUSY_MS = 5000,     /* ... and while it has (at most a third of the lease TTL) */
+    BEAT_BUSY_MS = 10000,    /* ... and while it has (at most a third of the lease TTL): a
+                                beat is three statements, and new jobs come by notice */
     DRAINED_RECHECK_MS = 1000, /* a job with nothing to lease: lease / finish again after */
     LEASE_ERROR_WAIT_MS = 2000,
     RETRY_WAIT_MAX_S = 60,   /* a job waiting for its retries looks again at least this often */
@@ -171,6 +174,12 @@ static void job_seen(mp_jobs *j, const mp_job_row *row)
 
 static void fail_jobs_here(mp_jobs *j, const char *why);
 
+/* How long a result may wait for the next write. */
+static int flush_delay_ms(const mp_jobs *j)
+{
+    return strcmp(mp_store_backend(j->env.store), "postgresql") ? FLUSH_DELAY_MS : FLUSH_DELAY_SHARED_MS;
+}
+
 static void arm_flush(mp_jobs *j, int ms)
 {
     struct timeval tv = mp_timeval_ms(ms);
@@ -210,6 +219,14 @@ static void count_outgoing(mp_jobs *j)
         snprintf(c->id, sizeof c->id, "%s", jb->id);
         c->n = jb->unwritten;
     }
+}
+
+void mp_jobs_learnt_domain(mp_jobs *j, const char *domain, mp_tristate verdict)
+{
+    if (!j || !mp_store_batch_domain(j->filling, domain, NULL, verdict, NULL))
+        return; /* a verdict is a hint: the next test learns it again */
+    if (j->writer == WRITER_OK && !evtimer_pending(j->flush_timer, NULL))
+        arm_flush(j, flush_delay_ms(j));
 }
 
 void mp_jobs_flush(mp_jobs *j)
@@ -279,7 +296,7 @@ static void on_written(mp_store_status st, mp_store_batch *batch, const mp_store
     if (mp_store_batch_results(j->filling) >= FLUSH_BATCH || was_retrying || j->stopping)
         mp_jobs_flush(j);
     else if (!mp_store_batch_empty(j->filling) && !evtimer_pending(j->flush_timer, NULL))
-        arm_flush(j, FLUSH_DELAY_MS);
+        arm_flush(j, flush_delay_ms(j));
     kick(j);
 }
 
@@ -348,7 +365,7 @@ static void on_probe_done(const mp_result *r, const mp_probe_details *d, void *a
     if (mp_store_batch_results(j->filling) >= FLUSH_BATCH)
         mp_jobs_flush(j);
     else if (!evtimer_pending(j->flush_timer, NULL))
-        arm_flush(j, FLUSH_DELAY_MS);
+        arm_flush(j, flush_delay_ms(j));
     kick(j);
 }
 

@@ -10,7 +10,8 @@
  *     grouped by domain (so SMTP sessions still carry many RCPT TO), keeps
  *     at most --job-in-flight of them in the prober and as many again
  *     waiting (so the prober never waits for a lease), and writes results
- *     in batched transactions (every 256 results or 200 ms): each address
+ *     in batched transactions (every 256 results, or 200 ms -- 2 s with
+ *     PostgreSQL, where each write is a round trip): each address
  *     gets exactly one result, whoever probed it;
  *   - the worker that stores a job's last result finishes it (done), tells
  *     the listeners and the webhook once.
@@ -69,6 +70,11 @@ void mp_jobs_free(mp_jobs *j);
 
 /* Writes buffered results now (e.g. before reading a job). */
 void mp_jobs_flush(mp_jobs *j);
+
+/* A domain's catch-all verdict (MP_YES / MP_NO) the prober learnt, from a
+ * job or a single verify: stored with the next batch of results, stamped
+ * with that write's time. NULL `j` (not started yet) drops it. */
+void mp_jobs_learnt_domain(mp_jobs *j, const char *domain, mp_tristate verdict);
 
 typedef enum mp_jobs_error {
     MP_JOBS_OK = 0,

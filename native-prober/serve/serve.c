@@ -111,21 +111,14 @@ static mp_tristate recall_catch_all(const char *domain, void *arg)
     return mp_domain_memory_get(st->srv.memory, domain, (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
 }
 
-static void on_verdict_stored(mp_store_status status, const char *error, void *arg)
-{
-    (void)arg;
-    if (status != MP_STORE_OK)
-        mp_log_detail("error", "storing a catch-all verdict failed", error);
-}
-
+/* A verdict learnt here: remembered at once, and stored with the runner's
+ * next batch of results (no round trip of its own). */
 static void learn_catch_all(const char *domain, bool catch_all, void *arg)
 {
     serve_state *st = arg;
-    int64_t now = (int64_t)time(NULL);
     mp_tristate verdict = catch_all ? MP_YES : MP_NO;
-    mp_domain_memory_put(st->srv.memory, domain, verdict, now);
-    if (mp_store_domain_put(st->srv.store, domain, verdict, now, on_verdict_stored, NULL) != MP_STORE_OK)
-        mp_log_detail("error", "storing a catch-all verdict failed", "the store's queue is full");
+    mp_domain_memory_put(st->srv.memory, domain, verdict, (int64_t)time(NULL));
+    mp_jobs_learnt_domain(st->srv.jobs, domain, verdict);
 }
 
 /* The resolver's state changed: one log line, so an operator sees why

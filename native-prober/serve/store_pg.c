@@ -651,54 +651,10 @@ static mp_store_status pg_beat(mp_store_db *db, const mp_store_beat_args *a, mp_
     return MP_STORE_OK;
 }
 
-/* The facts of the lease's domains that have a verdict: one statement. */
-static bool lease_facts(mp_store_db *db, mp_store_lease_out *out, char *err)
-{
-    size_t cap = 16;
-    for (size_t i = 0; i < out->count; i++)
-        cap += strlen(out->items[i].domain) + 3;
-    char *list = malloc(cap), *p = list;
-    if (!list) {
-        set_error(err, NULL, "out of memory");
-        return false;
-    }
-    *p++ = '{';
-    for (size_t i = 0; i < out->count; i++) /* A-labels: nothing to escape */
-        if (out->items[i].domain[0] && (i == 0 || strcmp(out->items[i].domain, out->items[i - 1].domain)))
-            p += sprintf(p, "%s\"%s\"", p > list + 1 ? "," : "", out->items[i].domain);
-    strcpy(p, "}");
-    const char *params[] = {list};
-    PGresult *r;
-    bool ok = run(db, "SELECT domain, catch_all, catch_all_at FROM domains WHERE domain = ANY($1::text[]) "
-                      "AND catch_all IS NOT NULL",
-                  1, params, &r, err);
-    free(list);
-    for (int i = 0; ok && i < PQntuples(r); i++) {
-        mp_store_domain_fact *f = mp_store_grow((void **)&out->facts, &out->fact_count, &out->fact_cap, sizeof *f);
-        const char *d = PQgetvalue(r, i, 0);
-        if (!f || !(f->domain = mp_store_arena_copy(&out->arena, d, strlen(d)))) {
-            set_error(err, NULL, "out of memory");
-            ok = false;
-            break;
-        }
-        f->catch_all = PQgetvalue(r, i, 1)[0] == 't' ? MP_YES : MP_NO;
-        f->catch_all_at = int_at(r, i, 2);
-    }
-    if (ok)
-        PQclear(r);
-    return ok;
-}
-
 static int item_by_seq(const void *a, const void *b)
 {
     const mp_store_item *x = a, *y = b;
     return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-static int item_by_domain(const void *a, const void *b)
-{
-    const mp_store_item *x = a, *y = b;
-    return strcmp(x->domain, y->domain);
 }
 
 static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, mp_store_lease_out *out, char *err)
@@ -713,7 +669,8 @@ static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, m
     PGresult *r;
     /* The domains of the first pending addresses, in the order they first
      * appear; from each a run of its next pending addresses (rows another
-     * worker is leasing right now are skipped, never waited for); all of it
+     * worker is leasing right now are skipped, never waited for); and the
+     * catch-all verdicts of those domains (rows without a seq); all of it
      * one statement. */
     if (!run(db,
              "WITH head AS ("
@@ -727,14 +684,29 @@ static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, m
              "      AND NOT done AND lease_owner IS NULL AND retry_at <= $3 ORDER BY seq"
              "    LIMIT greatest($5::bigint, ceil($4::numeric / greatest(1, (SELECT count(*) FROM head)))::bigint)"
              "    FOR UPDATE SKIP LOCKED) i"
-             "  ORDER BY head.first, i.seq LIMIT $4)"
-             " UPDATE job_items t SET lease_owner = $2, attempts = t.attempts + 1 FROM picked"
-             " WHERE t.job_id = $1 AND t.seq = picked.seq RETURNING t.seq, t.email, t.domain, t.tries",
+             "  ORDER BY head.first, i.seq LIMIT $4),"
+             " taken AS (UPDATE job_items t SET lease_owner = $2, attempts = t.attempts + 1 FROM picked"
+             "  WHERE t.job_id = $1 AND t.seq = picked.seq RETURNING t.seq, t.email, t.domain, t.tries)"
+             " SELECT seq, email, domain, tries, NULL::boolean, NULL::bigint FROM taken"
+             " UNION ALL SELECT NULL, NULL, d.domain, NULL, d.catch_all, d.catch_all_at FROM domains d"
+             "  WHERE d.domain IN (SELECT domain FROM taken) AND d.catch_all IS NOT NULL",
              7, p, &r, err))
         return MP_STORE_ERROR;
     for (int i = 0; i < PQntuples(r); i++) {
-        mp_store_item *it = mp_store_grow((void **)&out->items, &out->count, &out->cap, sizeof *it);
         const char *d = PQgetvalue(r, i, 2);
+        if (PQgetisnull(r, i, 0)) { /* a domain's verdict */
+            mp_store_domain_fact *f = mp_store_grow((void **)&out->facts, &out->fact_count, &out->fact_cap,
+                                                    sizeof *f);
+            if (!f || !(f->domain = mp_store_arena_copy(&out->arena, d, strlen(d)))) {
+                PQclear(r);
+                set_error(err, NULL, "out of memory");
+                return MP_STORE_ERROR;
+            }
+            f->catch_all = PQgetvalue(r, i, 4)[0] == 't' ? MP_YES : MP_NO;
+            f->catch_all_at = int_at(r, i, 5);
+            continue;
+        }
+        mp_store_item *it = mp_store_grow((void **)&out->items, &out->count, &out->cap, sizeof *it);
         if (!it || !(it->email = bytea_at(r, i, 1, &out->arena, &it->len)) ||
             !(it->domain = mp_store_arena_copy(&out->arena, d, strlen(d)))) {
             PQclear(r);
@@ -753,10 +725,8 @@ static mp_store_status pg_lease(mp_store_db *db, const mp_store_lease_args *a, m
             return st;
         return st == MP_STORE_OK && row.state == MP_JOB_RUNNING ? MP_STORE_OK : MP_STORE_NOT_FOUND;
     }
-    qsort(out->items, out->count, sizeof *out->items, item_by_domain);
-    bool ok = lease_facts(db, out, err);
     qsort(out->items, out->count, sizeof *out->items, item_by_seq);
-    return ok ? MP_STORE_OK : MP_STORE_ERROR;
+    return MP_STORE_OK;
 }
 
 static mp_store_status pg_release(mp_store_db *db, const char *worker, const char *job_id, char *err)
