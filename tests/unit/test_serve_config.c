@@ -20,6 +20,35 @@ TEST(config_defaults_match_the_documentation)
     CHECK_EQ_INT(c.max_body_jobs, 16 << 20);
     CHECK_EQ_INT(c.api_key_count, 0);
     CHECK_EQ_INT(c.prober.concurrency, 1000);
+    /* what is kept, and the shared queue */
+    CHECK_EQ_INT(c.job_retention_s, 30 * 86400);
+    CHECK_EQ_INT(c.cache_max_entries, 100000);
+    CHECK_EQ_INT(c.store_retry_time_s, 300);
+    CHECK_EQ_INT(c.lease_ttl_s, 30);
+    CHECK_EQ_STR(c.worker_name, "");
+}
+
+TEST(store_settings_take_durations_and_refuse_what_cannot_work)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "job-retention", "7d", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.job_retention_s, 7 * 86400);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "job-retention", "0", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.job_retention_s, 0); /* keep */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "store-retry-time", "2m", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.store_retry_time_s, 120);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "lease-ttl", "10s", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.lease_ttl_s, 10);
+    /* a lease that expires before a heartbeat could renew it */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "lease-ttl", "1s", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "lease-ttl", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-max-entries", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "worker-name", "w1", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.worker_name, "w1");
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "db", "postgresql://u@/mp?host=/tmp", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.db_path, "postgresql://u@/mp?host=/tmp");
 }
 
 TEST(config_apply_by_name_covers_serve_and_prober_options)
@@ -128,6 +157,7 @@ TEST(config_results_have_names)
 int main(void)
 {
     RUN(config_defaults_match_the_documentation);
+    RUN(store_settings_take_durations_and_refuse_what_cannot_work);
     RUN(config_apply_by_name_covers_serve_and_prober_options);
     RUN(config_file_errors_name_the_line);
     RUN(serve_durations_take_units_in_every_source);
