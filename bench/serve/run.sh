@@ -7,6 +7,9 @@
 # result cache, and POST /v1/verify through the prober (--cache-ttl 0; the
 # address is syntactically invalid, so no DNS or SMTP leaves the host).
 # Prints throughput, p50/p99 latency, failures and the server's peak RSS.
+# Then slow_clients.py: ordinary requests one after the other, alone and
+# while 2,500 idle connections and 2,500 sending a head one octet a second
+# are open (MP_BENCH_SLOW_SECONDS, default 10 s per phase).
 # Every run is bounded (ab -n, timeout 120 s). Not a test: it never fails a
 # build, but it exits non-zero if a request failed.
 # bench/run-all.sh starts every run.sh with `sh`: come back in bash.
@@ -79,5 +82,8 @@ run "POST /v1/verify (cached)" -p "$tmp/verify.json" -T application/json "http:/
 stop
 start 0
 run "POST /v1/verify (prober)" -p "$tmp/verify.json" -T application/json "http://127.0.0.1:$port/v1/verify"
+stop
+start 0
+timeout 300 python3 "$(dirname "$0")/slow_clients.py" "$port" "$pid" 2500 2500 "${MP_BENCH_SLOW_SECONDS:-10}" || failed=1
 stop
 exit $failed

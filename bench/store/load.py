@@ -14,8 +14,8 @@ HOST = "127.0.0.1"
 
 async def sse(port, job_id, stats):
     reader, writer = await asyncio.open_connection(HOST, port)
-    writer.write(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n"
-                  % (job_id, HOST)).encode())
+    writer.write(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n\r\n"
+                  % (job_id, HOST, port)).encode())
     await writer.drain()
     while True:
         line = await reader.readline()
@@ -32,7 +32,7 @@ async def sse(port, job_id, stats):
 
 async def healthz(port, latencies, stop):
     reader, writer = await asyncio.open_connection(HOST, port)
-    request = ("GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n" % HOST).encode()
+    request = ("GET /healthz HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (HOST, port)).encode()
     while not stop.is_set():
         t0 = time.monotonic()
         writer.write(request)

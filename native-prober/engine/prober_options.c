@@ -47,7 +47,8 @@ static const option_spec specs[] = {
     {"greylist-wait", MP_OPT_GREYLIST_WAIT, ARG_DURATION, "DURATION",
      "retry greylisted addresses once after this delay (default 0: report retry_after)"},
     {"no-catch-all", MP_OPT_NO_CATCH_ALL, ARG_NONE, NULL, "do not test domains for catch-all"},
-    {"proxy", MP_OPT_PROXY, ARG_TEXT, "URL", "connect through a SOCKS proxy, e.g. socks5://127.0.0.1:1080"},
+    {"proxy", MP_OPT_PROXY, ARG_TEXT, "URL",
+     "connect through a SOCKS proxy: socks5://HOST:PORT or socks4://... (never socks5h/socks4a: the prober resolves)"},
     {"starttls", MP_OPT_STARTTLS, ARG_TEXT, "MODE", "try (default, opportunistic), never, or require (verified)"},
     {"transcript", MP_OPT_TRANSCRIPT, ARG_NONE, NULL, "include the SMTP conversation in each result"},
     {"risky-role", MP_OPT_RISKY_ROLE, ARG_NONE, NULL, "treat role accounts (info@, sales@...) as risky"},
@@ -371,9 +372,15 @@ static mp_option_status apply_spec(mp_prober_config *cfg, const option_spec *s, 
         cfg->catch_all = false;
         return MP_OPTION_APPLIED;
     case MP_OPT_PROXY:
-        if (strncmp(arg, "socks5://", 9) && strncmp(arg, "socks5h://", 10) && strncmp(arg, "socks4://", 9) &&
-            strncmp(arg, "socks4a://", 10))
-            return fail(err, errlen, s, arg, "expected socks5://HOST:PORT (or socks5h/socks4/socks4a)");
+        /* socks5h and socks4a send the proxy the MX host *name*: it would
+         * resolve it itself and connect wherever its DNS says, past the
+         * address the target policy checked (docs/dns-and-safety.md). */
+        if (!strncmp(arg, "socks5h://", 10) || !strncmp(arg, "socks4a://", 10))
+            return fail(err, errlen, s, arg,
+                        "a proxy that resolves host names itself would bypass the address checks; use socks5:// "
+                        "or socks4:// (the prober resolves and checks, the proxy gets the address)");
+        if (strncmp(arg, "socks5://", 9) && strncmp(arg, "socks4://", 9))
+            return fail(err, errlen, s, arg, "expected socks5://HOST:PORT or socks4://HOST:PORT");
         if (!copy_text(cfg->proxy, sizeof cfg->proxy, arg))
             return fail(err, errlen, s, arg, "too long");
         return MP_OPTION_APPLIED;

@@ -739,8 +739,10 @@ static bool configure_easy(mp_smtp_session *s)
         ok = ok && curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE) == CURLE_OK;
         break;
     }
-    if (s->cfg->proxy[0])
-        ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->proxy) == CURLE_OK;
+    /* Always set: with no proxy, "" also stops libcurl from taking one from
+     * ALL_PROXY / smtp_proxy in the environment, which would get the MX name
+     * and connect past the target policy. */
+    ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->proxy) == CURLE_OK;
     /* libcurl does not copy the RESOLVE list: it lives as long as the session. */
     s->resolve_list = resolve;
     return ok;

@@ -31,8 +31,12 @@ static const serve_opt serve_opts[] = {
     {"egress-name", true, "NAME", "this worker's egress IP for the per-host limits; workers behind one address share one name (default: the source address toward each mail host)"},
     {"cluster-host-connections", true, "N", "simultaneous SMTP sessions per mail host address for all workers of a PostgreSQL store together (default 6)"},
     {"cluster-host-rate", true, "R", "new SMTP sessions per second per mail host address for all workers together (default: --per-host-rate for each --per-host-connections' worth of --cluster-host-connections, 6 with the defaults)"},
-    {"api-key", true, "KEY", "require Authorization: Bearer KEY on /v1 (repeatable)"},
+    {"api-key", true, "KEY", "a secret key: require Authorization: Bearer KEY on /v1 (repeatable)"},
+    {"public-key", true, "'KEY origin=URL ...'",
+     "a key for web pages: only POST /v1/verify from its origin; fields rate=R (1/s), burst=N (20), daily=N (1000)"},
+    {"api-keys-file", true, "PATH", "more keys, one per line ('secret KEY' / 'public KEY origin=...'); reloaded on SIGHUP"},
     {"cors-origin", true, "ORIGIN", "allow this browser origin, e.g. https://example.org (repeatable)"},
+    {"public-host", true, "NAME[:PORT]", "a Host name this server answers to besides its --listen address (repeatable)"},
     {"insecure-no-auth", false, NULL, "allow listening on a non-loopback address without an API key"},
     {"no-access-log", false, NULL, "do not log one JSON line per request on stderr"},
     {"cache-ttl", true, "DURATION", "cache single-verify results this long; 0 = off (default 1d)"},
@@ -50,10 +54,12 @@ static const serve_opt serve_opts[] = {
     {"max-pending-verify", true, "N", "single verifies in flight before 503 (default 2000)"},
     {"rate-limit", true, "R", "requests per second per API key (or per IP without keys); 0 = off (default 20)"},
     {"rate-burst", true, "N", "requests allowed in a burst (default 100)"},
-    {"request-timeout", true, "DURATION", "HTTP read/write timeout (default 2m)"},
+    {"request-timeout", true, "DURATION", "HTTP idle timeout: reading, writing, keep-alive (default 2m)"},
+    {"request-deadline", true, "DURATION", "a request's head and body must arrive within this (default 1m)"},
+    {"max-connections", true, "N", "HTTP connections open at once; beyond, the longest idle is closed (default 8192)"},
     {"disposable-list", true, "PATH", "extra disposable domains, one per line (default disposable-domains.txt if present); reloaded on SIGHUP"},
     {"webhook", true, "URL", "POST a job's summary here when it finishes"},
-    {"webhook-secret", true, "SECRET", "sign webhook bodies: X-Mailprobe-Signature: sha256=HMAC"},
+    {"webhook-secret", true, "SECRET", "sign webhooks: X-Mailprobe-Timestamp T, X-Mailprobe-Signature sha256=HMAC(T.body)"},
 };
 enum { SERVE_OPT_COUNT = sizeof serve_opts / sizeof serve_opts[0], SERVE_OPT_BASE = 0x2000 };
 
@@ -83,6 +89,8 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->rate_limit = 20;
     cfg->rate_burst = 100;
     cfg->request_timeout_s = 120;
+    cfg->request_deadline_s = 60;
+    cfg->max_connections = 8192;
     mp_prober_config_default(&cfg->prober);
 }
 
@@ -124,16 +132,32 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "api-key")) {
-        size_t len = strlen(value);
-        if (len < 8 || len > MP_SERVE_KEY_LEN_MAX)
-            return bad(err, errlen, name, "…", "a key must have 8 to 128 characters");
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
-                return bad(err, errlen, name, "…", "a key must be printable ASCII without spaces");
+        mp_api_key k;
+        char why[160];
+        if (mp_api_key_secret(value, &k, why, sizeof why) != MP_KEY_OK)
+            return bad(err, errlen, name, "…", why); /* never echo a key */
         if (cfg->api_key_count >= MP_SERVE_KEYS_MAX)
             return bad(err, errlen, name, "…", "too many keys");
-        memcpy(cfg->api_keys[cfg->api_key_count++], value, len + 1);
+        memcpy(cfg->api_keys[cfg->api_key_count++], value, strlen(value) + 1);
         return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "public-key")) {
+        char why[160];
+        if (cfg->public_key_count >= MP_SERVE_PUBLIC_KEYS_MAX)
+            return bad(err, errlen, name, "…", "too many public keys (use --api-keys-file)");
+        if (mp_api_key_public(value, &cfg->public_keys[cfg->public_key_count], why, sizeof why) != MP_KEY_OK)
+            return bad(err, errlen, name, "…", why);
+        cfg->public_key_count++;
+        return MP_OPTION_APPLIED;
+    }
+    if (!strcmp(name, "api-keys-file"))
+        return copy_text(cfg->api_keys_file, sizeof cfg->api_keys_file, name, value, err, errlen);
+    if (!strcmp(name, "public-host")) {
+        if (cfg->public_host_count >= MP_SERVE_HOSTS_MAX)
+            return bad(err, errlen, name, value, "too many host names");
+        if (!mp_serve_host_valid(value))
+            return bad(err, errlen, name, value, "expected a host name or address, optionally with :PORT");
+        return copy_text(cfg->public_hosts[cfg->public_host_count++], MP_SERVE_HOST_MAX + 1, name, value, err, errlen);
     }
     if (!strcmp(name, "cors-origin")) {
         if (cfg->cors_origin_count >= MP_SERVE_ORIGINS_MAX)
@@ -162,6 +186,7 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"job-retention", {1000, 3650LL * 86400000, 1000, true}, &cfg->job_retention_s},
         {"store-retry-time", {1000, 86400000, 1000, true}, &cfg->store_retry_time_s},
         {"lease-ttl", {3000, 3600000, 1000, false}, &cfg->lease_ttl_s},
+        {"request-deadline", {1000, 86400000, 1000, false}, &cfg->request_deadline_s},
     };
     for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
         if (strcmp(name, durations[i].name))
@@ -184,6 +209,7 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"cluster-host-connections", 1, 1000, &cfg->cluster_host_connections, NULL},
         {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
         {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
+        {"max-connections", 16, 1000000, NULL, &cfg->max_connections},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(name, ints[i].name))
@@ -231,90 +257,107 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
     return mp_prober_option_apply_named(&cfg->prober, name, value, err, errlen);
 }
 
-/* Which list a key belongs to, so a higher source can replace it. */
-typedef enum { LIST_NONE, LIST_KEYS, LIST_ORIGINS, LIST_CANARIES } list_kind;
-static list_kind list_of(const char *name)
+/* The list options: repeatable within one source, replaced as a whole by a
+ * higher one (config.h). In the environment each takes a comma-separated
+ * list, under its own name and a plural one. */
+typedef struct list_option {
+    const char *name;
+    const char *env;        /* MAILPROBE_<NAME> */
+    const char *env_plural; /* NULL = none */
+} list_option;
+
+static const list_option list_options[] = {
+    {"api-key", "MAILPROBE_API_KEY", "MAILPROBE_API_KEYS"},
+    {"cors-origin", "MAILPROBE_CORS_ORIGIN", "MAILPROBE_CORS_ORIGINS"},
+    {"allow-net", "MAILPROBE_ALLOW_NET", NULL},
+    {"public-key", "MAILPROBE_PUBLIC_KEY", "MAILPROBE_PUBLIC_KEYS"},
+    {"public-host", "MAILPROBE_PUBLIC_HOST", "MAILPROBE_PUBLIC_HOSTS"},
+    {"dns-canary", "MAILPROBE_DNS_CANARY", NULL},
+};
+enum { LIST_COUNT = sizeof list_options / sizeof list_options[0], LIST_NONE = -1 };
+
+static int list_of(const char *name)
 {
-    if (!strcmp(name, "api-key"))
-        return LIST_KEYS;
-    if (!strcmp(name, "cors-origin"))
-        return LIST_ORIGINS;
-    if (!strcmp(name, "dns-canary"))
-        return LIST_CANARIES;
+    for (int i = 0; i < LIST_COUNT; i++)
+        if (!strcmp(name, list_options[i].name))
+            return i;
     return LIST_NONE;
 }
 
-/* Source tags in precedence order; a list is cleared the first time a new
- * source touches it. */
-typedef struct list_owner { int keys, origins, canaries; } list_owner;
+static void list_clear(mp_serve_config *cfg, int list)
+{
+    switch (list) {
+    case 0: cfg->api_key_count = 0; break;
+    case 1: cfg->cors_origin_count = 0; break;
+    case 2: cfg->prober.targets.nallow = 0; break;
+    case 3: cfg->public_key_count = 0; break;
+    case 4: cfg->public_host_count = 0; break;
+    case 5: cfg->prober.dns_canary_count = 0; break;
+    default: break;
+    }
+}
+
+/* Which source last wrote each list (1 file, 2 environment, 3 flags); a
+ * list is cleared the first time a new source touches it. */
+typedef struct list_owner { int source[LIST_COUNT]; } list_owner;
+
+static void claim_list(mp_serve_config *cfg, list_owner *own, int source, const char *name)
+{
+    int list = list_of(name);
+    if (list != LIST_NONE && own->source[list] != source) {
+        own->source[list] = source;
+        list_clear(cfg, list);
+    }
+}
 
 static mp_option_status apply_from(mp_serve_config *cfg, list_owner *own, int source, const char *name,
                                    const char *value, char *err, size_t errlen)
 {
-    list_kind lk = list_of(name);
-    if (lk == LIST_KEYS && own->keys != source) {
-        own->keys = source;
-        cfg->api_key_count = 0;
-    } else if (lk == LIST_ORIGINS && own->origins != source) {
-        own->origins = source;
-        cfg->cors_origin_count = 0;
-    } else if (lk == LIST_CANARIES && own->canaries != source) {
-        own->canaries = source;
-        cfg->prober.dns_canary_count = 0;
-    }
+    claim_list(cfg, own, source, name);
     return mp_serve_config_apply(cfg, name, value, err, errlen);
+}
+
+/* One `key = value` line of a config file. */
+typedef struct file_reader {
+    mp_serve_config *cfg;
+    list_owner *own;
+    const char *path;
+    char *err;
+    size_t errlen;
+} file_reader;
+
+static bool read_setting(int lineno, char *line, void *arg)
+{
+    file_reader *r = arg;
+    char msg[512];
+    char *eq = strchr(line, '=');
+    if (!eq) {
+        snprintf(r->err, r->errlen, "%s:%d: expected 'key = value'", r->path, lineno);
+        return false;
+    }
+    *eq = 0;
+    char *key = mp_trim_blank(line), *value = mp_trim_blank(eq + 1);
+    if (!strcmp(key, "config")) {
+        snprintf(r->err, r->errlen, "%s:%d: 'config' cannot be nested", r->path, lineno);
+        return false;
+    }
+    mp_option_status st = apply_from(r->cfg, r->own, 1, key, value, msg, sizeof msg);
+    if (st == MP_OPTION_UNKNOWN)
+        snprintf(r->err, r->errlen, "%s:%d: unknown key '%s'", r->path, lineno, key);
+    else if (st != MP_OPTION_APPLIED)
+        snprintf(r->err, r->errlen, "%s:%d: %s", r->path, lineno, msg);
+    return st == MP_OPTION_APPLIED;
 }
 
 static mp_config_status read_file(mp_serve_config *cfg, list_owner *own, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return MP_CONFIG_INVALID;
-    }
-    char line[4096], msg[512];
-    int lineno = 0;
-    mp_config_status rc = MP_CONFIG_OK;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-        char *s = mp_trim_blank(line);
-        if (!*s || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-        *eq = 0;
-        char *key = mp_trim_blank(s), *value = mp_trim_blank(eq + 1);
-        if (!strcmp(key, "config")) {
-            snprintf(err, errlen, "%s:%d: 'config' cannot be nested", path, lineno);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-        mp_option_status r = apply_from(cfg, own, 1, key, value, msg, sizeof msg);
-        if (r != MP_OPTION_APPLIED) {
-            if (r == MP_OPTION_UNKNOWN)
-                snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
-            else
-                snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-            rc = MP_CONFIG_INVALID;
-            break;
-        }
-    }
-    fclose(f);
-    return rc;
+    file_reader r = {cfg, own, path, err, errlen};
+    return mp_text_read_lines(path, read_setting, &r, err, errlen) == MP_LINES_OK ? MP_CONFIG_OK : MP_CONFIG_INVALID;
 }
 
 mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen)
 {
-    list_owner own = {0, 0, 0};
+    list_owner own = {{0}};
     return read_file(cfg, &own, path, err, errlen);
 }
 
@@ -327,7 +370,7 @@ static void env_name(const char *name, char *out, size_t cap)
     out[n] = 0;
 }
 
-/* A comma-separated environment list (MAILPROBE_API_KEYS). */
+/* A comma-separated environment list (MAILPROBE_API_KEYS=a,b). */
 static mp_config_status apply_env_list(mp_serve_config *cfg, list_owner *own, const char *var, const char *name,
                                        char *err, size_t errlen)
 {
@@ -368,10 +411,12 @@ static void usage(FILE *out)
     fprintf(out, "\nprober options (as for `mailprobe verify`):\n");
     mp_prober_options_help(out);
     fprintf(out, "\nEvery option is also an environment variable MAILPROBE_<NAME> (dashes as\n"
-                 "underscores); MAILPROBE_API_KEYS, MAILPROBE_CORS_ORIGINS and MAILPROBE_DNS_CANARY\n"
-                 "take comma-separated lists. Precedence: flags > environment > config file >\n"
-                 "defaults. Durations read the same everywhere: 500ms, 8s, 2m, 1h, 7d; a bare\n"
-                 "number means seconds.\n");
+                 "underscores). The repeatable options take comma-separated lists there, also\n"
+                 "under a plural name: MAILPROBE_API_KEYS, MAILPROBE_PUBLIC_KEYS,\n"
+                 "MAILPROBE_CORS_ORIGINS, MAILPROBE_PUBLIC_HOSTS; MAILPROBE_ALLOW_NET and\n"
+                 "MAILPROBE_DNS_CANARY too. Precedence: flags > environment > config file >\n"
+                 "defaults; a list from a higher source replaces the lower one's. Durations\n"
+                 "read the same everywhere: 500ms, 8s, 2m, 1h, 7d; a bare number means seconds.\n");
 }
 
 const char *mp_config_status_name(mp_config_status st)
@@ -416,11 +461,11 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
         snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
         return MP_CONFIG_INVALID;
     }
-    list_owner own = {0, 0, 0};
+    list_owner own = {{0}};
     if (config_path && read_file(cfg, &own, config_path, err, errlen) != MP_CONFIG_OK)
         return MP_CONFIG_INVALID;
 
-    /* Environment: every option name, plus the two plural lists. */
+    /* Environment: every option name; the lists under both of their names. */
     char var[96], msg[512];
     for (size_t i = 2; i < n; i++) {
         if (list_of(opts[i].name) != LIST_NONE)
@@ -434,11 +479,12 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
             return MP_CONFIG_INVALID;
         }
     }
-    if (apply_env_list(cfg, &own, "MAILPROBE_API_KEYS", "api-key", err, errlen) != MP_CONFIG_OK ||
-        apply_env_list(cfg, &own, "MAILPROBE_API_KEY", "api-key", err, errlen) != MP_CONFIG_OK ||
-        apply_env_list(cfg, &own, "MAILPROBE_CORS_ORIGINS", "cors-origin", err, errlen) != MP_CONFIG_OK ||
-        apply_env_list(cfg, &own, "MAILPROBE_DNS_CANARY", "dns-canary", err, errlen) != MP_CONFIG_OK)
-        return MP_CONFIG_INVALID;
+    for (int i = 0; i < LIST_COUNT; i++) {
+        const list_option *lo = &list_options[i];
+        if ((lo->env_plural && apply_env_list(cfg, &own, lo->env_plural, lo->name, err, errlen) != MP_CONFIG_OK) ||
+            apply_env_list(cfg, &own, lo->env, lo->name, err, errlen) != MP_CONFIG_OK)
+            return MP_CONFIG_INVALID;
+    }
 
     /* Pass 2: the flags themselves. */
     optind = 0;
@@ -450,6 +496,9 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
             const serve_opt *so = &serve_opts[c - SERVE_OPT_BASE];
             r = apply_from(cfg, &own, 3, so->name, so->has_arg ? optarg : "1", msg, sizeof msg);
         } else {
+            for (size_t i = 2; i < n; i++)
+                if (opts[i].val == c)
+                    claim_list(cfg, &own, 3, opts[i].name);
             r = mp_prober_option_apply(&cfg->prober, c, optarg, msg, sizeof msg);
         }
         if (r != MP_OPTION_APPLIED) {
@@ -473,6 +522,33 @@ double mp_serve_cluster_host_rate(const mp_serve_config *cfg)
         return cfg->cluster_host_rate;
     int per = cfg->prober.per_host_connections > 0 ? cfg->prober.per_host_connections : 1;
     return cfg->prober.per_host_rate * cfg->cluster_host_connections / per;
+}
+
+bool mp_serve_host_valid(const char *host)
+{
+    size_t len = strlen(host), i = 0;
+    if (!len || len > MP_SERVE_HOST_MAX)
+        return false;
+    if (host[0] == '[') {
+        while (i < len && host[i] != ']')
+            i++;
+        if (i == len)
+            return false;
+        i++;
+    } else {
+        while (i < len && (isalnum((unsigned char)host[i]) || host[i] == '-' || host[i] == '.'))
+            i++;
+        if (!i)
+            return false;
+    }
+    if (i < len && host[i] == ':') {
+        size_t digits = ++i;
+        while (i < len && isdigit((unsigned char)host[i]))
+            i++;
+        if (i == digits || i - digits > 5)
+            return false;
+    }
+    return i == len;
 }
 
 bool mp_serve_listen_is_loopback(const char *listen)

@@ -5,15 +5,18 @@
  * Every key has one spelling everywhere: the long option name. `--per-host-rate 5`
  * on the command line is `per-host-rate = 5` in the file and
  * MAILPROBE_PER_HOST_RATE=5 in the environment. The list options
- * (api-key, cors-origin, dns-canary) accumulate within one source; a higher
- * source replaces the whole list (allow-net accumulates across sources). MAILPROBE_API_KEYS and
- * MAILPROBE_CORS_ORIGINS take comma-separated lists. */
+ * (api-key, public-key, cors-origin, public-host, allow-net, dns-canary)
+ * accumulate within one source; a higher source replaces the whole list. In
+ * the environment a list is comma-separated, under its name and for most a
+ * plural one (MAILPROBE_API_KEYS, MAILPROBE_PUBLIC_KEYS,
+ * MAILPROBE_CORS_ORIGINS, MAILPROBE_PUBLIC_HOSTS). */
 #ifndef MP_SERVE_CONFIG_H
 #define MP_SERVE_CONFIG_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "allowance.h"
+#include "api_keys.h"
 #include "prober.h"
 #include "prober_options.h"
 #include "retry_schedule.h"
@@ -22,6 +25,9 @@ enum {
     MP_SERVE_KEYS_MAX = 32,     /* API keys */
     MP_SERVE_KEY_LEN_MAX = 128, /* octets per key */
     MP_SERVE_ORIGINS_MAX = 16,  /* CORS origins */
+    MP_SERVE_PUBLIC_KEYS_MAX = 16, /* --public-key (more in --api-keys-file) */
+    MP_SERVE_HOSTS_MAX = 16,    /* --public-host */
+    MP_SERVE_HOST_MAX = 255,    /* octets of one --public-host */
     MP_SERVE_PATH_MAX = 1024,
 };
 
@@ -44,6 +50,13 @@ typedef struct mp_serve_config {
     size_t api_key_count;
     char cors_origins[MP_SERVE_ORIGINS_MAX][256];
     size_t cors_origin_count;
+    mp_api_key public_keys[MP_SERVE_PUBLIC_KEYS_MAX]; /* --public-key, parsed */
+    size_t public_key_count;
+    char api_keys_file[MP_SERVE_PATH_MAX]; /* "" = none; reloaded on SIGHUP */
+    char public_hosts[MP_SERVE_HOSTS_MAX][MP_SERVE_HOST_MAX + 1]; /* Host names this server answers to */
+    size_t public_host_count;
+    size_t max_connections;        /* HTTP connections open at once; default 8192 */
+    int request_deadline_s;        /* a request's head and body must arrive within this; default 60 */
     bool insecure_no_auth;         /* allow a non-loopback listen without keys */
     bool access_log;               /* one JSON line per request on stderr (default on) */
     int cache_ttl_s;               /* single-verify result cache; 0 = off; default 86400 */
@@ -110,6 +123,9 @@ mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *pat
  * that a worker holding a whole egress limit may use the whole egress
  * rate. */
 double mp_serve_cluster_host_rate(const mp_serve_config *cfg);
+/* True when `host` is a --public-host value: a host name, an IPv4 address
+ * or [IPv6], optionally with ":PORT". */
+bool mp_serve_host_valid(const char *host);
 
 /* True when `listen` ("ADDR:PORT", "[v6]:PORT") names a loopback address. */
 bool mp_serve_listen_is_loopback(const char *listen);

@@ -31,8 +31,8 @@ static void log_request(const mp_request *ri, int code, double seconds)
     cJSON_AddNumberToObject(o, "status", code);
     cJSON_AddNumberToObject(o, "ms", (double)(long)(seconds * 100000) / 100.0);
     cJSON_AddStringToObject(o, "client", ri->client);
-    if (ri->key_index >= 0)
-        cJSON_AddNumberToObject(o, "key", ri->key_index);
+    if (ri->key_id[0])
+        cJSON_AddStringToObject(o, "key", ri->key_id);
     mp_log("info", "request", o);
 }
 
@@ -54,11 +54,17 @@ static const char *reason_phrase(int code)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
     }
 }
@@ -101,22 +107,76 @@ static const char *error_code_name(int code)
     case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
+    case 408: return "request_timeout";
+    case 411: return "length_required";
     case 413: return "payload_too_large";
     case 415: return "unsupported_media_type";
+    case 421: return "misdirected_request";
     case 429: return "rate_limited";
+    case 431: return "headers_too_large";
+    case 501: return "not_implemented";
     case 503: return "overloaded";
+    case 505: return "http_version_not_supported";
     default: return "internal";
     }
 }
 
-void mp_reply_error(const mp_request *ri, int code, const char *message)
+void mp_reply_error_named(const mp_request *ri, int code, const char *name, const char *message)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(o, "error");
-    cJSON_AddStringToObject(e, "code", error_code_name(code));
+    cJSON_AddStringToObject(e, "code", name ? name : error_code_name(code));
     cJSON_AddStringToObject(e, "message", message);
     mp_reply_json(ri, code, o);
     cJSON_Delete(o);
+}
+
+void mp_reply_error(const mp_request *ri, int code, const char *message)
+{
+    mp_reply_error_named(ri, code, NULL, message);
+}
+
+static bool valid_job_id(const char *id, size_t len)
+{
+    if (len != MP_JOB_ID_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+            return false;
+    return true;
+}
+
+void mp_request_match(const char *path, bool is_delete, mp_route_match *out)
+{
+    memset(out, 0, sizeof *out);
+    out->sub = "";
+    out->known = true;
+    out->v1 = !strncmp(path, "/v1/", 4) || !strcmp(path, "/v1");
+    if (!out->v1) {
+        out->route = !strcmp(path, "/healthz") ? MP_ROUTE_HEALTHZ
+                     : !strcmp(path, "/metrics") ? MP_ROUTE_METRICS : MP_ROUTE_STATIC;
+        return;
+    }
+    const char *rest = path + 3; /* after "/v1" */
+    if (!strcmp(rest, "/verify")) {
+        out->route = MP_ROUTE_VERIFY;
+    } else if (!strcmp(rest, "/jobs")) {
+        out->route = MP_ROUTE_JOBS_CREATE;
+    } else if (!strncmp(rest, "/jobs/", 6)) {
+        const char *p = rest + 6, *slash = strchr(p, '/');
+        size_t idlen = slash ? (size_t)(slash - p) : strlen(p);
+        out->sub = slash ? slash : "";
+        if (valid_job_id(p, idlen))
+            memcpy(out->id, p, idlen);
+        out->route = !strcmp(out->sub, "/events") ? MP_ROUTE_JOB_EVENTS
+                     : !strcmp(out->sub, "/results") ? MP_ROUTE_JOB_RESULTS
+                     : is_delete ? MP_ROUTE_JOB_DELETE : MP_ROUTE_JOB_GET;
+        if (*out->sub && strcmp(out->sub, "/events") && strcmp(out->sub, "/results"))
+            out->known = false;
+    } else {
+        out->known = false;
+        out->route = MP_ROUTE_OTHER;
+    }
 }
 
 void mp_reply_405(const mp_request *ri, const char *allow)
@@ -189,6 +249,42 @@ char *mp_request_body(struct evhttp_request *req, size_t *len)
     p[n] = 0;
     *len = n;
     return p;
+}
+
+/* True when a JSON text holds a NUL: a raw 0 octet anywhere, or the
+ * escape \u0000 inside a string (RFC 8259 §7; "\\u0000" is an escaped
+ * backslash and the text u0000, not a NUL). */
+static bool json_has_nul(const char *p, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\0')
+            return true;
+        if (!in_string) {
+            in_string = p[i] == '"';
+            continue;
+        }
+        if (p[i] == '"') {
+            in_string = false;
+        } else if (p[i] == '\\' && i + 1 < len) {
+            i++;
+            if (p[i] == 'u' && i + 4 < len && !memcmp(p + i + 1, "0000", 4))
+                return true;
+        }
+    }
+    return false;
+}
+
+cJSON *mp_request_parse_json(const char *body, size_t len, const char **why)
+{
+    if (json_has_nul(body, len)) {
+        *why = "a JSON string contains a NUL (\\u0000)";
+        return NULL;
+    }
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    if (!doc)
+        *why = "malformed JSON";
+    return doc;
 }
 
 /* Held requests (verify, streams) watch their connection. When it closes

@@ -2,8 +2,10 @@
  * API itself: docs/openapi.yaml): listening, and the dispatcher every
  * request passes through before a route (routes.h) sees it.
  *
- * Request flow: CORS headers → preflight → (for /v1) API key → rate limit
- * → route → method → the route's handler. Handlers either reply at once or
+ * Request flow: the gate (http_gate.h) reads the head and admission.h
+ * decides — Host, Origin, API key, rate limit, declared length — before
+ * evhttp reads a body; then here: refusals answered, CORS headers,
+ * preflight, route → method → the route's handler. Handlers either reply at once or
  * keep the request (verify waiting for its probe, SSE and result streams)
  * and watch the connection's close callback; a drain answers those. */
 #include "http_server.h"
@@ -19,7 +21,9 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "admission.h"
 #include "clock.h"
+#include "http_gate.h"
 #include "routes.h"
 
 enum {
@@ -40,106 +44,42 @@ static const char *method_name(enum evhttp_cmd_type m)
     }
 }
 
-/* Compares two strings in time that depends only on their lengths' maximum,
- * so a wrong key's timing says nothing about how much of it matched. */
-static bool equal_constant_time(const char *a, size_t alen, const char *b, size_t blen)
-{
-    size_t n = alen > blen ? alen : blen;
-    unsigned char diff = (unsigned char)(alen != blen);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = i < alen ? (unsigned char)a[i] : 0;
-        unsigned char y = i < blen ? (unsigned char)b[i] : 0;
-        diff |= (unsigned char)(x ^ y);
-    }
-    return diff == 0;
-}
-
-/* -1 when no key matches. Every configured key is compared (no early exit). */
-static int find_key(const mp_serve_config *cfg, const char *given, size_t len)
-{
-    int found = -1;
-    for (size_t i = 0; i < cfg->api_key_count; i++)
-        if (equal_constant_time(cfg->api_keys[i], strlen(cfg->api_keys[i]), given, len) && found < 0)
-            found = (int)i;
-    return found;
-}
-
+/* The Origin header when CORS headers may name it (admission.h). */
 static const char *allowed_origin(const mp_server *s, struct evhttp_request *req)
 {
     const char *origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
-    if (!origin)
-        return NULL;
-    for (size_t i = 0; i < s->cfg->cors_origin_count; i++)
-        if (!strcmp(origin, s->cfg->cors_origins[i]) || !strcmp(s->cfg->cors_origins[i], "*"))
-            return origin;
-    return NULL;
-}
-
-static bool valid_job_id(const char *id, size_t len)
-{
-    if (len != MP_JOB_ID_LEN)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-            return false;
-    return true;
+    return origin && mp_admission_cors_origin(s, origin) ? origin : NULL;
 }
 
 /* ---- the dispatcher ------------------------------------------------------------------- */
 
+/* A request the gate refused before its body (http_gate.h): evhttp holds a
+ * stand-in without body, and the connection closes after the reply. */
+static void reply_refusal(mp_request *ri, const mp_admission *a)
+{
+    if (a->method[0] || a->path[0]) { /* the request's own, not the stand-in's */
+        snprintf(ri->method, sizeof ri->method, "%s", a->method);
+        snprintf(ri->path, sizeof ri->path, "%s", a->path);
+    }
+    if (a->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", a->retry_after);
+        mp_reply_header(ri, "Retry-After", ra);
+    }
+    if (a->www_authenticate)
+        mp_reply_header(ri, "WWW-Authenticate", "Bearer");
+    mp_reply_header(ri, "Connection", "close");
+    mp_reply_error_named(ri, a->status, a->code, a->message);
+}
+
+/* /v1: the gate has checked Host, Origin, key, scope, rate limits and the
+ * body's length; what is left is the path and the method. */
 static void handle_v1(mp_request *ri, enum evhttp_cmd_type m, const char *path)
 {
-    mp_server *s = ri->server;
-    const mp_serve_config *cfg = s->cfg;
-    /* Which route first (metrics label), then who is asking. */
-    const char *rest = path + 3; /* after "/v1" */
-    char id[MP_JOB_ID_LEN + 1] = "";
-    const char *sub = "";
-    bool known = true;
-    if (!strcmp(rest, "/verify")) {
-        ri->route = MP_ROUTE_VERIFY;
-    } else if (!strcmp(rest, "/jobs")) {
-        ri->route = MP_ROUTE_JOBS_CREATE;
-    } else if (!strncmp(rest, "/jobs/", 6)) {
-        const char *p = rest + 6, *slash = strchr(p, '/');
-        size_t idlen = slash ? (size_t)(slash - p) : strlen(p);
-        sub = slash ? slash : "";
-        if (valid_job_id(p, idlen))
-            memcpy(id, p, idlen);
-        ri->route = !strcmp(sub, "/events") ? MP_ROUTE_JOB_EVENTS
-                    : !strcmp(sub, "/results") ? MP_ROUTE_JOB_RESULTS
-                    : m == EVHTTP_REQ_DELETE ? MP_ROUTE_JOB_DELETE : MP_ROUTE_JOB_GET;
-        if (*sub && strcmp(sub, "/events") && strcmp(sub, "/results"))
-            known = false;
-    } else {
-        known = false;
-        ri->route = MP_ROUTE_OTHER;
-    }
-
-    if (cfg->api_key_count) {
-        const char *auth = evhttp_find_header(evhttp_request_get_input_headers(ri->req), "Authorization");
-        if (!auth || strncasecmp(auth, "Bearer ", 7) ||
-            (ri->key_index = find_key(cfg, auth + 7, strlen(auth + 7))) < 0) {
-            evhttp_add_header(evhttp_request_get_output_headers(ri->req), "WWW-Authenticate", "Bearer");
-            mp_reply_error(ri, 401, auth ? "wrong API key" : "missing Authorization: Bearer KEY");
-            return;
-        }
-    }
-    char bucket[MP_RATELIMIT_KEY_MAX + 1];
-    if (ri->key_index >= 0)
-        snprintf(bucket, sizeof bucket, "key:%d", ri->key_index);
-    else
-        snprintf(bucket, sizeof bucket, "ip:%s", ri->client);
-    int wait = mp_ratelimit_take(s->ratelimit, bucket, mp_now_monotonic());
-    if (wait > 0) {
-        char ra[16];
-        snprintf(ra, sizeof ra, "%d", wait);
-        evhttp_add_header(evhttp_request_get_output_headers(ri->req), "Retry-After", ra);
-        s->metrics.rate_limited++;
-        mp_reply_error(ri, 429, "rate limit exceeded");
-        return;
-    }
-    if (!known) {
+    mp_route_match rm;
+    mp_request_match(path, m == EVHTTP_REQ_DELETE, &rm);
+    ri->route = rm.route;
+    if (!rm.known) {
         mp_reply_error(ri, 404, "no such endpoint");
         return;
     }
@@ -155,20 +95,20 @@ static void handle_v1(mp_request *ri, enum evhttp_cmd_type m, const char *path)
     default:
         break;
     }
-    if (!id[0]) {
+    if (!rm.id[0]) {
         mp_reply_error(ri, 404, "no such job");
         return;
     }
-    if (*sub) {
+    if (*rm.sub) {
         if (m != EVHTTP_REQ_GET)
             return mp_reply_405(ri, "GET, OPTIONS");
         if (ri->route == MP_ROUTE_JOB_EVENTS)
-            return mp_route_job_events(ri, id);
-        return mp_route_job_results(ri, id);
+            return mp_route_job_events(ri, rm.id);
+        return mp_route_job_results(ri, rm.id);
     }
     if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_DELETE)
         return mp_reply_405(ri, "GET, DELETE, OPTIONS");
-    return mp_route_job(ri, id, m == EVHTTP_REQ_DELETE);
+    return mp_route_job(ri, rm.id, m == EVHTTP_REQ_DELETE);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -180,7 +120,6 @@ static void on_request(struct evhttp_request *req, void *arg)
     ri.req = req;
     ri.t0 = mp_now_monotonic();
     ri.route = MP_ROUTE_OTHER;
-    ri.key_index = -1;
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
     snprintf(ri.method, sizeof ri.method, "%s", method_name(m));
     char *peer = NULL;
@@ -194,10 +133,19 @@ static void on_request(struct evhttp_request *req, void *arg)
     const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
     if (!raw || !*raw)
         raw = "/";
+    snprintf(ri.path, sizeof ri.path, "%s", raw);
+
+    mp_admission adm;
+    mp_gate_claim(s->gate, req, &adm);
+    ri.route = adm.route;
+    memcpy(ri.key_id, adm.key_id, sizeof ri.key_id);
+    if (!adm.admitted) {
+        reply_refusal(&ri, &adm);
+        return;
+    }
     size_t dlen = 0;
     char *path = evhttp_uridecode(raw, 0, &dlen);
-    snprintf(ri.path, sizeof ri.path, "%s", raw);
-    if (!path || dlen != strlen(path)) { /* an encoded NUL */
+    if (!path || dlen != strlen(path)) { /* an encoded NUL (the gate refuses it first) */
         free(path);
         mp_reply_error(&ri, 400, "bad path");
         return;
@@ -232,8 +180,6 @@ static void on_request(struct evhttp_request *req, void *arg)
         handle_v1(&ri, m, path);
     } else {
         /* Everything outside /v1 is read-only. */
-        ri.route = !strcmp(path, "/healthz") ? MP_ROUTE_HEALTHZ
-                   : !strcmp(path, "/metrics") ? MP_ROUTE_METRICS : MP_ROUTE_STATIC;
         if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD)
             mp_reply_405(&ri, "GET, HEAD");
         else if (ri.route == MP_ROUTE_HEALTHZ)
@@ -244,6 +190,23 @@ static void on_request(struct evhttp_request *req, void *arg)
             mp_route_static(&ri, path);
     }
     free(path);
+}
+
+/* The gate's decision maker: admission.h with this server's state. */
+static void admit(const mp_http_head *head, const mp_peer *peer, mp_admission *out, void *arg)
+{
+    mp_admit(arg, head, peer, out);
+}
+
+/* What admission.c compares the Host header with: --listen as a Host
+ * names it, and whether it is a loopback or a wildcard address. */
+static void remember_listen(mp_server *s, const char *host, long port)
+{
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(s->listen_host, sizeof s->listen_host, v6 ? "[%s]:%ld" : "%s:%ld", host, port);
+    snprintf(s->listen_port, sizeof s->listen_port, "%ld", port);
+    s->listen_loopback = mp_serve_listen_is_loopback(s->cfg->listen);
+    s->listen_wildcard = !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "0:0:0:0:0:0:0:0");
 }
 
 /* ---- start / stop ------------------------------------------------------------------------ */
@@ -266,21 +229,23 @@ bool mp_http_server_start(mp_server *s, char *err, size_t errlen)
         memmove(host, host + 1, hlen - 2);
         host[hlen - 2] = 0;
     }
-    s->http = evhttp_new(s->base);
+    remember_listen(s, host, port);
+    mp_gate_config gc = {cfg->max_connections, cfg->request_deadline_s * 1000};
+    s->gate = mp_gate_new(s->base, &gc, admit, s);
+    s->http = s->gate ? evhttp_new(s->base) : NULL;
     if (!s->http) {
         snprintf(err, errlen, "evhttp_new failed");
+        mp_gate_free(s->gate);
+        s->gate = NULL;
         return false;
     }
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    /* The handlers enforce --max-body-verify/--max-body-jobs with a JSON
-     * 413. evhttp's own cap is only the backstop for absurd bodies (twice
-     * the largest limit): libevent 2.1 answers those itself with an HTML
-     * 413 and closes the connection, before reading the body when it has a
-     * Content-Length. */
+    /* The gate refuses a body over its route's limit before reading it
+     * (admission.c); evhttp's own caps are backstops it never reaches. */
     size_t max_body = cfg->max_body_jobs > cfg->max_body_verify ? cfg->max_body_jobs : cfg->max_body_verify;
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)(max_body > ((size_t)-1 >> 2) ? max_body : max_body * 2));
-    evhttp_set_max_headers_size(s->http, 16 * 1024);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
+    evhttp_set_max_headers_size(s->http, MP_HEAD_MAX);
     evhttp_set_timeout(s->http, cfg->request_timeout_s);
     evhttp_set_default_content_type(s->http, "application/json");
     evhttp_set_gencb(s->http, on_request, s);
@@ -295,6 +260,8 @@ bool mp_http_server_start(mp_server *s, char *err, size_t errlen)
                  cfg->listen);
         evhttp_free(s->http);
         s->http = NULL;
+        mp_gate_free(s->gate);
+        s->gate = NULL;
         return false;
     }
     struct evconnlistener *l = evconnlistener_new_bind(s->base, NULL, NULL,
@@ -306,8 +273,11 @@ bool mp_http_server_start(mp_server *s, char *err, size_t errlen)
             evconnlistener_free(l);
         evhttp_free(s->http);
         s->http = NULL;
+        mp_gate_free(s->gate);
+        s->gate = NULL;
         return false;
     }
+    mp_gate_attach(s->gate, s->http, l);
     return true;
 }
 
@@ -316,6 +286,7 @@ void mp_http_server_drain(mp_server *s, void (*drained)(void *arg), void *arg)
     s->stopping = true;
     mp_server_drain_begin(s, drained, arg);
     if (s->http && s->bound) {
+        mp_gate_detach_listener(s->gate);
         evhttp_del_accept_socket(s->http, s->bound);
         s->bound = NULL;
     }
@@ -333,5 +304,7 @@ void mp_http_server_stop(mp_server *s)
         evhttp_free(s->http);
     s->http = NULL;
     s->bound = NULL;
+    mp_gate_free(s->gate); /* after evhttp: it lets go of its connections first */
+    s->gate = NULL;
 }
 

@@ -124,6 +124,12 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
         {"mailprobe_verify_cache_hits_total", "counter", "Single verifies answered from the cache.", m->cache_hits},
         {"mailprobe_verify_cache_misses_total", "counter", "Single verifies that needed a probe.", m->cache_misses},
         {"mailprobe_rate_limited_total", "counter", "Requests refused with 429.", m->rate_limited},
+        {"mailprobe_http_connections_open", "gauge", "HTTP connections open now (closing ones included).", g->connections_open},
+        {"mailprobe_http_connections_total", "counter", "HTTP connections accepted.", g->connections_accepted},
+        {"mailprobe_http_connections_evicted_total", "counter", "Idle connections closed at --max-connections or out of descriptors.", g->connections_evicted},
+        {"mailprobe_http_refused_before_body_total", "counter", "Requests refused from their head, body unread.", g->requests_refused_early},
+        {"mailprobe_http_request_deadline_total", "counter", "Requests that did not arrive within --request-deadline.", g->request_deadlines},
+        {"mailprobe_http_accept_pauses_total", "counter", "Times accepting paused (connection limit, out of descriptors).", g->accept_pauses},
     };
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", simple[i].name, simple[i].help,

@@ -26,7 +26,7 @@ typedef enum mp_route {
 
 const char *mp_route_name(mp_route r);
 
-enum { MP_METRICS_CODES = 16, MP_METRICS_BUCKETS = 14 };
+enum { MP_METRICS_CODES = 24, MP_METRICS_BUCKETS = 14 };
 
 typedef struct mp_metrics {
     int codes[MP_METRICS_CODES];                     /* status codes seen, in order */
@@ -50,6 +50,9 @@ typedef struct mp_metrics_gauges {
     uint64_t allowance_requests, allowance_errors, allowance_waits;
     uint64_t worker_jobs, worker_held;      /* this worker's share */
     uint64_t store_requests, store_errors, store_busy, store_round_trips, store_leased, store_written, store_queued;
+    /* The connections (http_gate.h). */
+    uint64_t connections_open, connections_accepted, connections_evicted;
+    uint64_t requests_refused_early, request_deadlines, accept_pauses;
 } mp_metrics_gauges;
 
 void mp_metrics_init(mp_metrics *m);

@@ -232,10 +232,11 @@ void mp_route_jobs_create(mp_request *ri)
     if (!body)
         goto oom;
     if (json) {
-        doc = cJSON_ParseWithLength(body, blen);
+        const char *why = "malformed JSON";
+        doc = mp_request_parse_json(body, blen, &why);
         cJSON *arr = doc ? cJSON_GetObjectItemCaseSensitive(doc, "emails") : NULL;
         if (!doc || !cJSON_IsObject(doc) || !cJSON_IsArray(arr)) {
-            mp_reply_error(ri, 400, doc ? "missing array field \"emails\"" : "malformed JSON");
+            mp_reply_error(ri, 400, doc ? "missing array field \"emails\"" : why);
             goto done;
         }
         size_t count = (size_t)cJSON_GetArraySize(arr);

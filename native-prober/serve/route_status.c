@@ -6,6 +6,7 @@
 #include <event2/buffer.h>
 
 #include "clock.h"
+#include "http_gate.h"
 #include "jobs.h"
 #include "routes.h"
 #include "server.h"
@@ -44,6 +45,14 @@ static void gauges(mp_server *s, mp_metrics_gauges *g, mp_jobs_stats *js, mp_sto
     g->store_leased = ss->leased;
     g->store_written = ss->written;
     g->store_queued = ss->queued;
+    mp_gate_stats gs;
+    mp_gate_stats_get(s->gate, &gs);
+    g->connections_open = gs.open;
+    g->connections_accepted = gs.accepted;
+    g->connections_evicted = gs.evicted;
+    g->requests_refused_early = gs.refused;
+    g->request_deadlines = gs.deadline_expired;
+    g->accept_pauses = gs.accept_paused;
 }
 
 void mp_route_healthz(mp_request *ri)

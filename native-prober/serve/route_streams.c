@@ -21,7 +21,9 @@
 enum {
     RESULTS_PAGE = 1000,      /* rows per chunk of /results */
     SSE_HEARTBEAT_S = 15,     /* comment line so proxies keep the stream */
-    STREAMS_MAX = 1024,       /* SSE + result streams open at once */
+    /* SSE + result streams open at once; each event stream is one
+     * listener of the job watch, so the two bounds are the same number. */
+    STREAMS_MAX = MP_JOB_WATCH_MAX,
 };
 
 typedef enum { STREAM_EVENTS, STREAM_RESULTS } stream_kind;
@@ -300,6 +302,10 @@ static void on_page(mp_store_status status, const mp_store_result_row *rows, siz
 
 static void results_send_page(mp_http_stream *st)
 {
+    /* libevent may report the previous chunk written more than once (its
+     * write callback stays set): one page is read at a time. */
+    if (st->reading)
+        return;
     if (mp_store_results_page(st->ri.server->store, st->id, st->last_seq, RESULTS_PAGE, on_page, st) == MP_STORE_OK) {
         st->reading = true;
         return;

@@ -183,12 +183,14 @@ void mp_route_verify(mp_request *ri)
         return;
     }
     size_t blen = 0;
+    const char *why = "out of memory";
     char *body = mp_request_body(ri->req, &blen);
-    cJSON *doc = body ? cJSON_ParseWithLength(body, blen) : NULL;
+    cJSON *doc = body ? mp_request_parse_json(body, blen, &why) : NULL;
+    bool out_of_memory = !body;
     free(body);
     cJSON *email = doc ? cJSON_GetObjectItemCaseSensitive(doc, "email") : NULL;
     if (!doc || !cJSON_IsObject(doc) || !cJSON_IsString(email)) {
-        mp_reply_error(ri, 400, doc ? "missing string field \"email\"" : "malformed JSON");
+        mp_reply_error(ri, out_of_memory ? 500 : 400, doc ? "missing string field \"email\"" : why);
         cJSON_Delete(doc);
         return;
     }

@@ -2,19 +2,23 @@
  * loop — configuration (config.h), the prober, the store (SQLite or
  * PostgreSQL, on its own thread), the job runner, the HTTP API — and handles signals: SIGTERM/SIGINT stop
  * accepting, write buffered results and exit (unfinished jobs resume at the
- * next start); SIGHUP reloads --disposable-list without dropping requests. */
+ * next start); SIGHUP reloads --disposable-list and --api-keys-file without
+ * dropping requests. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "admission.h"
+#include "api_keys.h"
 #include "clock.h"
 #include "config.h"
 #include "http_server.h"
@@ -97,6 +101,65 @@ static bool start_cluster_politeness(mp_server *srv)
     return true;
 }
 
+/* Puts the keys in force: --api-key and --public-key (and their config and
+ * environment forms) plus --api-keys-file. On reload a file that does not
+ * load keeps the keys in force: a half-written file must not lock everyone
+ * out, nor let everyone in. */
+static bool load_keys(serve_state *st, bool startup)
+{
+    const mp_serve_config *cfg = &st->cfg;
+    mp_api_key *keys = calloc(MP_KEYRING_MAX, sizeof *keys);
+    if (!keys)
+        return false;
+    size_t n = 0;
+    char err[512] = "";
+    bool ok = true;
+    for (size_t i = 0; i < cfg->api_key_count && ok; i++)
+        ok = n < MP_KEYRING_MAX && mp_api_key_secret(cfg->api_keys[i], &keys[n++], err, sizeof err) == MP_KEY_OK;
+    for (size_t i = 0; i < cfg->public_key_count && ok; i++)
+        if ((ok = n < MP_KEYRING_MAX))
+            keys[n++] = cfg->public_keys[i];
+    if (ok && cfg->api_keys_file[0])
+        ok = mp_api_keys_read_file(cfg->api_keys_file, keys, MP_KEYRING_MAX, &n, err, sizeof err) == MP_KEY_OK;
+    if (ok)
+        ok = mp_keyring_set(st->srv.keys, keys, n) == MP_KEY_OK;
+    free(keys);
+    if (!ok) {
+        mp_log_detail("error", startup ? "cannot load the API keys" : "key reload failed; keeping the keys in force",
+                      err[0] ? err : "too many keys");
+        return false;
+    }
+    if (cfg->api_keys_file[0]) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "%zu keys", n);
+        mp_log_detail("info", startup ? "API keys loaded" : "API keys reloaded", detail);
+    }
+    return true;
+}
+
+/* Gives the process as many descriptors as it may have: each connection
+ * and each SMTP session is one. */
+static void raise_fd_limit(const mp_serve_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t want = (rlim_t)cfg->max_connections + (rlim_t)cfg->prober.concurrency + 256;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddNumberToObject(f, "nofile", (double)rl.rlim_cur);
+        cJSON_AddNumberToObject(f, "max_connections", (double)cfg->max_connections);
+        cJSON_AddNumberToObject(f, "concurrency", cfg->prober.concurrency);
+        mp_log("warn", "fewer file descriptors than --max-connections + --concurrency need; accepting pauses "
+                       "when they run out (raise LimitNOFILE / ulimit -n, or lower the two)", f);
+    }
+}
+
 /* The prober's catch-all memory: a verdict learned by an earlier job or
  * verify, here or by another worker (within --domain-cache-ttl), spares
  * the domain its random-recipient test, across restarts too. The prober
@@ -165,6 +228,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     (void)sig;
     (void)what;
     load_extra(arg, false);
+    load_keys(arg, false);
 }
 
 /* Seconds between two rounds of upkeep: a tenth of the retention, between
@@ -255,22 +319,35 @@ int mp_cmd_serve(int argc, char **argv)
         return loaded == MP_CONFIG_HELP_SHOWN ? 0 : 2;
     }
     mp_serve_config *cfg = &st->cfg;
-    if (!mp_serve_listen_is_loopback(cfg->listen) && !cfg->api_key_count && !cfg->insecure_no_auth) {
+    mp_server *srv = &st->srv;
+    srv->keys = mp_keyring_new();
+    if (!srv->keys || !load_keys(st, true)) {
+        if (srv->keys)
+            fprintf(stderr, "mailprobe serve: the API keys could not be loaded (see the log line above)\n");
+        mp_keyring_free(srv->keys);
+        free(st);
+        return 2;
+    }
+    if (!mp_serve_listen_is_loopback(cfg->listen) && !mp_keyring_count(srv->keys) && !cfg->insecure_no_auth) {
         fprintf(stderr, "mailprobe serve: refusing to listen on %s without an API key: anyone could use this\n"
                         "host to probe the Internet. Set --api-key (or MAILPROBE_API_KEYS), or pass\n"
                         "--insecure-no-auth if something in front of it authenticates.\n",
                 cfg->listen);
+        mp_keyring_free(srv->keys);
         free(st);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    mp_server *srv = &st->srv;
+    raise_fd_limit(cfg);
     srv->cfg = cfg;
     srv->started = mp_now_monotonic();
     mp_metrics_init(&srv->metrics);
     int exit_code = 1;
     struct event *sigs[3] = {NULL, NULL, NULL};
 
+    /* libevent's own checks of how its API is used (the tests turn them on). */
+    if (getenv("MAILPROBE_EVENT_DEBUG"))
+        event_enable_debug_mode();
     srv->base = event_base_new();
     if (!srv->base) {
         fprintf(stderr, "mailprobe serve: event_base_new failed\n");
@@ -295,7 +372,8 @@ int mp_cmd_serve(int argc, char **argv)
     mp_prober_set_catch_all_memory(srv->prober, &memory);
     mp_prober_set_resolver_listener(srv->prober, on_resolver, st);
     srv->ratelimit = mp_ratelimit_new(cfg->rate_limit, cfg->rate_burst);
-    if (!srv->ratelimit)
+    srv->auth_failures = mp_ratelimit_new(MP_AUTH_FAILURE_RATE, MP_AUTH_FAILURE_BURST);
+    if (!srv->ratelimit || !srv->auth_failures)
         goto done;
     if (!load_extra(st, true)) {
         fprintf(stderr, "mailprobe serve: --disposable-list %s could not be loaded\n", cfg->disposable_list);
@@ -349,7 +427,8 @@ int mp_cmd_serve(int argc, char **argv)
     cJSON_AddStringToObject(f, "store", mp_store_backend(srv->store));
     cJSON_AddStringToObject(f, "worker", cfg->worker_name);
     cJSON_AddStringToObject(f, "web", srv->web_root);
-    cJSON_AddBoolToObject(f, "auth", cfg->api_key_count > 0);
+    cJSON_AddBoolToObject(f, "auth", mp_keyring_count(srv->keys) > 0);
+    cJSON_AddNumberToObject(f, "max_connections", (double)cfg->max_connections);
     mp_log("info", "listening", f);
     event_base_dispatch(srv->base);
     exit_code = 0;
@@ -375,6 +454,8 @@ done:
     mp_job_watch_free(srv->watch);
     mp_domain_memory_free(srv->memory);
     mp_ratelimit_free(srv->ratelimit);
+    mp_ratelimit_free(srv->auth_failures);
+    mp_keyring_free(srv->keys);
     mp_domain_list_free(srv->extra);
     if (srv->base)
         event_base_free(srv->base);

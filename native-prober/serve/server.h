@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include "cluster_politeness.h"
+#include "api_keys.h"
 #include "config.h"
 #include "domain_list.h"
 #include "domain_memory.h"
@@ -23,6 +24,7 @@
 
 typedef struct mp_http_stream mp_http_stream;
 typedef struct mp_verify_ctx mp_verify_ctx;
+typedef struct mp_gate mp_gate;
 
 /* The server: everything a request handler may touch. serve.c owns and
  * builds it; the server and the routes only read the configuration. */
@@ -36,11 +38,18 @@ typedef struct mp_server {
     mp_domain_memory *memory;    /* catch-all verdicts the prober recalls */
     mp_cluster_politeness *politeness; /* the cluster's budgets (PostgreSQL); NULL: the local ones */
     mp_ratelimit *ratelimit;
+    mp_ratelimit *auth_failures; /* failed key checks per client (admission.h) */
+    mp_keyring *keys;            /* API keys in force; --api-keys-file reloads them on SIGHUP */
     mp_domain_list *extra;       /* --disposable-list, swapped on SIGHUP */
     char web_root[PATH_MAX];     /* "" = no static files */
     mp_metrics metrics;
     struct evhttp *http;
     struct evhttp_bound_socket *bound; /* the listener; removed when draining */
+    mp_gate *gate;               /* reads each request's head before evhttp (http_gate.h) */
+    char listen_host[300];       /* --listen as a Host header names it: "127.0.0.1:8025", "[::1]:8025" */
+    char listen_port[8];
+    bool listen_loopback;        /* also answers to localhost:PORT */
+    bool listen_wildcard;        /* 0.0.0.0 / [::]: answers to the address connected to */
     size_t final_replies;        /* replies of a drain still being written */
     void (*on_drained)(void *arg);
     void *on_drained_arg;

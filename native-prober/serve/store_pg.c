@@ -291,7 +291,21 @@ mp_store_db *mp_store_pg_open(const char *url, const mp_store_ops **ops, int *ve
         return NULL;
     }
     *ops = &pg_ops;
-    db->conn = PQconnectdb(url);
+    /* A dead network must not hold the store thread for the kernel's TCP
+     * timeouts (minutes): unless the URL says otherwise, give up on a
+     * connect after 10 s and on unacknowledged data after 30 s. */
+    char full[MP_STORE_ERROR_MAX * 8];
+    snprintf(full, sizeof full, "%s", url);
+    const char *defaults[] = {"connect_timeout=10", "tcp_user_timeout=30000", "keepalives_idle=30"};
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        size_t key = strcspn(defaults[i], "=");
+        char name[32];
+        snprintf(name, sizeof name, "%.*s=", (int)key, defaults[i]);
+        if (!strstr(full, name) && strlen(full) + strlen(defaults[i]) + 2 < sizeof full)
+            snprintf(full + strlen(full), sizeof full - strlen(full), "%s%s", strchr(full, '?') ? "&" : "?",
+                     defaults[i]);
+    }
+    db->conn = PQconnectdb(full);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         set_error(e, "cannot connect to PostgreSQL", PQerrorMessage(db->conn));
         goto fail;
@@ -299,8 +313,12 @@ mp_store_db *mp_store_pg_open(const char *url, const mp_store_ops **ops, int *ve
     PQsetNoticeProcessor(db->conn, quiet, NULL);
     /* Plain text results in UTF-8; durable commits (the server's default,
      * made sure here: results are reported only once on disk). */
+    /* lock_timeout: nothing of ours waits long for a lock (leases skip
+     * locked rows); a lock held by someone else's long transaction should
+     * fail a request, not freeze the worker. */
     if (!run(db, "SET client_encoding = 'UTF8'", 0, NULL, NULL, e) ||
-        !run(db, "SET synchronous_commit = on", 0, NULL, NULL, e) || !migrate(db, version, e) ||
+        !run(db, "SET synchronous_commit = on", 0, NULL, NULL, e) ||
+        !run(db, "SET lock_timeout = '30s'", 0, NULL, NULL, e) || !migrate(db, version, e) ||
         !run(db, "LISTEN mp_jobs", 0, NULL, NULL, e))
         goto fail;
     return db;

@@ -835,7 +835,8 @@ static mp_store_status sq_lease_tx(mp_store_db *s, const mp_store_lease_args *a,
     }
     if (!lease_facts(s, out))
         return fail(s, err);
-    qsort(out->items, out->count, sizeof *out->items, item_by_seq);
+    if (out->count)
+        qsort(out->items, out->count, sizeof *out->items, item_by_seq);
     return done(s, MP_STORE_OK, err);
 }
 

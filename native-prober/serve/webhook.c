@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include "curl_event.h"
 #include "log.h"
@@ -29,6 +30,22 @@ bool mp_hmac_sha256_hex(const void *key, size_t key_len, const void *msg, size_t
     for (unsigned i = 0; i < mac_len; i++)
         snprintf(hex_out + 2 * i, 3, "%02x", mac[i]);
     return true;
+}
+
+bool mp_webhook_signature(const char *secret, int64_t timestamp, const char *body, size_t body_len,
+                          char hex_out[65])
+{
+    char prefix[32];
+    int plen = snprintf(prefix, sizeof prefix, "%lld.", (long long)timestamp);
+    char *msg = malloc((size_t)plen + body_len);
+    hex_out[0] = '\0';
+    if (!msg)
+        return false;
+    memcpy(msg, prefix, (size_t)plen);
+    memcpy(msg + plen, body, body_len);
+    bool ok = mp_hmac_sha256_hex(secret, strlen(secret), msg, (size_t)plen + body_len, hex_out);
+    free(msg);
+    return ok;
 }
 
 /* ---- requests on the loop ------------------------------------------------------ */
@@ -124,7 +141,8 @@ void mp_webhook_post(mp_webhook *w, const cJSON *body)
     r->headers = curl_slist_append(r->headers, "Content-Type: application/json");
     if (w->secret[0]) {
         char hex[65], line[128];
-        if (!mp_hmac_sha256_hex(w->secret, strlen(w->secret), r->body, strlen(r->body), hex)) {
+        int64_t now = (int64_t)time(NULL);
+        if (!mp_webhook_signature(w->secret, now, r->body, strlen(r->body), hex)) {
             /* Never send a payload the receiver cannot authenticate. */
             mp_log("error", "webhook not sent: HMAC failed", NULL);
             curl_slist_free_all(r->headers);
@@ -133,6 +151,8 @@ void mp_webhook_post(mp_webhook *w, const cJSON *body)
             free(r);
             return;
         }
+        snprintf(line, sizeof line, "X-Mailprobe-Timestamp: %lld", (long long)now);
+        r->headers = curl_slist_append(r->headers, line);
         snprintf(line, sizeof line, "X-Mailprobe-Signature: sha256=%s", hex);
         r->headers = curl_slist_append(r->headers, line);
     }

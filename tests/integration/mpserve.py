@@ -9,15 +9,19 @@ database of the private PostgreSQL server in MP_PG_RUN_DIR
 (tests/fixture/postgres.sh) instead of a SQLite file, and a short
 --lease-ttl so a killed worker's addresses come back within seconds."""
 import http.client
+import http.server
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import tempfile
+import threading
 import time
 
 import mptest
@@ -77,7 +81,8 @@ class Server:
     `wrap` is a command line the server runs under (its last word is
     followed by the server's argv), `db` another database path."""
 
-    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True, wrap=None, db=None):
+    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True, wrap=None, db=None,
+                 nofile=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="mpserve-")
         self.port = port or free_port()
         self.args = list(args)
@@ -85,6 +90,7 @@ class Server:
         self.fixture = fixture
         self.wrap = list(wrap or [])
         self.db = db or self.default_db()
+        self.nofile = nofile  # RLIMIT_NOFILE (soft and hard) of the server, None = inherited
         self.proc = None
         if start:
             self.start()
@@ -142,11 +148,18 @@ class Server:
         return argv + self.args
 
     def start(self, wait=True):
-        env = dict(os.environ)
+        # libevent's debug mode: a misuse of its API (an event freed while
+        # added, ...) aborts the server instead of corrupting it quietly.
+        env = dict(os.environ, MAILPROBE_EVENT_DEBUG="1")
         if self.env:
             env.update(self.env)
         self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
-        self.proc = subprocess.Popen(self.argv(), cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        limit = None
+        if self.nofile:
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+        self.proc = subprocess.Popen(self.argv(), cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log, env=env,
+                                     preexec_fn=limit)
         if wait:
             self.wait_ready()
         return self
@@ -206,6 +219,20 @@ class Server:
     def send(self, sig):
         self.proc.send_signal(sig)
 
+    def cpu_seconds(self):
+        """User + system CPU time the server has used so far."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self, peak=False):
+        """The server's resident memory now (or its peak), in KiB."""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:" if peak else "VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
     def stop(self, sig=signal.SIGTERM, keep_dir=False):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -244,8 +271,77 @@ def check_error(server, method, path, status, code, body=None, headers=None):
 # --- basics -------------------------------------------------------------------
 
 
+def raise_nofile(need):
+    """Raises this process's descriptor limit to at least `need` (up to the
+    hard limit); a test that opens thousands of sockets calls it first."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(max(soft, need), hard) if hard != resource.RLIM_INFINITY else max(soft, need)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return want
+
+
 def metric(server, name):
     text = server.request("GET", "/metrics")[2].decode()
     m = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
     check(m, "metric %s present" % name)
     return int(m.group(1))
+
+
+class HttpStub:
+    """A small HTTP(S) server on loopback standing in for the rest of the
+    world: serves `files` ({path: bytes}) to GET, answers /redirect with a
+    302 to `redirect_to`, records every POST (headers, body) in `posts`
+    and answers it 204 (a webhook receiver). With `certfile` (PEM with the
+    key) it speaks https."""
+
+    def __init__(self, files=None, certfile=None, redirect_to=None):
+        self.files = files or {}
+        self.redirect_to = redirect_to
+        self.posts = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                if self.path == "/redirect" and outer.redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", outer.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = outer.files.get(self.path)
+                self.send_response(404 if body is None else 200)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def do_POST(self):  # noqa: N802
+                n = int(self.headers.get("Content-Length", "0"))
+                outer.posts.append((dict(self.headers), self.rfile.read(n)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if certfile:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(certfile)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return "%s://127.0.0.1:%d%s" % (self.scheme, self.port, path)
+
+    def wait_posts(self, n=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(self.posts) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.posts
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

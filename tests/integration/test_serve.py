@@ -21,7 +21,7 @@ import threading
 import time
 
 import mptest
-from mpserve import Server, check_error, free_port, metric
+from mpserve import HttpStub, Server, check_error, free_port, metric
 from mptest import check, check_eq, check_in, test
 
 SOURCE_DIR = mptest.SOURCE_DIR
@@ -110,8 +110,8 @@ def client_leaving_a_pending_verify_cancels_its_probe():
         for _ in range(3):
             c = socket.create_connection(("127.0.0.1", s.port))
             body = b'{"email":"a@slow.mptest"}'
-            c.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            c.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (s.port, len(body), body))
             time.sleep(0.2)
             c.close()
         deadline = time.monotonic() + 5
@@ -574,47 +574,6 @@ def sigterm_answers_waiting_verifies_503_ends_streams_and_exits():
 
 # --- disposable list: update-lists and SIGHUP ----------------------------------------------------
 
-class StaticHTTP:
-    """A loopback HTTP server for update-lists and the webhook."""
-
-    def __init__(self, files=None):
-        self.files = files or {}
-        self.posts = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                body = outer.files.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):  # noqa: N802
-                n = int(self.headers.get("Content-Length", "0"))
-                outer.posts.append((dict(self.headers), self.rfile.read(n)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def update_lists(*args):
     return subprocess.run([mptest.MAILPROBE, "update-lists"] + list(args), capture_output=True, text=True, timeout=60)
 
@@ -623,7 +582,7 @@ def update_lists(*args):
 def update_lists_downloads_validates_and_replaces_atomically():
     good = "".join("d%d.example\n" % i for i in range(50)).encode() + b"# comment\nknown.mptest\n"
     bad = b"ok.example\nNot A Domain!\n"
-    web = StaticHTTP({"/good.txt": good, "/bad.txt": bad, "/big.txt": b"x.example\n" * 20000})
+    web = HttpStub({"/good.txt": good, "/bad.txt": bad, "/big.txt": b"x.example\n" * 20000})
     d = tempfile.mkdtemp(prefix="mplists-")
     out = os.path.join(d, "list.txt")
     try:
@@ -698,7 +657,7 @@ def metrics_count_the_verdict_the_client_gets():
 
 @test
 def webhook_is_signed_with_hmac_sha256():
-    hook = StaticHTTP()
+    hook = HttpStub()
     try:
         with Server("--webhook", hook.url("/hook"), "--webhook-secret", "s3cret") as s:
             job = s.json("POST", "/v1/jobs", {"emails": ["x", "y"]}, expect=202)
@@ -710,7 +669,8 @@ def webhook_is_signed_with_hmac_sha256():
         headers, body = hook.posts[0]
         payload = json.loads(body)
         check_eq((payload["id"], payload["state"], payload["event"]), (job["id"], "done", "job.finished"), "payload")
-        want = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        signed = headers.get("X-Mailprobe-Timestamp", "").encode() + b"." + body
+        want = "sha256=" + hmac.new(b"s3cret", signed, hashlib.sha256).hexdigest()
         check_eq(headers.get("X-Mailprobe-Signature"), want, "signature")
     finally:
         hook.close()
@@ -732,8 +692,8 @@ def default_body_limit_of_jobs_is_sixteen_mebibytes():
                     {"Content-Type": "text/plain"})
         # Far beyond every limit: refused before the body is read, and the server carries on.
         c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
-        c.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
-                  % (1 << 30))
+        c.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+                  % (s.port, 1 << 30))
         check(c.recv(200).startswith(b"HTTP/1.1 413"), "413 for a 1 GiB Content-Length")
         c.close()
         check_eq(s.request("GET", "/healthz")[0], 200, "still serving")

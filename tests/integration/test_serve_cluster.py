@@ -76,7 +76,7 @@ def results(worker, job_id):
 def events_until_done(worker, job_id, timeout=120):
     """Reads the job's event stream on `worker` to its end; the last event."""
     with socket.create_connection(("127.0.0.1", worker.port), timeout=timeout) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
+        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (job_id, worker.port)).encode())
         data = b""
         while b"event: done" not in data:
             chunk = sock.recv(65536)

@@ -351,6 +351,36 @@ def socks5_proxy_carries_the_smtp_session():
         proxy.close()
 
 
+@test
+def proxies_that_resolve_names_themselves_are_refused():
+    # socks5h:// and socks4a:// hand the proxy the MX *name*: it would
+    # resolve it with its own DNS and connect wherever that says, past the
+    # address checks (docs/dns-and-safety.md). A usage error, for both commands.
+    for scheme in ("socks5h", "socks4a"):
+        for command in ("verify", "serve"):
+            run = mptest.run(command, "--proxy", "%s://127.0.0.1:1080" % scheme, *(["x@known.mptest"]
+                             if command == "verify" else ["--db", ":memory:"]), timeout=30)
+            check_eq(run.returncode, 2, "%s --proxy %s" % (command, scheme))
+            check_in("resolve", run.stderr, "says why: %r" % run.stderr)
+
+
+@test
+def proxy_environment_variables_are_never_used():
+    # libcurl reads ALL_PROXY / smtp_proxy when no proxy is set; the SMTP
+    # sessions must connect directly to the checked address all the same.
+    proxy = Socks5Proxy()
+    try:
+        env = dict(os.environ, ALL_PROXY="socks5h://127.0.0.1:%d" % proxy.port,
+                   all_proxy="socks5h://127.0.0.1:%d" % proxy.port, smtp_proxy="socks5h://127.0.0.1:%d" % proxy.port)
+        proc = subprocess.run([mptest.MAILPROBE, "verify"] + mptest.FIXTURE_FLAGS + list(FAST) + ["alice@known.mptest"],
+                              capture_output=True, text=True, timeout=60, env=env)
+        (r,) = mptest.parse_ndjson(proc.stdout)
+        expect(r, "deliverable", "accepted", 250)
+        check_eq(proxy.targets, [], "the proxy of the environment was not asked")
+    finally:
+        proxy.close()
+
+
 # --- batching, ordering, formats ------------------------------------------------------
 
 def known_batch(n):

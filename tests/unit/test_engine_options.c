@@ -91,6 +91,20 @@ TEST(bad_values_are_refused_with_a_message)
     CHECK_EQ_INT(c.smtp_port, 25); /* untouched */
 }
 
+/* A proxy that resolves names itself would connect past the target policy
+ * (docs/dns-and-safety.md, "Proxies"). */
+TEST(only_proxies_given_the_checked_address_are_accepted)
+{
+    mp_prober_config c;
+    mp_prober_config_default(&c);
+    CHECK_EQ_INT(apply(&c, "proxy", "socks5h://127.0.0.1:1080"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "proxy", "socks4a://127.0.0.1:1080"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_STR(c.proxy, "");
+    CHECK_EQ_INT(apply(&c, "proxy", "socks4://127.0.0.1:1080"), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(apply(&c, "proxy", "socks5://127.0.0.1:1080"), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.proxy, "socks5://127.0.0.1:1080");
+}
+
 TEST(command_line_injection_in_helo_and_from_is_refused)
 {
     mp_prober_config c;
@@ -261,6 +275,7 @@ int main(void)
     RUN(getopt_table_has_every_option_with_its_code);
     RUN(values_are_applied);
     RUN(bad_values_are_refused_with_a_message);
+    RUN(only_proxies_given_the_checked_address_are_accepted);
     RUN(command_line_injection_in_helo_and_from_is_refused);
     RUN(unknown_names_and_codes_are_not_ours);
     RUN(option_results_have_names);

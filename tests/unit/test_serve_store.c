@@ -1042,6 +1042,19 @@ TEST(another_worker_hears_of_a_jobs_progress)
     mp_store_close(a);
 }
 
+TEST(a_urls_password_never_reaches_a_log)
+{
+    char out[256];
+    mp_store_location_public("postgresql://mp:s3cret@db.internal:5432/mp?sslmode=require", out, sizeof out);
+    CHECK_EQ_STR(out, "postgresql://mp:***@db.internal:5432/mp?sslmode=require");
+    mp_store_location_public("postgres://db/mp?user=mp&password=s3cret&sslmode=require", out, sizeof out);
+    CHECK_EQ_STR(out, "postgres://db/mp?user=mp&password=***&sslmode=require");
+    mp_store_location_public("postgresql://mailprobe@/mp?host=/tmp/x", out, sizeof out);
+    CHECK_EQ_STR(out, "postgresql://mailprobe@/mp?host=/tmp/x");
+    mp_store_location_public("/var/lib/mailprobe/a:b@c.db", out, sizeof out);
+    CHECK_EQ_STR(out, "/var/lib/mailprobe/a:b@c.db");
+}
+
 TEST(store_status_names)
 {
     CHECK_EQ_STR(mp_store_status_name(MP_STORE_OK), "ok");
@@ -1087,6 +1100,7 @@ int main(void)
     RUN(the_request_queue_is_bounded);
     RUN(a_store_made_by_a_newer_mailprobe_is_refused);
     RUN(another_worker_hears_of_a_jobs_progress);
+    RUN(a_urls_password_never_reaches_a_log);
     RUN(store_status_names);
     if (!pg_run) {
         char cmd[128];

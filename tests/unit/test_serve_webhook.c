@@ -1,5 +1,6 @@
 /* The webhook's signature (webhook.h): OpenSSL's HMAC-SHA256 against the
- * RFC 4231 test cases 1, 2 and 6 (a key longer than a block).
+ * RFC 4231 test cases 1, 2 and 6 (a key longer than a block), and what is
+ * signed: the timestamp and the body.
  * ctest-labels: unit native
  * ctest-links: mpserve */
 #include <string.h>
@@ -23,8 +24,19 @@ TEST(hmac_sha256_matches_rfc_4231)
     CHECK_EQ_STR(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+TEST(signature_covers_timestamp_dot_body)
+{
+    char sig[65], plain[65];
+    CHECK(mp_webhook_signature("s3cret", 1700000000, "{\"id\":1}", 8, sig));
+    CHECK(mp_hmac_sha256_hex("s3cret", 6, "1700000000.{\"id\":1}", 19, plain));
+    CHECK_EQ_STR(sig, plain);
+    CHECK(mp_webhook_signature("s3cret", 1700000001, "{\"id\":1}", 8, plain));
+    CHECK(strcmp(sig, plain) != 0); /* another time, another signature */
+}
+
 int main(void)
 {
     RUN(hmac_sha256_matches_rfc_4231);
+    RUN(signature_covers_timestamp_dot_body);
     return test_report();
 }
