@@ -6,7 +6,8 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten node-terser
-  libc-ares-dev libcurl4-openssl-dev libssl-dev libcjson-dev libevent-dev libsqlite3-dev libpq-dev libidn2-dev)
+  libc-ares-dev libcurl4-openssl-dev libssl-dev libcjson-dev libevent-dev libsqlite3-dev libpq-dev libidn2-dev
+  libhttp-parser-dev)
 # make package: CPack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file.
 package_pkgs=(dpkg-dev file)
 # The package tests (tests/package): lintian, systemd-analyze, adduser for the

@@ -230,17 +230,23 @@ static record *next_record(verify_run *run)
     }
 }
 
+/* Reads and submits records while both bounds have room: the window
+ * (read but not printed yet) and the prober (submitted but not answered:
+ * --concurrency + --max-queued). Otherwise input waits — it is read again
+ * from the next result's callback — so memory stays bounded whatever the
+ * input's size. */
 static void fill_window(verify_run *run)
 {
-    while (!run->eof && run->next_seq - run->next_print < run->window_size) {
+    while (!run->eof && run->next_seq - run->next_print < run->window_size && mp_prober_room(run->prober)) {
         record *rec = next_record(run);
         if (!rec)
             break;
         rec->run = run;
         rec->seq = run->next_seq++;
         run->window[rec->seq % run->window_size] = rec;
-        if (!mp_prober_submit(run->prober, rec->address, rec->address_len, on_result, rec)) {
-            fprintf(stderr, "mailprobe verify: cannot submit (out of memory)\n");
+        mp_submit_status st = mp_prober_submit(run->prober, rec->address, rec->address_len, on_result, rec, NULL);
+        if (st != MP_SUBMIT_OK) {
+            fprintf(stderr, "mailprobe verify: cannot submit (%s)\n", mp_submit_status_name(st));
             run->eof = true;
             break;
         }
@@ -401,13 +407,16 @@ static void print_stats(const verify_run *run)
             "{\"submitted\":%llu,\"completed\":%llu,\"smtp_probed\":%llu,\"sessions_opened\":%llu,"
             "\"sessions_failed\":%llu,\"mail_sent\":%llu,\"rcpt_sent\":%llu,\"rset_sent\":%llu,"
             "\"round_trips\":%llu,\"catch_all_tests\":%llu,\"greylist_retries\":%llu,"
+            "\"probes\":%llu,\"domains\":%llu,\"domains_evicted\":%llu,\"hosts\":%llu,\"hosts_evicted\":%llu,"
             "\"sessions_per_address\":%.4f",
             (unsigned long long)st.submitted, (unsigned long long)st.completed,
             (unsigned long long)st.smtp_probed, (unsigned long long)st.sessions_opened,
             (unsigned long long)st.sessions_failed, (unsigned long long)st.mail_sent,
             (unsigned long long)st.rcpt_sent, (unsigned long long)st.rset_sent,
             (unsigned long long)st.round_trips, (unsigned long long)st.catch_all_tests,
-            (unsigned long long)st.greylist_retries, per);
+            (unsigned long long)st.greylist_retries, (unsigned long long)st.probes, (unsigned long long)st.domains,
+            (unsigned long long)st.domains_evicted, (unsigned long long)st.hosts,
+            (unsigned long long)st.hosts_evicted, per);
     fprintf(stderr, ",\"resolver\":\"%s\",\"dns_untrusted\":%llu", mp_resolver_state_name(st.resolver_state),
             (unsigned long long)st.by_reason[MP_REASON_DNS_UNTRUSTED]);
     fputs(",\"by_status\":{", stderr);

@@ -43,7 +43,9 @@ void mp_probe_arm_deadline(mp_probe *p, int64_t ms);
 /* Where a probe is; every value names exactly one owner of the probe. */
 typedef enum mp_probe_where {
     MP_PROBE_ADMISSION = 0,  /* the prober's admission FIFO: waiting for a concurrency slot */
-    MP_PROBE_DOMAIN_QUEUE,   /* its domain's queue: waiting for DNS or a session */
+    MP_PROBE_DOMAIN_QUEUE,   /* its domain's: in its queue (waiting for DNS or a session),
+                                or in the scheduler's hand between a session's answer
+                                and what follows (parked, waiting, queued, finished) */
     MP_PROBE_IN_SESSION,     /* its rcpt is inside a session */
     MP_PROBE_PARKED,         /* accepted, waiting for the domain's catch-all test */
     MP_PROBE_GREYLIST_WAIT,  /* retry timer running */

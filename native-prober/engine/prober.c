@@ -99,6 +99,7 @@ mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg, c
 
 static void probe_free(mp_prober *p, mp_probe *probe)
 {
+    p->stats.probes--;
     mp_probe_list_unlink(probe);
     if (probe->all_prev)
         probe->all_prev->all_next = probe->all_next;
@@ -162,13 +163,12 @@ static void probe_release(void *owner, mp_probe *probe)
  * still holds its rcpt (then it is freed when the session gives it back). */
 static bool detach(mp_probe *probe)
 {
-    mp_probe_list_unlink(probe);
     if (probe->deadline)
         evtimer_del(probe->deadline);
-    if (probe->retry_timer) {
-        event_free(probe->retry_timer);
-        probe->retry_timer = NULL;
-    }
+    if (probe->where == MP_PROBE_ADMISSION)
+        mp_probe_list_unlink(probe);
+    else if (probe->where != MP_PROBE_IN_SESSION)
+        mp_sched_forget(probe->prober->sched, probe);
     if (probe->where == MP_PROBE_IN_SESSION) {
         probe->in_session_finished = true;
         return false;
@@ -248,11 +248,9 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         mp_probe_arm_deadline(probe, p->cfg.timeout_ms);
         return;
     }
-    struct mp_sched_domain *d = probe->domain;
     mp_evidence ev;
     mp_sched_timeout_evidence(probe, &ev);
     probe_finish(p, probe, &ev, 300);
-    mp_sched_domain_changed(p->sched, d);
 }
 
 /* ---- admission ------------------------------------------------------------ */
@@ -294,15 +292,35 @@ static void admit_some(mp_prober *p)
     }
 }
 
-uint64_t mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_done_cb cb, void *arg)
+const char *mp_submit_status_name(mp_submit_status s)
 {
+    static const char *const names[MP_SUBMIT_STATUS_COUNT] = {"ok", "queue_full", "shutting_down", "no_memory"};
+    return (unsigned)s < MP_SUBMIT_STATUS_COUNT ? names[s] : "?";
+}
+
+size_t mp_prober_room(const mp_prober *p)
+{
+    uint64_t cap = (uint64_t)p->cfg.concurrency + (uint64_t)p->cfg.max_queued;
+    uint64_t used = p->stats.in_flight + p->admission.count;
+    return used < cap ? (size_t)(cap - used) : 0;
+}
+
+mp_submit_status mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_done_cb cb, void *arg,
+                                  uint64_t *id_out)
+{
+    if (id_out)
+        *id_out = 0;
     if (!p || p->shutting_down)
-        return 0;
+        return MP_SUBMIT_SHUTTING_DOWN;
+    if (!mp_prober_room(p)) {
+        p->stats.refused_full++;
+        return MP_SUBMIT_QUEUE_FULL;
+    }
     mp_probe *probe = calloc(1, sizeof *probe);
     size_t keep = len > INPUT_KEEP_MAX ? INPUT_KEEP_MAX : len;
     if (!probe || !(probe->input = malloc(keep + 1))) {
         free(probe);
-        return 0;
+        return MP_SUBMIT_NO_MEMORY;
     }
     if (keep)
         memcpy(probe->input, email, keep);
@@ -320,8 +338,11 @@ uint64_t mp_prober_submit(mp_prober *p, const char *email, size_t len, mp_probe_
     p->all = probe;
     mp_probe_list_push(&p->admission, probe);
     p->stats.submitted++;
+    p->stats.probes++;
     event_active(p->admit_ev, EV_TIMEOUT, 0);
-    return probe->id;
+    if (id_out)
+        *id_out = probe->id;
+    return MP_SUBMIT_OK;
 }
 
 /* ---- cancellation --------------------------------------------------------- */

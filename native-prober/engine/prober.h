@@ -94,6 +94,17 @@ typedef struct mp_prober_config {
     int command_timeout_ms;       /* reply to each MAIL/RCPT/RSET; default 15000 */
     /* Scale and politeness */
     int concurrency;              /* addresses in flight at once; default 1000 */
+    /* Memory bounds: everything the prober keeps is capped */
+    int max_queued;               /* addresses accepted beyond `concurrency`, waiting for
+                                     a slot; further ones are refused with
+                                     MP_SUBMIT_QUEUE_FULL until a callback ran; default 10000 */
+    int max_domains;              /* domains remembered (DNS answer, catch-all verdict,
+                                     MX failover state), and DNS answers cached; at the
+                                     cap the domain idle the longest is forgotten (one in
+                                     use never is); default 10000 */
+    int max_hosts;                /* MX addresses remembered (politeness: sessions open,
+                                     token bucket); at the cap the one idle the longest
+                                     is forgotten; default 10000 */
     int per_host_connections;     /* simultaneous sessions per MX address; default 2 */
     double per_host_rate;         /* new sessions per second per MX address; default 2 */
     int max_rcpt_per_session;     /* RCPT TO per session (1 = no batching); default 50 */
@@ -103,6 +114,11 @@ typedef struct mp_prober_config {
     int greylist_wait_s;          /* >0: retry greylisted addresses after this
                                      many seconds; 0: report retry_after (default) */
     bool catch_all;               /* test each domain once for catch-all (default true) */
+    int domain_idle_ms;           /* an unused domain (its DNS answer, its catch-all
+                                     verdict) is forgotten after this long; default
+                                     600000. Not an option: tests shorten it with the
+                                     environment variable MAILPROBE_TEST_DOMAIN_IDLE_MS,
+                                     read by mp_prober_config_default() */
     bool transcript;              /* keep the SMTP conversation per result */
     /* Verdict */
     mp_options parse;             /* syntax profile for mp_check */
@@ -128,14 +144,34 @@ typedef void (*mp_probe_done_cb)(const mp_result *result, const mp_probe_details
 mp_prober *mp_prober_new(struct event_base *base, const mp_prober_config *cfg,
                          char *err, size_t errlen);
 
+/* What mp_prober_submit did. */
+typedef enum mp_submit_status {
+    MP_SUBMIT_OK = 0,          /* accepted: the callback will run */
+    MP_SUBMIT_QUEUE_FULL,      /* concurrency + max_queued addresses are unfinished:
+                                  submit again after a callback (mp_prober_room) */
+    MP_SUBMIT_SHUTTING_DOWN,   /* the prober is being freed */
+    MP_SUBMIT_NO_MEMORY,
+    MP_SUBMIT_STATUS_COUNT
+} mp_submit_status;
+
+/* "ok", "queue_full", "shutting_down", "no_memory". */
+const char *mp_submit_status_name(mp_submit_status s);
+
 /* Submits one address (`len` octets, not necessarily NUL-terminated, may be
- * anything: invalid input gets its invalid_syntax verdict). The callback
- * runs exactly once, later, from the loop — unless the probe is cancelled.
- * Addresses beyond `concurrency` wait in an unbounded FIFO (callers bound
- * their own input; see mp_prober_stats.queued). Returns a probe id (> 0), or
- * 0 when the prober is shutting down. */
-uint64_t mp_prober_submit(mp_prober *prober, const char *email, size_t len,
-                          mp_probe_done_cb cb, void *arg);
+ * anything: invalid input gets its invalid_syntax verdict). On MP_SUBMIT_OK
+ * the probe's id (> 0) goes to *id_out (may be NULL) and the callback runs
+ * exactly once, later, from the loop — unless the probe is cancelled.
+ * Addresses beyond `concurrency` wait in a FIFO of at most `max_queued`;
+ * beyond that the answer is MP_SUBMIT_QUEUE_FULL and nothing is kept
+ * (callers apply backpressure: stop reading input, or answer 503). Any
+ * status but OK leaves *id_out 0. */
+mp_submit_status mp_prober_submit(mp_prober *prober, const char *email, size_t len,
+                                  mp_probe_done_cb cb, void *arg, uint64_t *id_out);
+
+/* How many more addresses mp_prober_submit would accept now (0 = full).
+ * Grows by one before each callback runs, so a caller may submit from
+ * inside its callback. */
+size_t mp_prober_room(const mp_prober *prober);
 
 /* Cancels one probe by id: its callback will not run. Returns false when
  * the id is unknown or already finished. */
@@ -180,13 +216,15 @@ void mp_prober_set_politeness(mp_prober *prober, const mp_politeness *politeness
 void mp_prober_set_extra_disposable(mp_prober *prober, const mp_domain_list *list);
 
 /* Counters for /metrics, --stats and benchmarks. Monotonic except the
- * "now" gauges (in_flight, queued, sessions_active). */
+ * "now" gauges (in_flight, queued, probes, sessions_active, domains, hosts). */
 typedef struct mp_prober_stats {
     uint64_t submitted;          /* addresses given to mp_prober_submit */
     uint64_t completed;          /* callbacks run */
     uint64_t cancelled;
     uint64_t in_flight;          /* gauge: admitted, not finished */
     uint64_t queued;             /* gauge: waiting for a concurrency slot */
+    uint64_t probes;             /* gauge: probes in memory (submitted, not freed yet: a
+                                    finished one lives on only while a session holds it) */
     uint64_t smtp_probed;        /* completed addresses that reached SMTP */
     uint64_t sessions_opened;    /* SMTP connections attempted */
     uint64_t sessions_failed;    /* ... that ended in a connection/protocol failure */
@@ -200,6 +238,11 @@ typedef struct mp_prober_stats {
     uint64_t dns_queries;        /* DNS queries sent (MX, A, AAAA; cache hits excluded) */
     uint64_t dns_cache_hits;     /* lookups answered from the resolver's cache */
     uint64_t dns_errors;         /* queries that failed (timeout, SERVFAIL...) */
+    uint64_t domains;            /* gauge: domains remembered (<= max_domains + those in use) */
+    uint64_t domains_evicted;    /* idle domains forgotten to stay within max_domains */
+    uint64_t hosts;              /* gauge: MX addresses remembered */
+    uint64_t hosts_evicted;      /* idle MX addresses forgotten to stay within max_hosts */
+    uint64_t refused_full;       /* submissions refused with MP_SUBMIT_QUEUE_FULL */
     mp_resolver_state resolver_state; /* gauge: what the last canary round showed */
     uint64_t by_status[MP_STATUS_COUNT];
     uint64_t by_reason[MP_REASON_COUNT];

@@ -36,6 +36,15 @@ static const option_spec specs[] = {
     {"command-timeout", MP_OPT_COMMAND_TIMEOUT, ARG_DURATION, "DURATION",
      "wait for each MAIL/RCPT/RSET reply (default 15s)"},
     {"concurrency", MP_OPT_CONCURRENCY, ARG_INT, "N", "addresses in flight at once (default 1000)"},
+    {"max-queued", MP_OPT_MAX_QUEUED, ARG_INT, "N",
+     "addresses waiting for a free slot beyond --concurrency; then input waits (verify) or 503 (serve) "
+     "(default 10000)"},
+    {"max-domains", MP_OPT_MAX_DOMAINS, ARG_INT, "N",
+     "domains remembered (DNS answer, catch-all verdict); the one idle the longest is forgotten first "
+     "(default 10000)"},
+    {"max-hosts", MP_OPT_MAX_HOSTS, ARG_INT, "N",
+     "mail host addresses remembered (politeness limits); the one idle the longest is forgotten first "
+     "(default 10000)"},
     {"per-host-connections", MP_OPT_PER_HOST_CONNECTIONS, ARG_INT, "N",
      "simultaneous SMTP sessions per mail host address (default 2)"},
     {"per-host-rate", MP_OPT_PER_HOST_RATE, ARG_DOUBLE, "R", "new SMTP sessions per second per mail host (default 2)"},
@@ -72,12 +81,19 @@ void mp_prober_config_default(mp_prober_config *cfg)
     cfg->connect_timeout_ms = 15000;
     cfg->command_timeout_ms = 15000;
     cfg->concurrency = 1000;
+    cfg->max_queued = 10000;
+    cfg->max_domains = 10000;
+    cfg->max_hosts = 10000;
     cfg->per_host_connections = 2;
     cfg->per_host_rate = 2.0;
     cfg->max_rcpt_per_session = 50;
     cfg->max_rejections_per_session = 8;
     cfg->greylist_wait_s = 0;
     cfg->catch_all = true;
+    cfg->domain_idle_ms = 600000;
+    long idle_ms = 0; /* test-only: lets a test outwait the idle time in seconds */
+    if (mp_option_parse_long(getenv("MAILPROBE_TEST_DOMAIN_IDLE_MS"), 1, 600000, &idle_ms))
+        cfg->domain_idle_ms = (int)idle_ms;
     cfg->transcript = false;
     mp_options_default(&cfg->parse);
     mp_policy_default(&cfg->policy);
@@ -268,6 +284,9 @@ typedef struct int_option {
 static const int_option int_options[] = {
     {MP_OPT_SMTP_PORT, 1, 65535, FIELD(smtp_port), "expected a port 1..65535"},
     {MP_OPT_CONCURRENCY, 1, 100000, FIELD(concurrency), "expected 1..100000"},
+    {MP_OPT_MAX_QUEUED, 0, 10000000, FIELD(max_queued), "expected 0..10000000"},
+    {MP_OPT_MAX_DOMAINS, 1, 10000000, FIELD(max_domains), "expected 1..10000000"},
+    {MP_OPT_MAX_HOSTS, 1, 10000000, FIELD(max_hosts), "expected 1..10000000"},
     {MP_OPT_PER_HOST_CONNECTIONS, 1, 10000, FIELD(per_host_connections), "expected 1..10000"},
     {MP_OPT_MAX_RCPT_PER_SESSION, 1, 1000, FIELD(max_rcpt_per_session), "expected 1..1000"},
     {MP_OPT_MAX_REJECTIONS, 1, 1000, FIELD(max_rejections_per_session), "expected 1..1000"},

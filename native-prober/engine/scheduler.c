@@ -15,6 +15,7 @@
 #include "dns.h"
 #include "dns_trust.h"
 #include "hash.h"
+#include "lru.h"
 #include "politeness.h"
 #include "provider.h"
 #include "smtp_session.h"
@@ -24,7 +25,9 @@ enum {
     ZERO_PROGRESS_MAX = 3,       /* sessions in a row answering nothing → next MX */
     CATCH_ALL_ATTEMPTS = 2,
     HOST_WAIT_MS = 200,          /* re-check a busy host this often */
-    DOMAIN_IDLE_S = 600,         /* forget an unused domain (and its catch-all) */
+    DNS_LOOKUPS_MAX = 128,       /* domains resolving at once: a local resolver answers a
+                                    burst faster than we read, and answers beyond the UDP
+                                    receive buffer (208 KiB by default) are lost */
     GREYLIST_DEFAULT_RETRY_S = 300, /* postgrey's default delay */
 };
 
@@ -51,56 +54,68 @@ typedef enum mp_dns_state {
 } mp_dns_state;
 
 typedef struct mp_endpoint {
-    char host[MP_HOST_MAX + 1];
     struct sockaddr_storage addr;
+    unsigned char mx_index;    /* its host name: the domain's mx[mx_index] */
     bool dead;                 /* failed in this run: skip */
 } mp_endpoint;
 
 enum { MP_ENDPOINTS_MAX = 32 };
 
+/* What the domain's last failed endpoint said (kept only after a failure,
+ * for the probes the domain then fails). */
+typedef struct mp_domain_failure {
+    bool has_reply;
+    mp_smtp_reply reply;
+    char host[MP_HOST_MAX + 1];
+} mp_domain_failure;
+
 /* One domain: its DNS answer, its MX endpoints in the order to try them,
- * its queue of probes and its catch-all question. */
+ * its queue of probes and its catch-all question. Small when nothing is
+ * going on (a few hundred octets plus its MX hosts): up to --max-domains
+ * of them are remembered. */
 struct mp_sched_domain {
     mp_scheduler *sched;          /* back pointer for timers */
-    char name[MP_DOMAIN_MAX + 1];
     mp_domain *hash_next;
+    mp_lru_link idle;             /* in sched->idle_domains while it holds no probe */
     mp_dns_state dns_state;
     int64_t resolved_at_ms;       /* monotonic (clock.h) */
     uint32_t ttl;
     mp_dns_result dns_result;
     bool mx_implicit;
     size_t mx_count;
-    mp_probe_mx mx[MP_PROBE_MX_MAX];
+    mp_probe_mx *mx;              /* mx_count hosts, NULL when none */
     size_t nendpoints, current;   /* endpoints in the order to try them */
     mp_endpoint *endpoints;
     const mp_provider *provider;
     int zero_progress;            /* consecutive sessions on `current` that answered nothing */
     mp_session_end last_failure;  /* why the last endpoint failed */
-    bool has_failure_reply;
-    mp_smtp_reply failure_reply;
-    char failure_host[MP_HOST_MAX + 1];
+    mp_domain_failure *failure;   /* NULL until an endpoint failed */
     mp_probe_list queue;
     mp_probe_list parked;
     size_t in_session;            /* probes whose rcpt a session holds */
+    size_t greylist_waiting;      /* probes waiting out --greylist-wait: they hold
+                                     the domain as much as queued ones do */
     int sessions;                 /* active sessions */
     mp_catch_all_state catch_all;
     int catch_all_attempts;
-    mp_rcpt catch_all_rcpt;
-    struct event *pump_timer;     /* retry when a host limit said "later" */
-    struct event *idle_timer;     /* forget the domain after a while unused */
-    bool dns_pending;
+    mp_rcpt *catch_all_rcpt;      /* the random recipient while its test is out */
+    struct event *pump_timer;     /* retry when a host limit said "later"; made on first need */
+    bool dns_pending;             /* a lookup is running or waiting for its turn */
+    mp_domain *dns_wait_next;     /* in sched->dns_wait while waiting for its turn */
     bool mail_seen;               /* a mail server answered for it (this run or the memory) */
     mp_dns_doubt doubt;           /* why its denial is not believed; NONE = believed */
     mp_domain *judging_next;      /* in the scheduler's list while JUDGING */
+    char name[];                  /* A-label form */
 };
 
 /* One MX address ("address:port") and its politeness budget. */
 struct mp_host {
-    char key[64];                 /* "address:port" */
     mp_host *hash_next;
+    mp_lru_link idle;             /* in sched->idle_hosts while no session uses it */
     int active;                   /* sessions open now */
     double tokens;                /* rate limiter bucket */
     int64_t refilled_ms;          /* last refill, monotonic */
+    char key[64];                 /* "address:port" */
 };
 
 /* A running session and what the scheduler knows about it. */
@@ -116,7 +131,13 @@ typedef struct mp_sched_session {
     struct mp_sched_session *next;
 } mp_sched_session;
 
-enum { MP_DOMAIN_BUCKETS = 4096, MP_HOST_BUCKETS = 1024 };
+enum { MP_BUCKETS_MIN = 1024, MP_BUCKETS_MAX = 1 << 20 };
+
+/* A hash table's buckets: a power of two for `cap` records. */
+typedef struct mp_buckets {
+    void **heads;
+    size_t mask;
+} mp_buckets;
 
 struct mp_scheduler {
     struct event_base *base;
@@ -129,8 +150,13 @@ struct mp_scheduler {
     mp_dns *dns;
     bool shutting_down;
     struct event *reap_ev;
-    mp_domain *domains[MP_DOMAIN_BUCKETS];
-    mp_host *hosts[MP_HOST_BUCKETS];
+    mp_buckets domains, hosts;        /* hash tables of mp_domain / mp_host */
+    size_t ndomains, nhosts;
+    mp_lru idle_domains, idle_hosts;  /* the forgettable ones, idle the longest first */
+    struct event *idle_sweep;         /* forgets domains idle for domain_idle_ms */
+    uint64_t domains_evicted, hosts_evicted;
+    size_t resolving;                 /* domain lookups running (<= DNS_LOOKUPS_MAX) */
+    mp_domain *dns_wait, *dns_wait_tail; /* domains waiting to be resolved, FIFO */
     mp_sched_session *sessions;
     mp_session_counters counters;
     uint64_t catch_all_tests, greylist_retries;
@@ -142,8 +168,6 @@ struct mp_scheduler {
     mp_domain *judging;               /* domains whose denial waits for `trust` */
 };
 
-static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg);
-static void on_domain_idle(evutil_socket_t fd, short what, void *arg);
 static void domain_pump(mp_scheduler *sc, mp_domain *d);
 
 /* The single way a probe leaves the scheduler with an answer. */
@@ -152,27 +176,68 @@ static void finish_probe(mp_scheduler *sc, mp_probe *probe, const mp_evidence *e
     sc->hooks.finish(sc->owner, probe, ev, retry_after);
 }
 
+static bool buckets_init(mp_buckets *b, size_t cap)
+{
+    size_t n = MP_BUCKETS_MIN;
+    while (n < cap && n < MP_BUCKETS_MAX)
+        n *= 2;
+    b->heads = calloc(n, sizeof *b->heads);
+    b->mask = n - 1;
+    return b->heads != NULL;
+}
+
+static void domain_free(mp_domain *d)
+{
+    if (d->pump_timer)
+        event_free(d->pump_timer);
+    free(d->mx);
+    free(d->endpoints);
+    free(d->failure);
+    free(d->catch_all_rcpt);
+    free(d);
+}
+
+/* Forgets a domain that holds no probe: its DNS answer, catch-all verdict
+ * and failover state go with it. */
+static void domain_forget(mp_scheduler *sc, mp_domain *d)
+{
+    void **pp = &sc->domains.heads[mp_fnv1a32_str(d->name) & sc->domains.mask];
+    for (mp_domain **dp = (mp_domain **)pp; *dp; dp = &(*dp)->hash_next)
+        if (*dp == d) {
+            *dp = d->hash_next;
+            break;
+        }
+    mp_lru_leave(&sc->idle_domains, &d->idle);
+    sc->ndomains--;
+    domain_free(d);
+}
+
+static mp_domain *oldest_idle_domain(const mp_scheduler *sc)
+{
+    mp_lru_link *l = mp_lru_oldest(&sc->idle_domains);
+    return l ? mp_lru_container(l, mp_domain, idle) : NULL;
+}
+
+/* Finds or creates the domain `name`. At --max-domains, the domain idle
+ * the longest makes room; domains with probes are never forgotten, so the
+ * table may exceed the cap by the domains in use (at most --concurrency). */
 static mp_domain *domain_get(mp_scheduler *sc, const char *name)
 {
-    uint32_t b = mp_fnv1a32_str(name) % MP_DOMAIN_BUCKETS;
-    for (mp_domain *d = sc->domains[b]; d; d = d->hash_next)
+    void **bucket = &sc->domains.heads[mp_fnv1a32_str(name) & sc->domains.mask];
+    for (mp_domain *d = *bucket; d; d = d->hash_next)
         if (!strcmp(d->name, name))
             return d;
-    mp_domain *d = calloc(1, sizeof *d);
+    mp_domain *old;
+    while (sc->ndomains >= (size_t)sc->cfg.max_domains && (old = oldest_idle_domain(sc))) {
+        domain_forget(sc, old);
+        sc->domains_evicted++;
+    }
+    size_t len = strlen(name);
+    mp_domain *d = calloc(1, sizeof *d + len + 1);
     if (!d)
         return NULL;
-    snprintf(d->name, sizeof d->name, "%s", name);
+    memcpy(d->name, name, len + 1);
     d->sched = sc;
-    d->pump_timer = evtimer_new(sc->base, on_domain_pump_timer, d);
-    d->idle_timer = evtimer_new(sc->base, on_domain_idle, d);
-    if (!d->pump_timer || !d->idle_timer) {
-        if (d->pump_timer)
-            event_free(d->pump_timer);
-        if (d->idle_timer)
-            event_free(d->idle_timer);
-        free(d);
-        return NULL;
-    }
     if (sc->memory.recall) {
         /* A remembered verdict means a mail server answered for the domain:
          * a later denial from DNS is not believed. */
@@ -181,28 +246,71 @@ static mp_domain *domain_get(mp_scheduler *sc, const char *name)
         if (d->mail_seen && sc->cfg.catch_all)
             d->catch_all = known == MP_YES ? MP_CATCH_ALL_YES : MP_CATCH_ALL_NO;
     }
-    d->hash_next = sc->domains[b];
-    sc->domains[b] = d;
+    d->hash_next = *bucket;
+    *bucket = d;
+    sc->ndomains++;
     return d;
 }
 
-static void domain_free(mp_domain *d)
+/* Forgets domains idle for domain_idle_ms, oldest first, and waits for the
+ * next one to be due. */
+static void on_idle_sweep(evutil_socket_t fd, short what, void *arg)
 {
-    event_free(d->pump_timer);
-    event_free(d->idle_timer);
-    free(d->endpoints);
-    free(d);
+    (void)fd;
+    (void)what;
+    mp_scheduler *sc = arg;
+    int64_t now = mp_now_monotonic_ms();
+    mp_domain *d;
+    while ((d = oldest_idle_domain(sc)) && now - d->idle.since_ms >= sc->cfg.domain_idle_ms)
+        domain_forget(sc, d);
+    if (d) {
+        struct timeval tv = mp_timeval_ms(d->idle.since_ms + sc->cfg.domain_idle_ms - now);
+        evtimer_add(sc->idle_sweep, &tv);
+    }
 }
 
+/* The domain holds no probe now: forgettable, idle since now (unless it
+ * already was). */
+static void domain_idle_enter(mp_scheduler *sc, mp_domain *d)
+{
+    mp_lru_enter(&sc->idle_domains, &d->idle, mp_now_monotonic_ms());
+    if (!evtimer_pending(sc->idle_sweep, NULL)) {
+        struct timeval tv = mp_timeval_ms(sc->cfg.domain_idle_ms);
+        evtimer_add(sc->idle_sweep, &tv);
+    }
+}
+
+static void host_forget(mp_scheduler *sc, mp_host *h)
+{
+    void **pp = &sc->hosts.heads[mp_fnv1a32_str(h->key) & sc->hosts.mask];
+    for (mp_host **hp = (mp_host **)pp; *hp; hp = &(*hp)->hash_next)
+        if (*hp == h) {
+            *hp = h->hash_next;
+            break;
+        }
+    mp_lru_leave(&sc->idle_hosts, &h->idle);
+    sc->nhosts--;
+    free(h);
+}
+
+/* Finds or creates the politeness record of an MX address. At --max-hosts,
+ * the host idle the longest makes room (one with sessions never does):
+ * a host idle for a second has a full token bucket again, which is all a
+ * new record starts with, so forgetting it loses nothing. */
 static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
 {
     char ip[INET6_ADDRSTRLEN], key[64];
     mp_address_text(&ep->addr, ip, sizeof ip);
     snprintf(key, sizeof key, "%s:%d", ip, port);
-    uint32_t b = mp_fnv1a32_str(key) % MP_HOST_BUCKETS;
-    for (mp_host *h = sc->hosts[b]; h; h = h->hash_next)
+    void **bucket = &sc->hosts.heads[mp_fnv1a32_str(key) & sc->hosts.mask];
+    for (mp_host *h = *bucket; h; h = h->hash_next)
         if (!strcmp(h->key, key))
             return h;
+    mp_lru_link *old;
+    while (sc->nhosts >= (size_t)sc->cfg.max_hosts && (old = mp_lru_oldest(&sc->idle_hosts))) {
+        host_forget(sc, mp_lru_container(old, mp_host, idle));
+        sc->hosts_evicted++;
+    }
     mp_host *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
@@ -210,8 +318,10 @@ static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
     /* A full bucket at first: up to per_host_connections sessions at once. */
     h->tokens = sc->cfg.per_host_connections;
     h->refilled_ms = mp_now_monotonic_ms();
-    h->hash_next = sc->hosts[b];
-    sc->hosts[b] = h;
+    h->hash_next = *bucket;
+    *bucket = h;
+    sc->nhosts++;
+    mp_lru_enter(&sc->idle_hosts, &h->idle, h->refilled_ms);
     return h;
 }
 
@@ -334,12 +444,12 @@ static void fail_queue(mp_scheduler *sc, mp_domain *d, mp_reason why)
 {
     mp_probe *probe;
     while ((probe = mp_probe_list_pop(&d->queue))) {
-        if (d->has_failure_reply) {
+        if (d->failure && d->failure->has_reply) {
             probe->has_reply = true;
-            probe->reply = d->failure_reply;
+            probe->reply = d->failure->reply;
         }
-        if (d->failure_host[0])
-            snprintf(probe->reply_host, sizeof probe->reply_host, "%s", d->failure_host);
+        if (d->failure && d->failure->host[0])
+            snprintf(probe->reply_host, sizeof probe->reply_host, "%s", d->failure->host);
         finish_failure(sc, probe, why);
     }
     if (d->parked.count) {
@@ -417,20 +527,39 @@ static mp_rcpt *on_take(void *owner, mp_smtp_session *s, mp_take_phase phase)
      * recipients and only when some were accepted (else it proves nothing
      * new: a 5.1.1 already showed the domain rejects unknown users). */
     if (sc->cfg.catch_all && d->catch_all == MP_CATCH_ALL_UNKNOWN && d->parked.count) {
+        mp_rcpt *r = calloc(1, sizeof *r);
+        if (!r)
+            return NULL;
         d->catch_all = MP_CATCH_ALL_TESTING;
         char local[32];
         random_local_part(sc, local, sizeof local);
-        memset(&d->catch_all_rcpt, 0, sizeof d->catch_all_rcpt);
-        snprintf(d->catch_all_rcpt.address, sizeof d->catch_all_rcpt.address, "%s@%s", local, d->name);
-        d->catch_all_rcpt.catch_all_test = true;
-        d->catch_all_rcpt.owner_data = d;
+        snprintf(r->address, sizeof r->address, "%s@%s", local, d->name);
+        r->catch_all_test = true;
+        r->owner_data = d;
+        d->catch_all_rcpt = r;
         sc->catch_all_tests++;
-        return &d->catch_all_rcpt;
+        return r;
     }
     return NULL;
 }
 
 static void on_greylist_retry(evutil_socket_t fd, short what, void *arg);
+
+/* The session handed the probe's rcpt back: the domain holds the probe
+ * again, in no list until it is queued, parked, put to wait or finished.
+ * (Still IN_SESSION, finishing it would wait for a release that never
+ * comes: the probe would stay in memory for the prober's lifetime.) */
+static void back_from_session(mp_probe *probe)
+{
+    probe->where = MP_PROBE_DOMAIN_QUEUE;
+}
+
+/* The session is done with the catch-all recipient (answered or given back). */
+static void catch_all_rcpt_done(mp_domain *d)
+{
+    free(d->catch_all_rcpt);
+    d->catch_all_rcpt = NULL;
+}
 
 /* A verdict established in this run (not recalled): keep it, and tell the
  * prober's memory. */
@@ -452,6 +581,7 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
     mp_reason why = mp_smtp_classify(reply->code, reply->enhanced, reply->text, &res);
 
     if (r->catch_all_test) {
+        catch_all_rcpt_done(d);
         if (res == MP_SMTP_ACCEPTED)
             learn_catch_all(sc, d, true);
         else if (reply->code >= 500 && why != MP_REASON_BLOCKED)
@@ -480,6 +610,7 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
         sc->hooks.release(sc->owner, probe);
         return;
     }
+    back_from_session(probe);
     if (why == MP_REASON_MAILBOX_NOT_FOUND && d->catch_all == MP_CATCH_ALL_UNKNOWN) {
         /* The domain rejects an unknown user: it is not a catch-all. */
         learn_catch_all(sc, d, false);
@@ -499,6 +630,7 @@ static void on_rcpt_reply(void *owner, mp_smtp_session *s, mp_rcpt *r, const mp_
             struct timeval tv = {sc->cfg.greylist_wait_s, 0};
             probe->greylist_retries++;
             probe->where = MP_PROBE_GREYLIST_WAIT;
+            d->greylist_waiting++;
             sc->greylist_retries++;
             /* The wait does not count against the address's time budget. */
             if (probe->deadline && evtimer_pending(probe->deadline, NULL)) {
@@ -517,13 +649,14 @@ static void on_greylist_retry(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     mp_probe *probe = arg;
-    mp_scheduler *sc = probe->domain->sched;
+    mp_domain *d = probe->domain;
     event_free(probe->retry_timer);
     probe->retry_timer = NULL;
+    d->greylist_waiting--;
     probe->has_reply = false;
     probe->where = MP_PROBE_DOMAIN_QUEUE;
-    mp_probe_list_push(&probe->domain->queue, probe);
-    domain_pump(sc, probe->domain);
+    mp_probe_list_push(&d->queue, probe);
+    domain_pump(d->sched, d);
 }
 
 static void on_give_back(void *owner, mp_smtp_session *s, mp_rcpt *r, bool sent, mp_session_end end,
@@ -533,6 +666,7 @@ static void on_give_back(void *owner, mp_smtp_session *s, mp_rcpt *r, bool sent,
     mp_domain *d = ss->domain;
     mp_scheduler *sc = ss->sched;
     if (r->catch_all_test) {
+        catch_all_rcpt_done(d);
         if (sent)
             d->catch_all_attempts++;
         d->catch_all = d->catch_all_attempts >= CATCH_ALL_ATTEMPTS ? MP_CATCH_ALL_INCONCLUSIVE : MP_CATCH_ALL_UNKNOWN;
@@ -549,6 +683,7 @@ static void on_give_back(void *owner, mp_smtp_session *s, mp_rcpt *r, bool sent,
         sc->hooks.release(sc->owner, probe);
         return;
     }
+    back_from_session(probe);
     if (sent && ++probe->attempts >= MAX_ATTEMPTS) {
         if (reply) {
             probe->has_reply = true;
@@ -568,10 +703,14 @@ static void advance_endpoint(mp_scheduler *sc, mp_domain *d, mp_session_end end,
 {
     d->endpoints[d->current].dead = true;
     d->last_failure = end;
-    d->has_failure_reply = reply != NULL;
-    if (reply)
-        d->failure_reply = *reply;
-    snprintf(d->failure_host, sizeof d->failure_host, "%s", host);
+    if (!d->failure)
+        d->failure = malloc(sizeof *d->failure); /* out of memory: the reason alone */
+    if (d->failure) {
+        d->failure->has_reply = reply != NULL;
+        if (reply)
+            d->failure->reply = *reply;
+        snprintf(d->failure->host, sizeof d->failure->host, "%s", host);
+    }
     d->zero_progress = 0;
     while (d->current < d->nendpoints && d->endpoints[d->current].dead)
         d->current++;
@@ -584,7 +723,8 @@ static void on_closed(void *owner, mp_smtp_session *s, mp_session_end end, const
     mp_domain *d = ss->domain;
     mp_scheduler *sc = ss->sched;
     ss->closed = true;
-    ss->host->active--;
+    if (--ss->host->active == 0)
+        mp_lru_enter(&sc->idle_hosts, &ss->host->idle, mp_now_monotonic_ms());
     if (sc->politeness.closed)
         sc->politeness.closed(ss->host->key, sc->politeness.arg);
     d->sessions--;
@@ -625,12 +765,24 @@ static bool wants_session(const mp_scheduler *sc, const mp_domain *d)
 
 static bool domain_idle(const mp_domain *d)
 {
-    return !d->queue.count && !d->parked.count && !d->in_session && !d->sessions && !d->dns_pending &&
-           d->dns_state != MP_DOMAIN_JUDGING;
+    return !d->queue.count && !d->parked.count && !d->in_session && !d->greylist_waiting && !d->sessions &&
+           !d->dns_pending && d->dns_state != MP_DOMAIN_JUDGING;
 }
 
+static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mp_domain *d = arg;
+    domain_pump(d->sched, d);
+}
+
+/* Pumps the domain again `ms` from now, from the loop (unless a pump is
+ * due already). */
 static void schedule_pump(mp_domain *d, int ms)
 {
+    if (!d->pump_timer && !(d->pump_timer = evtimer_new(d->sched->base, on_domain_pump_timer, d)))
+        return; /* out of memory: the next probe or session pumps it */
     struct timeval tv = mp_timeval_ms(ms);
     if (!evtimer_pending(d->pump_timer, NULL))
         evtimer_add(d->pump_timer, &tv);
@@ -645,7 +797,8 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
             while (d->current < d->nendpoints && d->endpoints[d->current].dead)
                 d->current++;
             if (d->current >= d->nendpoints) {
-                fail_queue(sc, d, reason_for_end(d->last_failure, d->has_failure_reply ? &d->failure_reply : NULL));
+                fail_queue(sc, d, reason_for_end(d->last_failure, d->failure && d->failure->has_reply ? &d->failure->reply
+                                                                                                  : NULL));
                 break;
             }
             mp_endpoint *ep = &d->endpoints[d->current];
@@ -668,7 +821,7 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
                 .cfg = &sc->session_cfg,
                 .helo = sc->helo,
                 .from = sc->from,
-                .host = ep->host,
+                .host = d->mx[ep->mx_index].host,
                 .addr = ep->addr,
                 .port = sc->cfg.smtp_port,
                 .counters = &sc->counters,
@@ -679,7 +832,8 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
                 schedule_pump(d, 1000);
                 break;
             }
-            h->active++;
+            if (h->active++ == 0)
+                mp_lru_leave(&sc->idle_hosts, &h->idle);
             d->sessions++;
             if (sc->politeness.opened)
                 sc->politeness.opened(h->key, sc->politeness.arg);
@@ -687,39 +841,10 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
             sc->sessions = ss;
         }
     }
-    if (domain_idle(d)) {
-        struct timeval tv = {DOMAIN_IDLE_S, 0};
-        evtimer_add(d->idle_timer, &tv);
-    } else {
-        evtimer_del(d->idle_timer);
-    }
-}
-
-static void on_domain_pump_timer(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    mp_domain *d = arg;
-    domain_pump(d->sched, d);
-}
-
-/* An unused domain is forgotten (its DNS answer and catch-all verdict with
- * it) so a long-running server's memory stays bounded. */
-static void on_domain_idle(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    mp_domain *d = arg;
-    mp_scheduler *sc = d->sched;
-    if (!domain_idle(d))
-        return;
-    uint32_t b = mp_fnv1a32_str(d->name) % MP_DOMAIN_BUCKETS;
-    for (mp_domain **pp = &sc->domains[b]; *pp; pp = &(*pp)->hash_next)
-        if (*pp == d) {
-            *pp = d->hash_next;
-            break;
-        }
-    domain_free(d);
+    if (domain_idle(d))
+        domain_idle_enter(sc, d);
+    else
+        mp_lru_leave(&sc->idle_domains, &d->idle);
 }
 
 /* ---- DNS ----------------------------------------------------------------- */
@@ -776,12 +901,45 @@ static void on_trust_changed(void *arg)
         sc->hooks.resolver_changed(sc->owner);
 }
 
+static void on_mail_hosts(const mp_mx_answer *a, void *arg);
+
+/* Resolves the domain's mail hosts now, or when a lookup slot is free. */
+static void domain_resolve(mp_scheduler *sc, mp_domain *d)
+{
+    d->dns_pending = true;
+    if (sc->resolving >= DNS_LOOKUPS_MAX) {
+        d->dns_wait_next = NULL;
+        if (sc->dns_wait_tail)
+            sc->dns_wait_tail->dns_wait_next = d;
+        else
+            sc->dns_wait = d;
+        sc->dns_wait_tail = d;
+        return;
+    }
+    sc->resolving++;
+    mp_dns_resolve_mail_hosts(sc->dns, d->name, on_mail_hosts, d);
+}
+
+/* A lookup ended: the next domain waiting for one gets its turn. */
+static void dns_slot_free(mp_scheduler *sc)
+{
+    sc->resolving--;
+    mp_domain *next = sc->dns_wait;
+    if (!next)
+        return;
+    sc->dns_wait = next->dns_wait_next;
+    if (!sc->dns_wait)
+        sc->dns_wait_tail = NULL;
+    domain_resolve(sc, next);
+}
+
 static void on_mail_hosts(const mp_mx_answer *a, void *arg)
 {
     mp_domain *d = arg;
     mp_scheduler *sc = d->sched;
     if (sc->shutting_down)
         return;
+    dns_slot_free(sc);
     d->dns_pending = false;
     d->resolved_at_ms = mp_now_monotonic_ms();
     d->ttl = a->ttl ? a->ttl : 300;
@@ -792,23 +950,26 @@ static void on_mail_hosts(const mp_mx_answer *a, void *arg)
     d->zero_progress = 0;
     free(d->endpoints);
     d->endpoints = NULL;
-    for (size_t i = 0; i < a->nhosts && d->mx_count < MP_PROBE_MX_MAX; i++) {
-        snprintf(d->mx[d->mx_count].host, sizeof d->mx[0].host, "%s", a->hosts[i].name);
-        d->mx[d->mx_count].preference = a->implicit_mx ? 0 : a->hosts[i].preference;
+    free(d->mx);
+    size_t nhosts = a->nhosts < MP_PROBE_MX_MAX ? a->nhosts : MP_PROBE_MX_MAX;
+    d->mx = nhosts ? calloc(nhosts, sizeof *d->mx) : NULL;
+    for (size_t i = 0; i < nhosts && d->mx; i++) {
+        snprintf(d->mx[i].host, sizeof d->mx[i].host, "%s", a->hosts[i].name);
+        d->mx[i].preference = a->implicit_mx ? 0 : a->hosts[i].preference;
         d->mx_count++;
     }
     d->provider = a->nhosts ? mp_provider_from_mx(a->hosts[0].name, strlen(a->hosts[0].name)) : NULL;
     if (a->result == MP_DNS_OK) {
         size_t n = 0;
-        for (size_t i = 0; i < a->nhosts; i++)
+        for (size_t i = 0; i < d->mx_count; i++)
             n += a->hosts[i].naddrs;
         if (n > MP_ENDPOINTS_MAX)
             n = MP_ENDPOINTS_MAX;
         d->endpoints = n ? calloc(n, sizeof *d->endpoints) : NULL;
-        for (size_t i = 0; i < a->nhosts && d->endpoints; i++)
+        for (size_t i = 0; i < d->mx_count && d->endpoints; i++)
             for (size_t j = 0; j < a->hosts[i].naddrs && d->nendpoints < n; j++) {
                 mp_endpoint *ep = &d->endpoints[d->nendpoints++];
-                snprintf(ep->host, sizeof ep->host, "%s", a->hosts[i].name);
+                ep->mx_index = (unsigned char)i;
                 ep->addr = a->hosts[i].addrs[j];
             }
     }
@@ -838,27 +999,22 @@ void mp_sched_attach(mp_scheduler *sc, mp_probe *probe)
         finish_probe(sc, probe, &ev, 60);
         return;
     }
+    mp_lru_leave(&sc->idle_domains, &d->idle); /* in use; idle again from now when done */
     probe->domain = d;
     probe->where = MP_PROBE_DOMAIN_QUEUE;
     mp_probe_list_push(&d->queue, probe);
     if (d->dns_state == MP_DOMAIN_RESOLVING || d->dns_state == MP_DOMAIN_JUDGING || d->dns_pending)
         return;
     if ((d->dns_state == MP_DOMAIN_READY || d->dns_state == MP_DOMAIN_FAILED) && dns_fresh(d)) {
-        if (d->dns_state == MP_DOMAIN_FAILED) {
-            /* Judged again: the resolver's state may have changed since. */
-            domain_conclude_failure(sc, d);
-            domain_pump(sc, d);
-            return;
-        }
+        if (d->dns_state == MP_DOMAIN_FAILED)
+            domain_conclude_failure(sc, d); /* judged again: the resolver's state may have changed */
         domain_pump(sc, d);
         return;
     }
     /* New or stale: (re)resolve. Sessions already running keep going. */
     if (d->sessions == 0)
         d->dns_state = MP_DOMAIN_RESOLVING;
-    d->dns_pending = true;
-    evtimer_del(d->idle_timer);
-    mp_dns_resolve_mail_hosts(sc->dns, d->name, on_mail_hosts, d);
+    domain_resolve(sc, d);
 }
 
 /* ---- the prober's questions ------------------------------------------------ */
@@ -867,7 +1023,7 @@ bool mp_sched_waiting_politely(const mp_probe *probe)
 {
     const mp_domain *d = probe->domain;
     return d && probe->where == MP_PROBE_DOMAIN_QUEUE && d->dns_state == MP_DOMAIN_READY &&
-           (d->sessions > 0 || evtimer_pending(d->pump_timer, NULL));
+           (d->sessions > 0 || (d->pump_timer && evtimer_pending(d->pump_timer, NULL)));
 }
 
 void mp_sched_timeout_evidence(const mp_probe *probe, mp_evidence *ev)
@@ -894,15 +1050,30 @@ void mp_sched_domain_details(const mp_probe *probe, const mp_evidence *ev, mp_pr
     d->dns = ev->dns;
     d->mx_implicit = dom->mx_implicit;
     d->mx_count = dom->mx_count;
-    memcpy(d->mx, dom->mx, dom->mx_count * sizeof d->mx[0]);
+    if (dom->mx_count)
+        memcpy(d->mx, dom->mx, dom->mx_count * sizeof d->mx[0]);
     d->provider = dom->provider ? dom->provider->name : NULL;
     d->dns_message = ev->dns_untrusted ? mp_dns_doubt_message(dom->doubt) : NULL;
 }
 
-void mp_sched_domain_changed(mp_scheduler *sc, mp_domain *d)
+void mp_sched_forget(mp_scheduler *sc, mp_probe *probe)
 {
-    if (d)
-        domain_pump(sc, d);
+    mp_domain *d = probe->domain;
+    /* Still in its domain's queue or parking lot, or waiting: the domain
+     * must hear of it. (A probe the scheduler took out itself to finish it
+     * is not: the scheduler pumps that domain when it is done.) */
+    bool held = probe->list != NULL;
+    mp_probe_list_unlink(probe);
+    if (probe->where == MP_PROBE_GREYLIST_WAIT && probe->retry_timer) {
+        event_free(probe->retry_timer);
+        probe->retry_timer = NULL;
+        d->greylist_waiting--;
+        held = true;
+    }
+    /* From the loop, never from inside whatever finished the probe: the
+     * domain may now start a session for the next one, or go idle. */
+    if (d && held && !sc->shutting_down)
+        schedule_pump(d, 0);
 }
 
 void mp_sched_set_catch_all_memory(mp_scheduler *sc, const mp_catch_all_memory *memory)
@@ -932,6 +1103,10 @@ void mp_sched_stats(const mp_scheduler *sc, mp_prober_stats *out)
     out->round_trips = sc->counters.round_trips;
     out->catch_all_tests = sc->catch_all_tests;
     out->greylist_retries = sc->greylist_retries;
+    out->domains = sc->ndomains;
+    out->domains_evicted = sc->domains_evicted;
+    out->hosts = sc->nhosts;
+    out->hosts_evicted = sc->hosts_evicted;
     if (sc->dns) {
         mp_dns_stats ds;
         mp_dns_stats_get(sc->dns, &ds);
@@ -1019,14 +1194,18 @@ mp_scheduler *mp_sched_new(struct event_base *base, const mp_prober_config *cfg,
         .server = sc->cfg.dns_server[0] ? sc->cfg.dns_server : NULL,
         .timeout_ms = sc->cfg.dns_timeout_ms,
         .tries = 2,
-        .cache_max = 10000,
+        .cache_max = (size_t)sc->cfg.max_domains, /* one bound for both kinds of domain memory */
         .targets = &sc->cfg.targets,
     };
     sc->dns = mp_dns_new(base, &dc, err, errlen);
     sc->reap_ev = event_new(base, -1, 0, on_reap, sc);
-    if (!sc->dns || !sc->reap_ev) {
+    sc->idle_sweep = evtimer_new(base, on_idle_sweep, sc);
+    if (!sc->dns || !sc->reap_ev || !sc->idle_sweep || !buckets_init(&sc->domains, (size_t)sc->cfg.max_domains) ||
+        !buckets_init(&sc->hosts, (size_t)sc->cfg.max_hosts)) {
         if (!sc->dns && err && errlen && !err[0])
             snprintf(err, errlen, "cannot create the DNS resolver");
+        else if (err && errlen && !err[0])
+            snprintf(err, errlen, "out of memory");
         mp_sched_free(sc);
         return NULL;
     }
@@ -1064,19 +1243,21 @@ void mp_sched_free(mp_scheduler *sc)
         mp_smtp_session_free(ss->session);
         free(ss);
     }
-    for (size_t b = 0; b < MP_DOMAIN_BUCKETS; b++)
-        while (sc->domains[b]) {
-            mp_domain *d = sc->domains[b];
-            sc->domains[b] = d->hash_next;
+    for (size_t b = 0; sc->domains.heads && b <= sc->domains.mask; b++)
+        for (mp_domain *d = sc->domains.heads[b], *next; d; d = next) {
+            next = d->hash_next;
             domain_free(d);
         }
-    for (size_t b = 0; b < MP_HOST_BUCKETS; b++)
-        while (sc->hosts[b]) {
-            mp_host *h = sc->hosts[b];
-            sc->hosts[b] = h->hash_next;
+    for (size_t b = 0; sc->hosts.heads && b <= sc->hosts.mask; b++)
+        for (mp_host *h = sc->hosts.heads[b], *next; h; h = next) {
+            next = h->hash_next;
             free(h);
         }
+    free(sc->domains.heads);
+    free(sc->hosts.heads);
     if (sc->reap_ev)
         event_free(sc->reap_ev);
+    if (sc->idle_sweep)
+        event_free(sc->idle_sweep);
     free(sc);
 }

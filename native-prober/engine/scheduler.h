@@ -80,9 +80,13 @@ void mp_sched_timeout_evidence(const mp_probe *probe, mp_evidence *ev);
  * checked). The reply fields are the prober's. */
 void mp_sched_domain_details(const mp_probe *probe, const mp_evidence *ev, mp_probe_details *d);
 
-/* After the prober finished a probe of `domain` on its own (deadline):
- * lets the domain start sessions or go idle. */
-void mp_sched_domain_changed(mp_scheduler *s, struct mp_sched_domain *domain);
+/* The prober finished (deadline) or cancelled `probe` while the scheduler
+ * held it in a list of its domain (queue, parked, greylisting wait — not
+ * in a session: that one is handed back through hooks->release). Takes it
+ * out of the domain's lists and counts, stops its greylisting timer, and
+ * lets the domain start its next session or go idle from the loop. A probe
+ * the scheduler does not hold (admission, no domain) is only unlinked. */
+void mp_sched_forget(mp_scheduler *s, mp_probe *probe);
 
 /* Installs (copies) the catch-all memory; NULL removes it. */
 void mp_sched_set_catch_all_memory(mp_scheduler *s, const mp_catch_all_memory *memory);

@@ -456,8 +456,15 @@ static void on_reply(mp_smtp_session *s, const mp_smtp_reply *reply)
                 s->rejections++;
             s->ops->rcpt_reply(s->owner, s, r, reply);
         }
-        if (s->state == MP_SESSION_DONE || s->awaiting)
+        if (s->state == MP_SESSION_DONE)
             return;
+        if (s->awaiting) {
+            /* More replies of the burst to come: each one gets a whole
+             * --command-timeout (the timer was stopped above), so a server
+             * that falls silent mid-burst cannot hold the session. */
+            arm_phase_timer(s, s->cfg->command_timeout_ms);
+            return;
+        }
         if (s->new_transaction) {
             s->final_taken = false;
             enter_state(s, MP_SESSION_RSET);

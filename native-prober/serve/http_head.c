@@ -1,8 +1,27 @@
-/* http_head.c — a strict, bounded reader of HTTP/1.x request heads
- * (http_head.h). Rules cite RFC 9112 (HTTP/1.1) and RFC 9110 (semantics). */
+/* http_head.c — HTTP/1.x request heads read with nodejs/http-parser 2.9
+ * (Debian: libhttp-parser), and the few rules this server holds stricter
+ * than that library (http_head.h). Rules cite RFC 9112 (HTTP/1.1) and RFC
+ * 9110 (semantics).
+ *
+ * The library reads the request line, the field lines, Content-Length
+ * (digits, once, never beside a Transfer-Encoding) and Connection. Debian
+ * builds it without HTTP_PARSER_STRICT, so it also takes SP in a field
+ * name, HTAB/FF/obs-text in the target, any four letters for "HTTP", runs
+ * of SP in the request line and a bare CR as a line end: each is refused
+ * below, beside the rules that are the server's rather than HTTP's syntax
+ * (origin-form, one Host, no Transfer-Encoding, a bounded Content-Length,
+ * HTTP/1.0 and 1.1 only). */
 #include "http_head.h"
 
 #include <string.h>
+
+#include <http_parser.h>
+#if HTTP_PARSER_VERSION_MAJOR != 2 || HTTP_PARSER_VERSION_MINOR < 9
+#error "http-parser 2.9 or a later 2.x is needed (Debian 12: libhttp-parser-dev)"
+#endif
+
+/* The largest Content-Length: MP_HEAD_LENGTH_DIGITS_MAX nines. */
+static const uint64_t LENGTH_MAX = 999999999999999u;
 
 const char *mp_head_status_name(mp_head_status s)
 {
@@ -51,83 +70,88 @@ size_t mp_http_head_end(const char *buf, size_t len, size_t from)
     return 0;
 }
 
-typedef struct line_reader {
-    const char *buf;
-    size_t pos, end;
-} line_reader;
-
-/* The next line without its CR LF / LF; false at the end of the head. */
-static bool next_line(line_reader *r, mp_span *line)
+/* Every line of head[0..n) ends in LF or CR LF, and none continues the
+ * one before: a bare CR (§2.2) would end a line for the library but not
+ * for evhttp, and obs-fold (§5.2: SP or HTAB opening a line) is refused
+ * rather than joined. */
+static bool lines_are_plain(const char *head, size_t n)
 {
-    if (r->pos >= r->end)
-        return false;
-    const char *p = r->buf + r->pos;
-    const char *nl = memchr(p, '\n', r->end - r->pos);
-    size_t n = (size_t)(nl - p); /* mp_http_head_end guarantees a LF */
-    r->pos += n + 1;
-    if (n && p[n - 1] == '\r')
-        n--;
-    *line = (mp_span){p, n};
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (head[i] == '\r' && head[i + 1] != '\n')
+            return false;
+        if (head[i] == '\n' && (head[i + 1] == ' ' || head[i + 1] == '\t'))
+            return false;
+    }
     return true;
 }
 
-/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3),
- * one space each, origin-form target (§3.2.1). */
-static mp_head_status read_request_line(mp_span line, mp_http_head *h)
+/* What the library's callbacks gather from one head. */
+typedef struct head_reader {
+    const char *end;          /* just past the head's empty line */
+    mp_http_head h;
+    mp_span field, value;     /* the field line being read; value.p set once its value began */
+    bool transfer_encoding;
+    bool complete;            /* on_headers_complete was reached */
+    mp_head_status refusal;   /* a rule of ours a callback found broken (MP_HEAD_OK: none) */
+} head_reader;
+
+/* Stops the library: a callback's non-zero return (other than 1 and 2,
+ * which on_headers_complete uses for "no body"). */
+static int stop(head_reader *r, mp_head_status why)
 {
-    const char *p = line.p, *end = line.p + line.len;
-    const char *m = p;
-    while (p < end && is_tchar((unsigned char)*p))
-        p++;
-    if (p == m || p == end || *p != ' ')
+    r->refusal = why;
+    return -1;
+}
+
+/* The library may hand a target, name or value over in pieces, one per
+ * call of http_parser_execute that holds part of it. Here each lies within
+ * one call's octets and obs-fold was refused before, so pieces are
+ * adjacent: anything else is refused. */
+static bool span_join(mp_span *s, const char *at, size_t len)
+{
+    if (!s->p) {
+        *s = (mp_span){at, len};
+        return true;
+    }
+    if (at != s->p + s->len)
+        return false;
+    s->len += len;
+    return true;
+}
+
+/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3).
+ * The library has read the target and the version's digits and seen the
+ * line end right after them. Ours: one SP each (it skips runs of them),
+ * origin-form (§3.2.1) of VCHARs only (it takes absolute-form, "*", HTAB,
+ * FF and obs-text), "HTTP/" spelled out (§2.3; it takes any four letters),
+ * and a version at all (it reads "GET /" as HTTP/0.9). */
+static mp_head_status read_request_line(head_reader *r, const http_parser *p)
+{
+    mp_span t = r->h.target;
+    if (!t.p || t.p != r->h.method.p + r->h.method.len + 1 || !t.len || t.p[0] != '/')
         return MP_HEAD_MALFORMED;
-    h->method = (mp_span){m, (size_t)(p - m)};
-    const char *t = ++p;
-    while (p < end && (unsigned char)*p > ' ' && (unsigned char)*p < 0x7f)
-        p++;
-    if (p == t || p == end || *p != ' ' || *t != '/')
+    for (size_t i = 0; i < t.len; i++)
+        if ((unsigned char)t.p[i] <= ' ' || (unsigned char)t.p[i] >= 0x7f)
+            return MP_HEAD_MALFORMED;
+    const char *after = t.p + t.len;
+    if (r->end - after < 6 || memcmp(after, " HTTP/", 6) != 0)
         return MP_HEAD_MALFORMED;
-    h->target = (mp_span){t, (size_t)(p - t)};
-    p++;
-    /* HTTP-version = "HTTP" "/" DIGIT "." DIGIT (§2.3) */
-    if (end - p != 8 || memcmp(p, "HTTP/", 5) || p[6] != '.' || p[5] < '0' || p[5] > '9' || p[7] < '0' ||
-        p[7] > '9')
-        return MP_HEAD_MALFORMED;
-    if (p[5] != '1' || (p[7] != '0' && p[7] != '1'))
+    if (p->http_major != 1 || p->http_minor > 1)
         return MP_HEAD_BAD_VERSION;
-    h->minor = p[7] - '0';
+    r->h.minor = p->http_minor;
     return MP_HEAD_OK;
 }
 
-/* Content-Length = 1*DIGIT (RFC 9110 §8.6). */
-static bool read_length(mp_span v, uint64_t *out)
+/* A field's name is complete once its value begins. field-name = token
+ * (RFC 9110 §5.1): the library has checked its octets but lets SP in, so
+ * "Host : x" (RFC 9112 §5.1: 400) is refused here. */
+static bool read_field_name(head_reader *r)
 {
-    if (!v.len || v.len > MP_HEAD_LENGTH_DIGITS_MAX)
+    if (!r->field.p || memchr(r->field.p, ' ', r->field.len))
         return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.p[i] < '0' || v.p[i] > '9')
-            return false;
-        n = n * 10 + (uint64_t)(v.p[i] - '0');
-    }
-    *out = n;
+    if (mp_span_equal_ci(r->field, "Transfer-Encoding"))
+        r->transfer_encoding = true;
     return true;
-}
-
-/* Connection = #connection-option (RFC 9110 §7.6.1): is "close" among them? */
-static bool has_close_option(mp_span v)
-{
-    size_t i = 0;
-    while (i < v.len) {
-        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-            i++;
-        size_t s = i;
-        while (i < v.len && v.p[i] != ',' && v.p[i] != ' ' && v.p[i] != '\t')
-            i++;
-        if (mp_span_equal_ci((mp_span){v.p + s, i - s}, "close"))
-            return true;
-    }
-    return false;
 }
 
 /* A field the server reads may appear once; a second one is refused rather
@@ -140,50 +164,91 @@ static bool set_once(mp_span *slot, mp_span value)
     return true;
 }
 
-/* field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). No space
- * before the colon (§5.1: 400), no obs-fold (§5.2: we refuse it), field-value
- * octets: HTAB, SP, VCHAR, obs-text (RFC 9110 §5.5). */
-static mp_head_status read_field(mp_span line, mp_http_head *h, bool *length_seen, bool *chunked)
+/* A field line is complete. field-value octets are HTAB, SP, VCHAR and
+ * obs-text (RFC 9110 §5.5): the library checks all but the first (2.9.4
+ * takes the first unchecked, NUL and ESC included), so all are checked
+ * here. It leaves out the leading OWS; the trailing OWS is left out here
+ * (RFC 9112 §5). */
+static bool finish_field(head_reader *r)
 {
-    const char *p = line.p, *end = line.p + line.len;
-    const char *name = p;
-    while (p < end && is_tchar((unsigned char)*p))
-        p++;
-    if (p == name || p == end || *p != ':')
-        return MP_HEAD_MALFORMED;
-    mp_span n = {name, (size_t)(p - name)};
-    p++;
-    for (const char *q = p; q < end; q++) {
-        unsigned char c = (unsigned char)*q;
+    mp_span n = r->field, v = r->value;
+    r->field = r->value = (mp_span){NULL, 0};
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.p[i];
         if ((c < ' ' && c != '\t') || c == 0x7f)
-            return MP_HEAD_MALFORMED;
+            return false;
     }
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    mp_span v = {p, (size_t)(end - p)};
-    bool ok = true;
+    while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
+        v.len--;
+    if (!v.len)
+        v.p = n.p + n.len + 1; /* an empty value: just past the colon */
     if (mp_span_equal_ci(n, "Host"))
-        ok = set_once(&h->host, v);
-    else if (mp_span_equal_ci(n, "Origin"))
-        ok = set_once(&h->origin, v);
-    else if (mp_span_equal_ci(n, "Authorization"))
-        ok = set_once(&h->authorization, v);
-    else if (mp_span_equal_ci(n, "Content-Type"))
-        ok = set_once(&h->content_type, v);
-    else if (mp_span_equal_ci(n, "Transfer-Encoding"))
-        *chunked = true;
-    else if (mp_span_equal_ci(n, "Connection"))
-        h->connection_close = h->connection_close || has_close_option(v);
-    else if (mp_span_equal_ci(n, "Content-Length")) {
-        if (*length_seen || !read_length(v, &h->content_length))
-            return MP_HEAD_BAD_LENGTH;
-        *length_seen = true;
-        h->has_length = true;
-    }
-    return ok ? MP_HEAD_OK : MP_HEAD_MALFORMED;
+        return set_once(&r->h.host, v);
+    if (mp_span_equal_ci(n, "Origin"))
+        return set_once(&r->h.origin, v);
+    if (mp_span_equal_ci(n, "Authorization"))
+        return set_once(&r->h.authorization, v);
+    if (mp_span_equal_ci(n, "Content-Type"))
+        return set_once(&r->h.content_type, v);
+    return true;
 }
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    head_reader *r = p->data;
+    return span_join(&r->h.target, at, len) ? 0 : stop(r, MP_HEAD_MALFORMED);
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    head_reader *r = p->data;
+    if (r->value.p && !finish_field(r)) /* a new field line begins */
+        return stop(r, MP_HEAD_MALFORMED);
+    return span_join(&r->field, at, len) ? 0 : stop(r, MP_HEAD_MALFORMED);
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    head_reader *r = p->data;
+    if (!r->value.p && !read_field_name(r))
+        return stop(r, MP_HEAD_MALFORMED);
+    return span_join(&r->value, at, len) ? 0 : stop(r, MP_HEAD_MALFORMED);
+}
+
+/* The whole head is read: the rules that need all of it, in the order a
+ * client can act on them. Then the library pauses: the body, if any, is
+ * the gate's to pass on. */
+static int on_headers_complete(http_parser *p)
+{
+    head_reader *r = p->data;
+    mp_head_status st = MP_HEAD_OK;
+    if (r->field.p && !finish_field(r))
+        st = MP_HEAD_MALFORMED;
+    r->h.has_length = (p->flags & F_CONTENTLENGTH) != 0;
+    r->h.content_length = r->h.has_length ? p->content_length : 0;
+    r->h.connection_close = (p->flags & F_CONNECTION_CLOSE) != 0;
+    if (st == MP_HEAD_OK && r->h.content_length > LENGTH_MAX)
+        st = MP_HEAD_BAD_LENGTH;
+    /* RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is a 400. */
+    if (st == MP_HEAD_OK && r->h.minor == 1 && !r->h.host.p)
+        st = MP_HEAD_MALFORMED;
+    /* §6.1: Transfer-Encoding frames the body; we take bodies with a length
+     * only (§6.3 lets a server answer 411). */
+    if (st == MP_HEAD_OK && r->transfer_encoding)
+        st = MP_HEAD_CHUNKED;
+    if (st != MP_HEAD_OK)
+        return stop(r, st);
+    r->complete = true;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings callbacks = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+};
 
 mp_head_status mp_http_head_parse(const char *buf, size_t len, mp_http_head *out)
 {
@@ -191,25 +256,45 @@ mp_head_status mp_http_head_parse(const char *buf, size_t len, mp_http_head *out
     size_t end = mp_http_head_end(buf, len, 0);
     if (!end)
         return len >= MP_HEAD_MAX ? MP_HEAD_TOO_LARGE : MP_HEAD_INCOMPLETE;
-    mp_http_head h;
-    memset(&h, 0, sizeof h);
-    line_reader r = {buf, 0, end};
-    mp_span line;
-    next_line(&r, &line);
-    mp_head_status st = read_request_line(line, &h);
-    bool length_seen = false, chunked = false;
-    while (st == MP_HEAD_OK && next_line(&r, &line) && line.len)
-        st = read_field(line, &h, &length_seen, &chunked);
+    /* method = token (RFC 9110 §9.1), whatever it names: the server answers
+     * the ones it does not know 501. The library knows 34 methods by name
+     * and refuses any other, so it is handed a stand-in, "GET", and reads
+     * the rest of the head from the SP on (the head ends in LF: m < end). */
+    size_t m = 0;
+    while (is_tchar((unsigned char)buf[m]))
+        m++;
+    if (!m || buf[m] != ' ')
+        return MP_HEAD_MALFORMED;
+    head_reader r = {.end = buf + end, .h.method = {buf, m}, .refusal = MP_HEAD_OK};
+    http_parser p;
+    http_parser_init(&p, HTTP_REQUEST);
+    p.data = &r;
+    /* The request line on its own first, so that its refusals (505 among
+     * them) come before any field line's; the library refuses a bare CR in
+     * it. */
+    size_t line_end = (size_t)((const char *)memchr(buf, '\n', end) - buf) + 1;
+    http_parser_execute(&p, &callbacks, "GET", 3);
+    http_parser_execute(&p, &callbacks, buf + m, line_end - m);
+    if (HTTP_PARSER_ERRNO(&p) != HPE_OK)
+        return MP_HEAD_MALFORMED;
+    mp_head_status st = read_request_line(&r, &p);
     if (st != MP_HEAD_OK)
         return st;
-    /* RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is a 400. */
-    if (h.minor == 1 && !h.host.p)
+    if (!lines_are_plain(buf + line_end - 1, end - line_end + 1)) /* from the request line's LF */
         return MP_HEAD_MALFORMED;
-    /* §6.1: Transfer-Encoding frames the body; we take bodies with a length
-     * only (§6.3 lets a server answer 411). */
-    if (chunked)
-        return MP_HEAD_CHUNKED;
-    h.size = end;
-    *out = h;
+    size_t n = http_parser_execute(&p, &callbacks, buf + line_end, end - line_end);
+    if (r.refusal != MP_HEAD_OK)
+        return r.refusal;
+    enum http_errno e = HTTP_PARSER_ERRNO(&p);
+    /* A Content-Length not 1*DIGIT, a second one, or one beside a
+     * Transfer-Encoding: with a Transfer-Encoding, 411 says what to do. */
+    if (e == HPE_INVALID_CONTENT_LENGTH || e == HPE_UNEXPECTED_CONTENT_LENGTH)
+        return r.transfer_encoding ? MP_HEAD_CHUNKED : MP_HEAD_BAD_LENGTH;
+    /* Paused on the head's last octet: the library and mp_http_head_end
+     * agree on where the head ends. */
+    if (e != HPE_PAUSED || !r.complete || line_end + n + 1 != end)
+        return MP_HEAD_MALFORMED;
+    r.h.size = end;
+    *out = r.h;
     return MP_HEAD_OK;
 }

@@ -2,14 +2,17 @@
  * fields, RFC 9112 §2-§6), read from the octets a client sent before
  * libevent's evhttp sees them, so the server can refuse a request — wrong
  * key, wrong Host, a body over its limit — without reading its body
- * (http_gate.h).
+ * (http_gate.h). The reading is nodejs/http-parser's (libhttp-parser),
+ * with checks of ours on top where this contract is stricter
+ * (http_head.c).
  *
  * Pure and bounded: no allocation, the result points into the caller's
  * buffer. Strict wherever RFC 9112 lets a server be: anything evhttp might
  * frame differently (obs-fold, a Transfer-Encoding, two Content-Lengths, a
  * Content-Length that is not 1*DIGIT, a lone CR, control octets) is refused,
  * so a request this reader accepts is split into head and body exactly as
- * evhttp splits it. */
+ * evhttp splits it. Stricter than RFC 9112 in one place, http-parser's: a
+ * Content-Length followed by HTAB is refused (SP is fine). */
 #ifndef MP_HTTP_HEAD_H
 #define MP_HTTP_HEAD_H
 #include <stdbool.h>
@@ -18,7 +21,7 @@
 
 enum {
     MP_HEAD_MAX = 16384,          /* octets of a head, empty line included (= evhttp's header limit) */
-    MP_HEAD_LENGTH_DIGITS_MAX = 15, /* a Content-Length of up to 10^15 - 1 */
+    MP_HEAD_LENGTH_DIGITS_MAX = 15, /* a Content-Length of up to 10^15 - 1 (leading zeros aside) */
 };
 
 /* What reading a head came to. */
@@ -27,7 +30,7 @@ typedef enum mp_head_status {
     MP_HEAD_INCOMPLETE,     /* no empty line yet: wait for more octets */
     MP_HEAD_TOO_LARGE,      /* no end within MP_HEAD_MAX octets (431) */
     MP_HEAD_MALFORMED,      /* not an RFC 9112 request head (400) */
-    MP_HEAD_BAD_LENGTH,     /* Content-Length not 1*DIGIT, too long, or repeated (400) */
+    MP_HEAD_BAD_LENGTH,     /* Content-Length not 1*DIGIT, too large, or repeated (400) */
     MP_HEAD_CHUNKED,        /* a Transfer-Encoding: this server needs a Content-Length (411) */
     MP_HEAD_BAD_VERSION,    /* HTTP/x.y other than 1.0 and 1.1 (505) */
     MP_HEAD_STATUS_COUNT
@@ -54,7 +57,7 @@ typedef struct mp_http_head {
     mp_span content_type;    /* Content-Type */
     bool has_length;         /* a Content-Length was sent */
     uint64_t content_length; /* its value (0 without one) */
-    bool connection_close;   /* Connection: close */
+    bool connection_close;   /* Connection: close (http-parser's reading: also Proxy-Connection) */
 } mp_http_head;
 
 /* Reads the head at the start of buf[0..len). On MP_HEAD_OK *out describes

@@ -29,6 +29,7 @@ enum {
     DRAINED_RECHECK_MS = 1000, /* a job with nothing to lease: lease / finish again after */
     LEASE_ERROR_WAIT_MS = 2000,
     RETRY_WAIT_MAX_S = 60,   /* a job waiting for its retries looks again at least this often */
+    FULL_RETRY_MS = 100,     /* the prober's queue was full: feed again after this */
 };
 
 typedef struct job job;
@@ -101,6 +102,7 @@ struct mp_jobs {
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 static void kick(mp_jobs *j);
+static void kick_after(mp_jobs *j, int ms);
 static void beat_soon(mp_jobs *j);
 
 /* ---- jobs here ---------------------------------------------------------------------------- */
@@ -385,9 +387,12 @@ static void feed(mp_jobs *j, job *jb)
         sl->input_len = it->len < MP_INPUT_MAX ? it->len : MP_INPUT_MAX;
         memcpy(sl->input, it->email, sl->input_len);
         sl->input[sl->input_len] = 0;
-        sl->probe_id = mp_prober_submit(j->env.prober, it->email, it->len, on_probe_done, sl);
-        if (!sl->probe_id)
-            return; /* the prober is shutting down */
+        mp_submit_status st = mp_prober_submit(j->env.prober, it->email, it->len, on_probe_done, sl, &sl->probe_id);
+        if (st != MP_SUBMIT_OK) { /* not fed: this address stays first in the queue */
+            if (st != MP_SUBMIT_SHUTTING_DOWN)
+                kick_after(j, FULL_RETRY_MS); /* backpressure: the prober is full */
+            return;
+        }
         free(it->email);
         jb->head++;
         jb->active++;
@@ -628,6 +633,15 @@ static void kick(mp_jobs *j)
     struct timeval zero = {0, 0};
     evtimer_del(j->kick);
     evtimer_add(j->kick, &zero);
+}
+
+/* Pumps again `ms` from now, unless a kick is due sooner anyway. */
+static void kick_after(mp_jobs *j, int ms)
+{
+    if (!evtimer_pending(j->kick, NULL)) {
+        struct timeval tv = mp_timeval_ms(ms);
+        evtimer_add(j->kick, &tv);
+    }
 }
 
 static void kick_cb(evutil_socket_t fd, short what, void *arg)

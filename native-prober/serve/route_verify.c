@@ -116,9 +116,14 @@ static void probe(verify_ctx *v)
 {
     mp_server *s = v->ri.server;
     v->phase = VERIFY_PROBING;
-    v->probe_id = mp_prober_submit(s->prober, v->input, v->len, verify_done, v);
-    if (!v->probe_id)
-        verify_reply(v, 503, NULL, "shutting down");
+    mp_submit_status st = mp_prober_submit(s->prober, v->input, v->len, verify_done, v, &v->probe_id);
+    if (st == MP_SUBMIT_NO_MEMORY) {
+        verify_reply(v, 500, NULL, "out of memory");
+    } else if (st != MP_SUBMIT_OK) {
+        evhttp_add_header(evhttp_request_get_output_headers(v->ri.req), "Retry-After", "1");
+        verify_reply(v, 503, NULL, st == MP_SUBMIT_QUEUE_FULL ? "the prober's queue is full; retry shortly"
+                                                               : "shutting down");
+    }
 }
 
 /* The domain's stored verdict, into the memory the prober recalls. */

@@ -270,6 +270,8 @@ static bool first_row_is_header(const mp_addrlist *l, size_t column)
 }
 
 static void list_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void list_error(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
         return;

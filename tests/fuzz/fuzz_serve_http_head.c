@@ -4,7 +4,10 @@
  * an accepted head ends within the input and within MP_HEAD_MAX, after an
  * empty line; every span lies inside it; the method and target are never
  * empty; the status always has a name; mp_http_head_end agrees with the
- * parser, also when searched an octet at a time.
+ * parser, also when searched an octet at a time. And the strictness
+ * http_head.h promises, checked on the octets themselves rather than
+ * through http-parser: no control octet but HTAB, CR and LF, no bare CR,
+ * no obs-fold, a bounded length.
  * Seeds: tests/fuzz/seeds/fuzz_serve_http_head/.
  * ctest-labels: fuzz
  * ctest-links: mpserve
@@ -20,6 +23,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void inside(mp_span s, const char *start, size_t size)
 {
     if (s.p && (s.p < start || s.p + s.len > start + size))
+        abort();
+}
+
+/* What an accepted head never holds (http_head.h). */
+static void strict(const char *head, size_t n, const mp_http_head *h)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)head[i];
+        if ((c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+            abort();
+        if (c == '\r' && (i + 1 == n || head[i + 1] != '\n'))
+            abort();
+        if (c == '\n' && i + 1 < n && (head[i + 1] == ' ' || head[i + 1] == '\t'))
+            abort();
+    }
+    if (h->content_length > 999999999999999u || (!h->has_length && h->content_length))
         abort();
 }
 
@@ -47,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         inside(h.origin, p, h.size);
         inside(h.authorization, p, h.size);
         inside(h.content_type, p, h.size);
+        strict(p, h.size, &h);
         size_t from = 0, step_end = 0;
         for (size_t n = 1; n <= h.size && !step_end; n++) {
             step_end = mp_http_head_end(p, n, from);

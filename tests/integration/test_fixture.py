@@ -126,7 +126,7 @@ ADVERSARIAL = {
     "silent": "127.0.0.20", "greet554": "127.0.0.21", "slow": "127.0.0.22",
     "hugeline": "127.0.0.23", "multiline": "127.0.0.24", "reset": "127.0.0.25",
     "limit421": "127.0.0.26", "garbage": "127.0.0.27", "acceptall": "127.0.0.28",
-    "earlyclose": "127.0.0.29", "replies": "127.0.0.30",
+    "earlyclose": "127.0.0.29", "replies": "127.0.0.30", "stall": "127.0.0.31",
 }
 
 
@@ -369,6 +369,25 @@ def adversarial_earlyclose_closes_on_ehlo_without_reply():
         check_eq(s.reply()[0], 220, "greeting")
         s.send("EHLO tester.mptest")
         check_eq(s.recv_some(5), b"", "EOF instead of an EHLO reply")
+
+
+@test
+def adversarial_stall_answers_the_first_rcpt_of_a_pipelined_burst_then_nothing():
+    with RawSmtp(ADVERSARIAL["stall"]) as s:
+        check_eq(s.reply()[0], 220, "greeting")
+        code, lines = s.command("EHLO tester.mptest")
+        check_eq(code, 250, "EHLO")
+        check_in("PIPELINING", lines, "EHLO keywords")
+        check_eq(s.command("MAIL FROM:<probe@fixture-test.mptest>")[0], 250, "MAIL FROM")
+        for rcpt in ("a@stall.mptest", "b@stall.mptest", "c@stall.mptest"):
+            s.send("RCPT TO:<%s>" % rcpt)
+        check_eq(s.reply(), (250, ["2.1.5 Ok"]), "the first RCPT's reply")
+        s.send("QUIT")
+        try:
+            data = s.recv_some(3)
+        except socket.timeout:
+            data = None
+        check_eq(data, None, "nothing more (no reply, no close) within 3 s")
 
 
 @test

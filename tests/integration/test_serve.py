@@ -105,6 +105,31 @@ def too_many_pending_verifies_is_503():
 
 
 @test
+def full_prober_queue_is_503_and_a_job_waits_for_room():
+    # Room for one address in the prober (--concurrency 1, --max-queued 0):
+    # a verify held on slow.mptest fills it; the next verify is 503 at once
+    # and a job waits, then gets every address answered once room is back.
+    with Server("--concurrency", "1", "--max-queued", "0", "--cache-ttl", "0", "--timeout", "4s",
+                "--connect-timeout", "3s") as s:
+        slow = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        slow.request("POST", "/v1/verify", body=json.dumps({"email": "a@slow.mptest"}),
+                     headers={"Content-Type": "application/json"})
+        time.sleep(0.3)
+        hdrs = check_error(s, "POST", "/v1/verify", 503, "overloaded", {"email": "bob@known.mptest"})
+        check("retry-after" in hdrs, "Retry-After")
+        job = s.json("POST", "/v1/jobs", {"emails": ["alice@known.mptest", "zed@known.mptest", "not an address"]},
+                     expect=202)
+        time.sleep(0.5)
+        check_eq(s.json("GET", "/v1/jobs/" + job["id"])["done"], 0, "the job waits while the prober is full")
+        check(metric(s, "mailprobe_probes_refused_total") >= 2, "refusals counted")
+        slow_status = slow.getresponse().status  # answered when its server fails to greet (3 s)
+        check_eq(slow_status, 200, "the held verify")
+        done = s.wait_job(job["id"], timeout=30)
+        check_eq((done["state"], done["done"], done["total"]), ("done", 3, 3), "job")
+        slow.close()
+
+
+@test
 def client_leaving_a_pending_verify_cancels_its_probe():
     with Server("--cache-ttl", "0") as s:
         for _ in range(3):

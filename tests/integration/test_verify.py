@@ -141,6 +141,78 @@ def greylisting_with_wait_retries_with_the_same_sender():
     check(stats_of(run)["greylist_retries"] >= 2, "both retried once")
 
 
+@test
+def greylist_wait_longer_than_the_domain_idle_time_keeps_the_domain():
+    # A probe waiting out --greylist-wait keeps its domain: with the idle
+    # time shortened to 0.5 s (test-only variable) a 4 s wait used to free
+    # the domain under the probe, and the retry touched freed memory
+    # (heap-use-after-free under ASan, a crash or garbage without it).
+    sender = "%s@sender.mptest" % mptest.unique("i")
+    argv = [mptest.MAILPROBE, "verify"] + mptest.FIXTURE_FLAGS + list(FAST) + [
+        "--from", sender, "--greylist-wait", "4", "--stats", "alice@grey.mptest", "nobody@grey.mptest"]
+    env = dict(os.environ, MAILPROBE_TEST_DOMAIN_IDLE_MS="500")
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    check_eq(proc.returncode, 0, "exit status (stderr: %r)" % proc.stderr[-2000:])
+    records = mptest.parse_ndjson(proc.stdout)
+    check_eq(len(records), 2, "records")
+    expect(records[0], "deliverable", "accepted", 250)
+    expect(records[1], "undeliverable", "mailbox_not_found", 550, "5.1.1")
+    check_eq(records[0]["mx"]["hosts"], [{"host": "mx1.grey.mptest", "preference": 10}], "the domain's MX, intact")
+
+
+@test
+def domain_and_host_memory_stay_within_their_caps():
+    # 20 undefined domains (NXDOMAIN) and 6 real ones on 5 MX addresses,
+    # with room for 4 domains and 2 hosts: the ones idle the longest are
+    # forgotten, and a forgotten domain asked again is resolved and tested
+    # again — same answers as without caps.
+    tag = mptest.unique("cap")
+    real = ["alice@known.mptest", "alice@backup.mptest", "alice@tls.mptest", "x@acceptall.mptest",
+            "alice@implicit.mptest", "alice@catchall.mptest"]
+    addresses = ["u@nx%02d-%s.mptest" % (i, tag) for i in range(20)] + real + ["bob@known.mptest"]
+    run = mptest.run("verify", *FAST, "--max-domains", "4", "--max-hosts", "2", "--concurrency", "2", "--stats",
+                     *addresses)
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    by_email = {r["email"]: r for r in run.records}
+    check_eq(len(by_email), len(addresses), "one result per address")
+    for a in addresses[:20]:
+        expect(by_email[a], "undeliverable", "domain_not_found")
+    for a in ("alice@known.mptest", "alice@backup.mptest", "alice@tls.mptest", "alice@implicit.mptest",
+              "bob@known.mptest"):
+        expect(by_email[a], "deliverable", "accepted", 250)
+    check_eq(by_email["alice@catchall.mptest"]["smtp"]["catch_all"], True, "catch-all, tested after eviction")
+    stats = stats_of(run)
+    # In use at the end: at most the sessions still saying QUIT (--concurrency 2).
+    check(stats["domains"] <= 4 + 2, "domains remembered: %r" % stats)
+    check(stats["domains_evicted"] >= 20, "idle domains forgotten at the cap: %r" % stats)
+    check(stats["hosts"] <= 2 + 2, "hosts remembered: %r" % stats)
+    check(stats["hosts_evicted"] >= 3, "idle hosts forgotten at the cap: %r" % stats)
+
+
+@test
+def every_finished_probe_is_freed():
+    # Addresses answered inside a session (accepted, rejected, handed back
+    # after failures) used to stay in memory for the prober's lifetime: a
+    # long-running server grew with every address. At the end of a run no
+    # probe is left.
+    addresses = ["alice@known.mptest", "zed@known.mptest", "bob@known.mptest", "alice@catchall.mptest",
+                 "x@acceptall.mptest", "full@access.mptest", "a@reset.mptest", "b@reset.mptest",
+                 "not an address", "u@nosuch.mptest"]
+    run = mptest.run("verify", *FAST, "--stats", *addresses)
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    check_eq(len(run.records), len(addresses), "results")
+    stats = stats_of(run)
+    check_eq(stats["probes"], 0, "probes left in memory after every result came out: %r" % stats)
+
+
+@test
+def memory_caps_refuse_bad_values():
+    for flag, value in (("--max-domains", "0"), ("--max-hosts", "x"), ("--max-queued", "-1")):
+        proc = raw_run(flag, value, "alice@known.mptest")
+        check_eq(proc.returncode, 2, "%s %s: exit status" % (flag, value))
+        check_in(flag, proc.stderr, "the message names the option")
+
+
 # --- DNS outcomes -----------------------------------------------------------------
 
 @test
@@ -255,6 +327,23 @@ def limit_421_reconnects_and_continues():
 def garbage_is_a_protocol_error():
     r = one("a@garbage.mptest")
     expect(r, "unknown", "protocol_error")
+
+
+@test
+def server_silent_after_the_first_reply_of_a_burst_times_out_and_the_rest_reconnect():
+    # stall.mptest answers the first RCPT of each connection, then nothing:
+    # the rest of a pipelined burst must time out after --command-timeout
+    # (not hang the session until --timeout) and be asked again in new
+    # sessions, where each gets its own answer.
+    run = mptest.run("verify", "--connect-timeout", "3s", "--command-timeout", "2s", "--timeout", "40s",
+                     "--no-progress", "--stats", "a@stall.mptest", "b@stall.mptest", "c@stall.mptest", timeout=90)
+    check_eq(run.returncode, 0, "exit status: %r" % run)
+    check_eq([r["email"] for r in run.records], ["a@stall.mptest", "b@stall.mptest", "c@stall.mptest"], "records")
+    for r in run.records:
+        check_eq(r["smtp"]["code"], 250, "%s smtp.code (its own answer, not a timeout)" % r["email"])
+        check(r["reason"] != "timeout", "%s reason %s" % (r["email"], r["reason"]))
+    check(run.seconds < 30, "took %.1fs: the burst waited for --timeout, not --command-timeout" % run.seconds)
+    check(stats_of(run)["sessions_opened"] >= 3, "one session per answered recipient at least")
 
 
 @test

@@ -30,6 +30,26 @@ TEST(defaults_are_the_documented_ones)
     CHECK_EQ_STR(c.helo, "");
     CHECK_EQ_STR(c.from, "");
     CHECK(c.policy.catch_all_is_risky);
+    CHECK_EQ_INT(c.max_queued, 10000);
+    CHECK_EQ_INT(c.max_domains, 10000);
+    CHECK_EQ_INT(c.max_hosts, 10000);
+}
+
+TEST(memory_bounds_are_options_with_limits)
+{
+    mp_prober_config c;
+    mp_prober_config_default(&c);
+    CHECK_EQ_INT(apply(&c, "max-queued", "0"), MP_OPTION_APPLIED); /* nothing waits beyond --concurrency */
+    CHECK_EQ_INT(c.max_queued, 0);
+    CHECK_EQ_INT(apply(&c, "max-domains", "5"), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.max_domains, 5);
+    CHECK_EQ_INT(apply(&c, "max-hosts", "7"), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.max_hosts, 7);
+    CHECK_EQ_INT(apply(&c, "max-domains", "0"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "max-hosts", "-1"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "max-queued", "10000001"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(apply(&c, "max-queued", "lots"), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(c.max_queued, 0);
 }
 
 TEST(getopt_table_has_every_option_with_its_code)
@@ -272,6 +292,7 @@ TEST(dns_canaries_are_zone_names_repeatable_and_bounded)
 int main(void)
 {
     RUN(defaults_are_the_documented_ones);
+    RUN(memory_bounds_are_options_with_limits);
     RUN(getopt_table_has_every_option_with_its_code);
     RUN(values_are_applied);
     RUN(bad_values_are_refused_with_a_message);

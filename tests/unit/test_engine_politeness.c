@@ -288,7 +288,7 @@ static void probe_polite(int n, const mp_politeness *hook, int per_host, respond
         char addr[64];
         for (int i = 0; i < n; i++) {
             int len = snprintf(addr, sizeof addr, "nobody%02d@polite.test", i);
-            mp_prober_submit(p, addr, (size_t)len, on_result, u);
+            CHECK_EQ_INT(mp_prober_submit(p, addr, (size_t)len, on_result, u, NULL), MP_SUBMIT_OK);
         }
         /* Until every answer is in and every session has ended (QUIT). */
         for (int spins = 0; (u->answered < n || r->open > 0 || (h && h->now_open > 0)) && spins < 5000; spins++)
