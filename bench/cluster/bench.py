@@ -13,16 +13,15 @@ one politeness-bound job sent to worker 1, and what it cost:
 
 Usage (inside run.sh): bench.py LAB_DIR MAILPROBE N WORKERS...
 """
-import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lab"))
+sys.path[:0] = [os.path.join(HERE, "..", "..", "tests", d) for d in ("lab", "integration")]
 import mplab  # noqa: E402
+import mptest  # noqa: E402
 
 RATE = os.environ.get("RATE", "2")           # --per-host-rate: new sessions/s per MX, per egress IP
 CONN = os.environ.get("CONN", "2")           # --per-host-connections: sessions at once per MX, per egress IP
@@ -36,16 +35,8 @@ def psql(env, db_url, sql):
 
 def follow(worker, job_id):
     """Reads the job's event stream to its end; the last event's data."""
-    with socket.create_connection((worker.addr, mplab.SERVE_PORT), timeout=3600) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
-        data = b""
-        while b"event: done" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    datas = [line[6:] for line in data.decode(errors="replace").splitlines() if line.startswith("data: ")]
-    return json.loads(datas[-1]) if datas else {}
+    datas, _ = mptest.job_events(worker.addr, mplab.SERVE_PORT, job_id, 3600)
+    return datas[-1] if datas else {}
 
 
 def run(env, mailprobe, addresses, n):

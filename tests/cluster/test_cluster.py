@@ -15,10 +15,8 @@ address ever had more sessions at once from the whole cluster than
 
 # ctest-labels: cluster lab
 """
-import json
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -50,17 +48,8 @@ def Worker(n, db, *args):
 
 
 def events_until_done(worker, job_id, timeout):
-    """Worker's event stream of the job to its end: (last data, progress events, retrying seen)."""
-    with socket.create_connection((worker.addr, PORT), timeout=timeout) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
-        data = b""
-        while b"event: done" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    text = data.decode(errors="replace")
-    datas = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+    """Worker's event stream of the job to its end: (every event's data, progress events)."""
+    datas, text = mptest.job_events(worker.addr, PORT, job_id, timeout)
     return datas, text.count("event: progress")
 
 

@@ -8,7 +8,6 @@ worker, cancel / delete / limits holding across workers, and the store's
 round trips per address. The workers share loopback and the fixture; the
 namespace cluster with per-egress politeness is docs/scale-out.md's next
 step."""
-import json
 import os
 import signal
 import socket
@@ -75,18 +74,9 @@ def results(worker, job_id):
 
 def events_until_done(worker, job_id, timeout=120):
     """Reads the job's event stream on `worker` to its end; the last event."""
-    with socket.create_connection(("127.0.0.1", worker.port), timeout=timeout) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (job_id, worker.port)).encode())
-        data = b""
-        while b"event: done" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    text = data.decode(errors="replace")
+    datas, text = mptest.job_events("127.0.0.1", worker.port, job_id, timeout)
     check_in("event: done", text, "the stream ends with done")
-    last = [line for line in text.splitlines() if line.startswith("data: ")][-1]
-    return json.loads(last[6:]), text.count("event: progress")
+    return datas[-1], text.count("event: progress")
 
 
 @test

@@ -8,9 +8,7 @@ across a kill -9 and restart in the middle of the wait; meanwhile the job
 says `retrying` with how many wait and when the next is due, in GET and in
 the event stream; an address is final `unknown` only when its schedule is
 used up."""
-import json
 import signal
-import socket
 import threading
 import time
 
@@ -45,15 +43,7 @@ def wait_state(s, job_id, state, timeout=30):
 
 
 def events(s, job_id, out):
-    with socket.create_connection(("127.0.0.1", s.port), timeout=60) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
-        data = b""
-        while b"event: done" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    out.extend(json.loads(l[6:]) for l in data.decode(errors="replace").splitlines() if l.startswith("data: "))
+    out.extend(mptest.job_events("127.0.0.1", s.port, job_id, 60)[0])
 
 
 @test
