@@ -98,7 +98,7 @@ struct mp_jobs {
     mp_store_cluster cluster;
     uint64_t retries_scheduled;  /* temporary answers put back on the retry schedule */
     /* Resolver trust shared with the cluster (trust_share.h). */
-    mp_resolver_state resolver;  /* as last reported, and since when (unix s) */
+    mp_resolver_state resolver_seen; /* at the latest heartbeat, and since when (unix s) */
     int64_t resolver_since;
     mp_resolver_state beat_reported; /* what the heartbeat in flight reports */
     int64_t honest_peers;        /* from the latest heartbeat */
@@ -767,8 +767,8 @@ static void beat(mp_jobs *j)
     const mp_serve_config *cfg = j->env.cfg;
     mp_resolver_trust rt;
     mp_prober_resolver_trust(j->env.prober, &rt);
-    if (rt.state != j->resolver || !j->resolver_since) {
-        j->resolver = rt.state;
+    if (rt.state != j->resolver_seen || !j->resolver_since) {
+        j->resolver_seen = rt.state;
         j->resolver_since = now_s();
     }
     mp_store_worker_report me = {cfg->worker_name, rt.state, rt.why, j->resolver_since};
@@ -776,9 +776,9 @@ static void beat(mp_jobs *j)
                       j) == MP_STORE_OK) {
         j->beating = true;
         j->beat_reported = rt.state;
-    }
-    else
+    } else {
         arm_beat(j, BEAT_IDLE_MS);
+    }
 }
 
 static void beat_cb(evutil_socket_t fd, short what, void *arg)
