@@ -37,7 +37,9 @@ def psql(env, db_url, sql):
 def follow(worker, job_id):
     """Reads the job's event stream to its end; the last event's data."""
     with socket.create_connection((worker.addr, mplab.SERVE_PORT), timeout=3600) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
+        # The Host the worker answers to (any other is refused: 421).
+        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: %s:%d\r\n\r\n"
+                      % (job_id, worker.addr, mplab.SERVE_PORT)).encode())
         data = b""
         while b"event: done" not in data:
             chunk = sock.recv(65536)

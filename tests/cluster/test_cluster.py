@@ -52,7 +52,8 @@ def Worker(n, db, *args):
 def events_until_done(worker, job_id, timeout):
     """Worker's event stream of the job to its end: (last data, progress events, retrying seen)."""
     with socket.create_connection((worker.addr, PORT), timeout=timeout) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
+        # The Host the worker answers to (any other is refused: 421).
+        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (job_id, worker.addr, PORT)).encode())
         data = b""
         while b"event: done" not in data:
             chunk = sock.recv(65536)

@@ -46,7 +46,8 @@ def wait_state(s, job_id, state, timeout=30):
 
 def events(s, job_id, out):
     with socket.create_connection(("127.0.0.1", s.port), timeout=60) as sock:
-        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: x\r\n\r\n" % job_id).encode())
+        # The Host the server answers to (any other is refused: 421).
+        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (job_id, s.port)).encode())
         data = b""
         while b"event: done" not in data:
             chunk = sock.recv(65536)
