@@ -215,7 +215,9 @@ def metrics(server):
 
 @test
 def serve_with_a_liar_tells_everyone():
-    with Server("--cache-ttl", "0", *LIAR_FLAGS, fixture=False) as s:
+    # --retry-schedule off: a job's untrusted answers are temporary and would
+    # wait 5 minutes for their next attempt; here they are the job's result.
+    with Server("--cache-ttl", "0", "--retry-schedule", "off", *LIAR_FLAGS, fixture=False) as s:
         dns = wait_resolver(s, "lying")
         check_eq(dns["trusted"], False, "healthz trusted")
         check_in("does not exist (NXDOMAIN)", dns["why"], "healthz why")
@@ -268,7 +270,8 @@ def serve_notices_a_jump_in_denials():
     # (so no TLD canary catches it), but half the fresh answers turning into
     # denials starts a round at once -- which the liar fails.
     honest = mpunbound.Unbound(mpunbound.root_lines("honest")).start()
-    s = Server("--cache-ttl", "0", "--dns-recheck", "1h", *mpunbound.serve_flags(honest.address), fixture=False)
+    s = Server("--cache-ttl", "0", "--dns-recheck", "1h", "--retry-schedule", "off",  # doubted denials are final here
+               *mpunbound.serve_flags(honest.address), fixture=False)
     liar = None
     try:
         check_eq(wait_resolver(s, "honest")["rounds"], 1, "the start-up round")

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(mptest.SOURCE_DIR, "tests", "lab"))
 import mplab  # noqa: E402
 
 MAILLOG = os.path.join(mptest.FIXTURE_DIR, "maillog") if mptest.FIXTURE_DIR else ""
-FLAGS = ["--no-progress", "--timeout", "60000"]
+FLAGS = ["--no-progress", "--timeout", "60s"]
 
 
 def log_size():
