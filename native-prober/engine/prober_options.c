@@ -54,7 +54,7 @@ static const option_spec specs[] = {
      "end a session after this many refused recipients (4xx or 5xx), below servers' error limits (default 8)"},
     {"no-batching", MP_OPT_NO_BATCHING, ARG_NONE, NULL, "one session per address (same as --max-rcpt-per-session 1)"},
     {"greylist-wait", MP_OPT_GREYLIST_WAIT, ARG_DURATION, "DURATION",
-     "retry greylisted addresses once after this delay (default 0: report retry_after)"},
+     "verify only: retry greylisted addresses once after this delay (default 0: report retry_after; serve uses --retry-schedule)"},
     {"no-catch-all", MP_OPT_NO_CATCH_ALL, ARG_NONE, NULL, "do not test domains for catch-all"},
     {"proxy", MP_OPT_PROXY, ARG_TEXT, "URL",
      "connect through a SOCKS proxy: socks5://HOST:PORT or socks4://... (never socks5h/socks4a: the prober resolves)"},
