@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "log.h"
 #include "result_json.h"
+#include "trust_share.h"
 
 enum {
     FLUSH_BATCH = 256,       /* results per write transaction */
@@ -96,6 +97,12 @@ struct mp_jobs {
     bool cluster_known;
     mp_store_cluster cluster;
     uint64_t retries_scheduled;  /* temporary answers put back on the retry schedule */
+    /* Resolver trust shared with the cluster (trust_share.h). */
+    mp_resolver_state resolver_seen; /* at the latest heartbeat, and since when (unix s) */
+    int64_t resolver_since;
+    mp_resolver_state beat_reported; /* what the heartbeat in flight reports */
+    int64_t honest_peers;        /* from the latest heartbeat */
+    mp_lease_stance stance;
     struct event *flush_timer, *kick, *beat_timer;
 };
 
@@ -599,7 +606,7 @@ static void pump_job(mp_jobs *j, job *jb, double now)
     if (jb->leasing || jb->finishing || now < jb->quiet_until)
         return;
     if (!jb->drained) {
-        if (waiting <= max / 2 && held < 2 * max)
+        if (waiting <= max / 2 && held < 2 * max && j->stance == MP_LEASE_TAKE)
             lease_more(j, jb, 2 * max - held);
     } else if (held == 0 && jb->unwritten > 0) {
         mp_jobs_flush(j); /* its last results: no need to wait for the timer */
@@ -609,8 +616,30 @@ static void pump_job(mp_jobs *j, job *jb, double now)
     }
 }
 
+/* Takes new addresses, or leaves them to peers with an honest resolver
+ * (trust_share.h): from the resolver's state now and the latest
+ * heartbeat's count of honest peers; one log line when that changes. */
+static void update_stance(mp_jobs *j)
+{
+    mp_resolver_trust rt;
+    mp_prober_resolver_trust(j->env.prober, &rt);
+    mp_lease_stance stance = mp_trust_share_stance(rt.state, j->honest_peers);
+    if (stance == j->stance)
+        return;
+    j->stance = stance;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "resolver", mp_resolver_state_name(rt.state));
+    cJSON_AddNumberToObject(f, "honest_peers", (double)j->honest_peers);
+    if (stance == MP_LEASE_DEFER)
+        mp_log("warn", "resolver not honest and another worker's is: leaving new addresses to it "
+                       "(those held here finish)", f);
+    else
+        mp_log("info", "taking new addresses again", f);
+}
+
 static void pump(mp_jobs *j)
 {
+    update_stance(j);
     if (j->writer != WRITER_OK || j->stopping)
         return; /* nothing new while results cannot be written */
     double now = mp_now_monotonic(), soonest = 0;
@@ -691,6 +720,8 @@ static void on_beat(mp_store_status st, const mp_store_beat_result *r, const cha
         return;
     }
     j->cluster = r->cluster;
+    j->honest_peers = mp_trust_share_honest_peers(r->cluster.resolvers, j->beat_reported);
+    update_stance(j);
     if (!j->cluster_known) {
         /* The first heartbeat: what this worker found waiting. */
         cJSON *f = cJSON_CreateObject();
@@ -722,8 +753,10 @@ static void on_beat(mp_store_status st, const mp_store_beat_result *r, const cha
     }
     if (r->reaped)
         mp_log_detail("info", "freed the addresses of a silent worker", NULL);
-    if (!j->stopping)
-        arm_beat(j, beat_every_ms(j));
+    mp_resolver_trust rt;
+    mp_prober_resolver_trust(j->env.prober, &rt);
+    if (!j->stopping) /* the resolver changed during this heartbeat: tell the others now */
+        arm_beat(j, rt.state != j->beat_reported ? 0 : beat_every_ms(j));
     kick(j);
 }
 
@@ -732,11 +765,20 @@ static void beat(mp_jobs *j)
     if (j->beating)
         return;
     const mp_serve_config *cfg = j->env.cfg;
-    if (mp_store_beat(j->env.store, j->worker, cfg->worker_name, now_s(), cfg->lease_ttl_s,
-                      (size_t)cfg->max_running_jobs, on_beat, j) == MP_STORE_OK)
+    mp_resolver_trust rt;
+    mp_prober_resolver_trust(j->env.prober, &rt);
+    if (rt.state != j->resolver_seen || !j->resolver_since) {
+        j->resolver_seen = rt.state;
+        j->resolver_since = now_s();
+    }
+    mp_store_worker_report me = {cfg->worker_name, rt.state, rt.why, j->resolver_since};
+    if (mp_store_beat(j->env.store, j->worker, &me, now_s(), cfg->lease_ttl_s, (size_t)cfg->max_running_jobs, on_beat,
+                      j) == MP_STORE_OK) {
         j->beating = true;
-    else
+        j->beat_reported = rt.state;
+    } else {
         arm_beat(j, BEAT_IDLE_MS);
+    }
 }
 
 static void beat_cb(evutil_socket_t fd, short what, void *arg)
@@ -750,6 +792,14 @@ static void beat_soon(mp_jobs *j)
 {
     if (j->started && !j->stopping)
         arm_beat(j, 0);
+}
+
+void mp_jobs_resolver_changed(mp_jobs *j)
+{
+    if (!j)
+        return;
+    beat_soon(j); /* the others learn it, and this worker its stance */
+    kick(j);
 }
 
 /* Another worker changed something: a new job (id ""), or job `id`. */
@@ -954,4 +1004,6 @@ void mp_jobs_stats_get(const mp_jobs *j, mp_jobs_stats *out)
     out->cluster_known = j->cluster_known;
     out->cluster = j->cluster;
     out->retries_scheduled = j->retries_scheduled;
+    out->deferring = j->stance == MP_LEASE_DEFER;
+    out->honest_peers = j->honest_peers;
 }

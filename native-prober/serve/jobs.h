@@ -14,7 +14,10 @@
  *     PostgreSQL, where each write is a round trip): each address
  *     gets exactly one result, whoever probed it;
  *   - the worker that stores a job's last result finishes it (done), tells
- *     the listeners and the webhook once.
+ *     the listeners and the webhook once;
+ *   - a worker whose resolver is not honest leases nothing new while
+ *     another live worker's is (trust_share.h): those give DNS denials
+ *     their real verdict where this one could only say dns_untrusted.
  *
  * A failing store never makes the runner probe again what it probed:
  * results stay in memory, no address is leased or fed, and the write is
@@ -76,6 +79,12 @@ void mp_jobs_flush(mp_jobs *j);
  * with that write's time. NULL `j` (not started yet) drops it. */
 void mp_jobs_learnt_domain(mp_jobs *j, const char *domain, mp_tristate verdict);
 
+/* The prober's resolver changed state (dns_trust.h): the next heartbeat
+ * goes at once, so the other workers learn it, and this one decides
+ * again whether it leaves new addresses to honest peers
+ * (trust_share.h). NULL `j` (not started yet) does nothing. */
+void mp_jobs_resolver_changed(mp_jobs *j);
+
 typedef enum mp_jobs_error {
     MP_JOBS_OK = 0,
     MP_JOBS_TOO_MANY,  /* max-queued-jobs unfinished jobs already (across workers): 503 */
@@ -128,6 +137,8 @@ typedef struct mp_jobs_stats {
     bool cluster_known;        /* a heartbeat has answered */
     mp_store_cluster cluster;  /* from the latest heartbeat */
     uint64_t retries_scheduled; /* temporary answers put back on the retry schedule */
+    bool deferring;            /* leasing nothing new: honest peers do it (trust_share.h) */
+    int64_t honest_peers;      /* other live workers with an honest resolver */
 } mp_jobs_stats;
 
 void mp_jobs_stats_get(const mp_jobs *j, mp_jobs_stats *out);

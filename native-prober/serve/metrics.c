@@ -118,6 +118,7 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
         {"mailprobe_job_retries_scheduled_total", "counter", "Temporary answers (greylisting, 4xx, timeouts) this worker put back on the retry schedule.", g->retries_scheduled},
         {"mailprobe_worker_jobs", "gauge", "Running jobs this worker works on.", g->worker_jobs},
         {"mailprobe_worker_addresses_held", "gauge", "Addresses leased by this worker: waiting or in the prober.", g->worker_held},
+        {"mailprobe_worker_deferring", "gauge", "1 while this worker leases nothing new: its resolver is not honest and another worker's is.", g->worker_deferring},
         {"mailprobe_store_requests_total", "counter", "Store operations finished.", g->store_requests},
         {"mailprobe_store_errors_total", "counter", "Store operations that failed.", g->store_errors},
         {"mailprobe_store_busy_total", "counter", "Store operations refused: its queue was full.", g->store_busy},
@@ -152,4 +153,10 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
     for (int st = 0; st < MP_RESOLVER_STATE_COUNT; st++)
         evbuffer_add_printf(out, "mailprobe_dns_resolver_state{state=\"%s\"} %d\n",
                             mp_resolver_state_name((mp_resolver_state)st), p->resolver_state == (mp_resolver_state)st);
+    evbuffer_add_printf(out, "# HELP mailprobe_cluster_resolvers Live workers whose resolver is in each trust state "
+                             "(their latest heartbeats).\n"
+                             "# TYPE mailprobe_cluster_resolvers gauge\n");
+    for (int st = 0; st < MP_RESOLVER_STATE_COUNT; st++)
+        evbuffer_add_printf(out, "mailprobe_cluster_resolvers{state=\"%s\"} %llu\n",
+                            mp_resolver_state_name((mp_resolver_state)st), (unsigned long long)g->cluster_resolvers[st]);
 }

@@ -26,6 +26,9 @@ static void gauges(mp_server *s, mp_metrics_gauges *g, mp_jobs_stats *js, mp_sto
     g->addresses_leased = (uint64_t)js->cluster.addresses_leased;
     g->addresses_retrying = (uint64_t)js->cluster.addresses_retrying;
     g->retries_scheduled = js->retries_scheduled;
+    for (int i = 0; i < MP_RESOLVER_STATE_COUNT; i++)
+        g->cluster_resolvers[i] = (uint64_t)js->cluster.resolvers[i];
+    g->worker_deferring = js->deferring;
     if (s->politeness) {
         mp_cluster_politeness_stats ps;
         mp_cluster_politeness_stats_get(s->politeness, &ps);
@@ -82,6 +85,14 @@ void mp_route_healthz(mp_request *ri)
     cJSON_AddNumberToObject(c, "addresses_pending", (double)g.addresses_pending);
     cJSON_AddNumberToObject(c, "addresses_leased", (double)g.addresses_leased);
     cJSON_AddNumberToObject(c, "addresses_retrying", (double)g.addresses_retrying);
+    /* Resolver trust is shared (trust_share.h): the live workers per
+     * resolver state, and whether this one leaves new addresses to the
+     * honest ones. */
+    cJSON *rs = cJSON_AddObjectToObject(c, "resolvers");
+    for (int i = 0; i < MP_RESOLVER_STATE_COUNT; i++)
+        if (js.cluster.resolvers[i])
+            cJSON_AddNumberToObject(rs, mp_resolver_state_name((mp_resolver_state)i), (double)js.cluster.resolvers[i]);
+    cJSON_AddBoolToObject(c, "deferring", js.deferring);
     cJSON *w = cJSON_AddObjectToObject(o, "worker");
     cJSON_AddStringToObject(w, "id", js.worker);
     cJSON_AddStringToObject(w, "name", js.name);

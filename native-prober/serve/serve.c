@@ -188,7 +188,8 @@ static void learn_catch_all(const char *domain, bool catch_all, void *arg)
  * results turned `unknown / dns_untrusted` (and when they stop). */
 static void on_resolver(const mp_resolver_trust *t, void *arg)
 {
-    (void)arg;
+    serve_state *st = arg;
+    mp_jobs_resolver_changed(st->srv.jobs);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "resolver", mp_resolver_state_name(t->state));
     cJSON_AddStringToObject(f, "why", t->why);

@@ -769,15 +769,20 @@ mp_store_status mp_store_job_fail(mp_store *s, const char *id, const char *reaso
     return job_request(s, OP_JOB_FAIL, id, now, reason, cb, arg);
 }
 
-mp_store_status mp_store_beat(mp_store *s, const char *worker, const char *name, int64_t now, int lease_ttl,
-                              size_t max_running, mp_store_beat_cb cb, void *arg)
+mp_store_status mp_store_beat(mp_store *s, const char *worker, const mp_store_worker_report *me, int64_t now,
+                              int lease_ttl, size_t max_running, mp_store_beat_cb cb, void *arg)
 {
     req *r = req_new(OP_BEAT, CB(cb), arg);
     if (!r)
         return MP_STORE_ERROR;
     mp_store_beat_args *a = &r->u.beat.a;
     snprintf(a->worker, sizeof a->worker, "%s", worker);
-    snprintf(a->name, sizeof a->name, "%s", name);
+    snprintf(a->name, sizeof a->name, "%s", me->name ? me->name : "");
+    a->resolver = me->resolver;
+    const char *why = me->resolver_why ? me->resolver_why : "";
+    _Static_assert(MP_STORE_RESOLVER_WHY_MAX == 255, "mp_store_reason_len clips to 255 octets");
+    snprintf(a->resolver_why, sizeof a->resolver_why, "%.*s", (int)mp_store_reason_len(why), why);
+    a->resolver_since = me->resolver_since;
     a->now = now;
     a->lease_ttl = lease_ttl;
     a->max_running = max_running;

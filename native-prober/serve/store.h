@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event.h>
+#include "dns_trust.h"
 #include "mailprobe/core.h"
 
 typedef struct mp_store mp_store;
@@ -45,6 +46,7 @@ enum {
     MP_WORKER_ID_LEN = 16,        /* hex characters */
     MP_STORE_QUEUE_MAX = 4096,    /* requests waiting for the store thread */
     MP_STORE_ERROR_MAX = 256,     /* octets of an error message */
+    MP_STORE_RESOLVER_WHY_MAX = 255, /* octets of a worker's resolver reason kept */
 };
 
 /* What a store call did. */
@@ -216,7 +218,22 @@ typedef struct mp_store_cluster {
     int64_t addresses_pending;  /* without a result, in queued and running jobs */
     int64_t addresses_leased;   /* of those, leased to a worker now */
     int64_t addresses_retrying; /* of those, with temporary answers so far (retry schedule) */
+    /* Live workers per resolver state, as each reported it in its latest
+     * heartbeat (trust_share.h); a state this mailprobe does not know
+     * (a newer worker's) is not counted. */
+    int64_t resolvers[MP_RESOLVER_STATE_COUNT];
 } mp_store_cluster;
+
+/* What a worker says of itself with each heartbeat, kept in its row of
+ * the workers' table for the others to read. */
+typedef struct mp_store_worker_report {
+    const char *name;             /* for people (--worker-name) */
+    mp_resolver_state resolver;   /* its resolver's trust now (dns_trust.h) */
+    const char *resolver_why;     /* why, in words (NULL: ""); clipped to
+                                     MP_STORE_RESOLVER_WHY_MAX octets, whole
+                                     UTF-8 sequences */
+    int64_t resolver_since;       /* unix seconds: since when it is in that state */
+} mp_store_worker_report;
 
 typedef struct mp_store_beat_result {
     size_t running_count;                  /* jobs in `running` */
@@ -228,15 +245,17 @@ typedef struct mp_store_beat_result {
 typedef void (*mp_store_beat_cb)(mp_store_status st, const mp_store_beat_result *r, const char *error, void *arg);
 
 /* The worker's heartbeat, and its view of the queue, in one request:
- * records that worker `worker` (`name` for people) is alive at `now`;
- * frees the leases of workers silent for `lease_ttl` seconds (a worker
- * killed with kill -9 loses its addresses to the next that asks) and
- * forgets those workers; makes the oldest `max_running` unfinished jobs
- * the running ones (queued ones among them start: across all workers at
- * most `max_running` jobs run); and counts the cluster's queue. At most
- * max_running ids are returned. */
-mp_store_status mp_store_beat(mp_store *s, const char *worker, const char *name, int64_t now, int lease_ttl,
-                              size_t max_running, mp_store_beat_cb cb, void *arg);
+ * records that worker `worker` is alive at `now`, with what it reports of
+ * itself (`me`, copied before this returns: its name, its resolver's
+ * state); frees the leases of workers silent for `lease_ttl` seconds (a
+ * worker killed with kill -9 loses its addresses to the next that asks)
+ * and forgets those workers; makes the oldest `max_running` unfinished
+ * jobs the running ones (queued ones among them start: across all workers
+ * at most `max_running` jobs run); and counts the cluster's queue and the
+ * live workers' resolver states (this one's included, as reported now).
+ * At most max_running ids are returned. */
+mp_store_status mp_store_beat(mp_store *s, const char *worker, const mp_store_worker_report *me, int64_t now,
+                              int lease_ttl, size_t max_running, mp_store_beat_cb cb, void *arg);
 
 /* One leased address: valid during the callback. */
 typedef struct mp_store_item {
@@ -280,7 +299,9 @@ mp_store_status mp_store_lease(mp_store *s, const char *job_id, const char *work
                                size_t max_items, size_t per_domain_min, int64_t now, mp_store_lease_cb cb, void *arg);
 
 /* Gives back `worker`'s leases (of job `job_id`, or of every job when
- * NULL): those addresses go to the next worker that asks. */
+ * NULL): those addresses go to the next worker that asks. NULL also means
+ * the worker leaves: its row goes, so the others stop counting it (and
+ * its resolver) at once rather than after the lease TTL. */
 mp_store_status mp_store_release(mp_store *s, const char *worker, const char *job_id, mp_store_done_cb cb,
                                  void *arg);
 

@@ -56,6 +56,9 @@ void mp_store_domain_key(const char *email, size_t len, char *out);
 typedef struct mp_store_beat_args {
     char worker[MP_WORKER_ID_LEN + 1];
     char name[128];
+    mp_resolver_state resolver;
+    char resolver_why[MP_STORE_RESOLVER_WHY_MAX + 1];
+    int64_t resolver_since;
     int64_t now;
     int lease_ttl;
     size_t max_running;

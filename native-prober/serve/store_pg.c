@@ -96,6 +96,11 @@ static const char *const migrations[] = {
     "    RETURN NEXT;"
     "  END LOOP;"
     "END $$;",
+    /* 3: each worker's resolver trust (dns_trust.h), reported with its
+     * heartbeat, so a worker whose resolver lies can leave new addresses
+     * to those whose resolver is honest (trust_share.h). */
+    "ALTER TABLE workers ADD COLUMN resolver text NOT NULL DEFAULT 'unproven',"
+    "  ADD COLUMN resolver_why text NOT NULL DEFAULT '', ADD COLUMN resolver_since bigint NOT NULL DEFAULT 0;",
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -624,20 +629,25 @@ static mp_store_status pg_job_fail(mp_store_db *db, const char *id, const char *
 
 static mp_store_status pg_beat(mp_store_db *db, const mp_store_beat_args *a, mp_store_beat_out *out, char *err)
 {
-    char now[24], stale[24], max[24];
+    char now[24], stale[24], max[24], since[24];
     i64(now, a->now);
     i64(stale, a->now - a->lease_ttl);
     i64(max, (int64_t)a->max_running);
-    const char *p1[] = {a->worker, a->name, now, stale};
+    i64(since, a->resolver_since);
+    const char *p1[] = {a->worker, a->name, now, stale, mp_resolver_state_name(a->resolver), a->resolver_why, since};
     PGresult *r;
-    /* Alive; the silent are forgotten and their addresses freed. */
+    /* Alive, with its resolver's state; the silent are forgotten and their
+     * addresses freed. */
     if (!run(db,
-             "WITH me AS (INSERT INTO workers (id, name, seen, started) VALUES ($1, $2, $3, $3)"
-             "            ON CONFLICT (id) DO UPDATE SET seen = excluded.seen, name = excluded.name RETURNING 1),"
+             "WITH me AS (INSERT INTO workers (id, name, seen, started, resolver, resolver_why, resolver_since)"
+             "            VALUES ($1, $2, $3, $3, $5, $6, $7)"
+             "            ON CONFLICT (id) DO UPDATE SET seen = excluded.seen, name = excluded.name,"
+             "            resolver = excluded.resolver, resolver_why = excluded.resolver_why,"
+             "            resolver_since = excluded.resolver_since RETURNING 1),"
              " dead AS (DELETE FROM workers WHERE seen < $4 AND id <> $1 RETURNING id),"
              " freed AS (UPDATE job_items SET lease_owner = NULL WHERE lease_owner IN (SELECT id FROM dead) RETURNING 1)"
              " SELECT (SELECT count(*) FROM freed), (SELECT count(*) FROM me)",
-             4, p1, &r, err))
+             7, p1, &r, err))
         return MP_STORE_ERROR;
     out->reaped = int_at(r, 0, 0);
     PQclear(r);
@@ -652,11 +662,19 @@ static mp_store_status pg_beat(mp_store_db *db, const mp_store_beat_args *a, mp_
     for (int i = 0; i < PQntuples(r) && out->running_count < a->max_running; i++)
         snprintf(out->running[out->running_count++], MP_JOB_ID_LEN + 1, "%s", PQgetvalue(r, i, 0));
     PQclear(r);
+    /* The queue, and the live workers per resolver state (in the order of
+     * mp_resolver_state: the names are the parameters). */
+    _Static_assert(MP_RESOLVER_STATE_COUNT == 4, "one count per resolver state below");
+    const char *p3[MP_RESOLVER_STATE_COUNT];
+    for (int i = 0; i < MP_RESOLVER_STATE_COUNT; i++)
+        p3[i] = mp_resolver_state_name((mp_resolver_state)i);
     if (!run(db,
              "SELECT (SELECT count(*) FROM workers), count(*) FILTER (WHERE state = 0), count(*) FILTER (WHERE state = 1),"
              " coalesce(sum(total - done), 0), (SELECT count(*) FROM job_items WHERE lease_owner IS NOT NULL),"
-             " coalesce(sum(retrying), 0) FROM jobs WHERE state IN (0, 1)",
-             0, NULL, &r, err))
+             " coalesce(sum(retrying), 0), (SELECT count(*) FROM workers WHERE resolver = $1),"
+             " (SELECT count(*) FROM workers WHERE resolver = $2), (SELECT count(*) FROM workers WHERE resolver = $3),"
+             " (SELECT count(*) FROM workers WHERE resolver = $4) FROM jobs WHERE state IN (0, 1)",
+             MP_RESOLVER_STATE_COUNT, p3, &r, err))
         return MP_STORE_ERROR;
     mp_store_cluster *c = &out->cluster;
     c->workers = int_at(r, 0, 0);
@@ -665,6 +683,8 @@ static mp_store_status pg_beat(mp_store_db *db, const mp_store_beat_args *a, mp_
     c->addresses_pending = int_at(r, 0, 3);
     c->addresses_leased = int_at(r, 0, 4);
     c->addresses_retrying = int_at(r, 0, 5);
+    for (int i = 0; i < MP_RESOLVER_STATE_COUNT; i++)
+        c->resolvers[i] = int_at(r, 0, 6 + i);
     PQclear(r);
     return MP_STORE_OK;
 }
@@ -752,7 +772,10 @@ static mp_store_status pg_release(mp_store_db *db, const char *worker, const cha
     const char *p[] = {worker, job_id};
     bool ok = job_id ? run(db, "UPDATE job_items SET lease_owner = NULL WHERE lease_owner = $1 AND job_id = $2", 2, p,
                            NULL, err)
-                     : run(db, "UPDATE job_items SET lease_owner = NULL WHERE lease_owner = $1", 1, p, NULL, err);
+                     : run(db,
+                           "WITH gone AS (DELETE FROM workers WHERE id = $1)"
+                           " UPDATE job_items SET lease_owner = NULL WHERE lease_owner = $1",
+                           1, p, NULL, err);
     return ok ? MP_STORE_OK : MP_STORE_ERROR;
 }
 

@@ -89,6 +89,11 @@ static const char *const migrations[] = {
     "CREATE TABLE allowances (host TEXT NOT NULL, worker TEXT NOT NULL, egress TEXT NOT NULL,"
     "  sessions INTEGER NOT NULL, wanted INTEGER NOT NULL, expires INTEGER NOT NULL,"
     "  PRIMARY KEY (host, worker)) WITHOUT ROWID;",
+    /* 8: each worker's resolver trust (dns_trust.h), reported with its
+     * heartbeat (trust_share.h; PostgreSQL's migration 3). */
+    "ALTER TABLE workers ADD COLUMN resolver TEXT NOT NULL DEFAULT 'unproven';"
+    "ALTER TABLE workers ADD COLUMN resolver_why TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE workers ADD COLUMN resolver_since INTEGER NOT NULL DEFAULT 0;",
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -98,7 +103,7 @@ enum {
     Q_UNFINISHED, Q_JOB_INSERT, Q_ITEM_INSERT, Q_JOB_SOURCE, Q_JOB_GET, Q_JOB_STATE_OF, Q_JOB_CANCEL, Q_JOB_RELEASE,
     Q_JOB_FINISH, Q_JOB_FAIL, Q_JOB_DELETE, Q_PURGE_ADD, Q_PURGE_NEXT, Q_PURGE_ITEMS, Q_PURGE_DONE,
     Q_JOBS_EXPIRED,
-    Q_WORKER_SEEN, Q_REAP, Q_WORKERS_FORGET, Q_WORKERS_ALIVE, Q_RUNNING_SET, Q_JOB_START, Q_QUEUE_COUNTS,
+    Q_WORKER_SEEN, Q_REAP, Q_WORKERS_FORGET, Q_WORKERS_ALIVE, Q_RESOLVER_COUNTS, Q_WORKER_LEAVE, Q_RUNNING_SET, Q_JOB_START, Q_QUEUE_COUNTS,
     Q_LEASED_COUNT,
     Q_LEASE_HEAD, Q_LEASE_DOMAIN, Q_LEASE_TAKE, Q_FACT, Q_RELEASE_ALL, Q_RELEASE_JOB,
     Q_ITEM_DONE, Q_ITEM_RETRY, Q_JOB_COUNT, Q_RESULTS_PAGE, Q_PENDING_PAGE,
@@ -136,12 +141,17 @@ static const char *const sql[Q_COUNT] = {
                       "(SELECT seq FROM job_items WHERE job_id = ?1 ORDER BY seq LIMIT ?2)",
     [Q_PURGE_DONE] = "DELETE FROM job_purge WHERE job_id = ?1",
     [Q_JOBS_EXPIRED] = "SELECT id FROM jobs WHERE state IN (2, 3, 4) AND updated < ?1 LIMIT 64",
-    [Q_WORKER_SEEN] = "INSERT INTO workers (id, name, seen, started) VALUES (?1, ?2, ?3, ?3) "
-                      "ON CONFLICT (id) DO UPDATE SET seen = excluded.seen, name = excluded.name",
+    [Q_WORKER_SEEN] = "INSERT INTO workers (id, name, seen, started, resolver, resolver_why, resolver_since) "
+                      "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6) "
+                      "ON CONFLICT (id) DO UPDATE SET seen = excluded.seen, name = excluded.name, "
+                      "resolver = excluded.resolver, resolver_why = excluded.resolver_why, "
+                      "resolver_since = excluded.resolver_since",
     /* A worker silent for the lease TTL has lost its addresses. */
     [Q_REAP] = "UPDATE job_items SET lease_owner = NULL WHERE lease_owner IN (SELECT id FROM workers WHERE seen < ?1)",
     [Q_WORKERS_FORGET] = "DELETE FROM workers WHERE seen < ?1",
     [Q_WORKERS_ALIVE] = "SELECT count(*) FROM workers",
+    [Q_RESOLVER_COUNTS] = "SELECT resolver, count(*) FROM workers GROUP BY resolver",
+    [Q_WORKER_LEAVE] = "DELETE FROM workers WHERE id = ?1",
     /* The running jobs are the oldest unfinished ones, for every worker alike. */
     [Q_RUNNING_SET] = "SELECT id, state FROM jobs WHERE state IN (0, 1) ORDER BY created, rowid LIMIT ?1",
     [Q_JOB_START] = "UPDATE jobs SET state = 1, updated = ?2 WHERE id = ?1 AND state = 0",
@@ -653,6 +663,22 @@ static mp_store_status sq_beat(mp_store_db *s, const mp_store_beat_args *a, mp_s
     return st;
 }
 
+/* The live workers per resolver state; a name this mailprobe does not
+ * know (a newer worker's) is not counted. False on error. */
+static bool resolver_counts(mp_store_db *s, int64_t counts[MP_RESOLVER_STATE_COUNT])
+{
+    sqlite3_stmt *st = s->q[Q_RESOLVER_COUNTS];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        for (int i = 0; name && i < MP_RESOLVER_STATE_COUNT; i++)
+            if (!strcmp(name, mp_resolver_state_name((mp_resolver_state)i)))
+                counts[i] = sqlite3_column_int64(st, 1);
+    }
+    reset(st);
+    return rc == SQLITE_DONE;
+}
+
 static mp_store_status sq_beat_tx(mp_store_db *s, const mp_store_beat_args *a, mp_store_beat_out *out, char *err)
 {
     int64_t stale = a->now - a->lease_ttl;
@@ -662,6 +688,9 @@ static mp_store_status sq_beat_tx(mp_store_db *s, const mp_store_beat_args *a, m
     text(st, 1, a->worker);
     text(st, 2, a->name);
     num(st, 3, a->now);
+    text(st, 4, mp_resolver_state_name(a->resolver));
+    text(st, 5, a->resolver_why);
+    num(st, 6, a->resolver_since);
     num(s->q[Q_REAP], 1, stale);
     num(s->q[Q_WORKERS_FORGET], 1, stale);
     if (!exec_done(st) || !exec_changes(s, s->q[Q_REAP], &out->reaped) || !exec_done(s->q[Q_WORKERS_FORGET]))
@@ -699,7 +728,7 @@ static mp_store_status sq_beat_tx(mp_store_db *s, const mp_store_beat_args *a, m
     }
     reset(st);
     if (rc != SQLITE_ROW || !query_int(s->q[Q_WORKERS_ALIVE], &c->workers) ||
-        !query_int(s->q[Q_LEASED_COUNT], &c->addresses_leased))
+        !query_int(s->q[Q_LEASED_COUNT], &c->addresses_leased) || !resolver_counts(s, c->resolvers))
         return fail(s, err);
     return done(s, MP_STORE_OK, err);
 }
@@ -848,6 +877,10 @@ static mp_store_status sq_release(mp_store_db *s, const char *worker, const char
         text(st, 2, job_id);
     sync_lightly(s);
     bool ok = exec_done(st);
+    if (ok && !job_id) { /* the worker leaves */
+        text(s->q[Q_WORKER_LEAVE], 1, worker);
+        ok = exec_done(s->q[Q_WORKER_LEAVE]);
+    }
     sync_fully(s);
     if (ok)
         return MP_STORE_OK;

@@ -238,13 +238,21 @@ static seen job(mp_store *s, const char *id)
     return w;
 }
 
-static seen beat(mp_store *s, const char *worker, int64_t now, size_t max_running)
+/* A heartbeat of `worker` reporting its resolver `resolver`. */
+static seen beat_reporting(mp_store *s, const char *worker, int64_t now, size_t max_running,
+                           mp_resolver_state resolver)
 {
     seen w = {0};
-    CHECK_EQ_INT(mp_store_beat(s, worker, "test", now, 30, max_running, on_beat, &w), MP_STORE_OK);
+    mp_store_worker_report me = {"test", resolver, "what the canaries showed", now};
+    CHECK_EQ_INT(mp_store_beat(s, worker, &me, now, 30, max_running, on_beat, &w), MP_STORE_OK);
     mp_store_drain(s);
     CHECK_EQ_INT(w.st, MP_STORE_OK);
     return w;
+}
+
+static seen beat(mp_store *s, const char *worker, int64_t now, size_t max_running)
+{
+    return beat_reporting(s, worker, now, max_running, MP_RESOLVER_HONEST);
 }
 
 static seen lease(mp_store *s, const char *id, const char *worker, size_t max, size_t per_domain, int64_t now)
@@ -468,6 +476,38 @@ TEST(the_oldest_unfinished_jobs_run_across_all_workers)
     b = beat(s, W1, 103, 2);
     CHECK_EQ_STR(b.running[0], "00000000000000a2");
     CHECK_EQ_STR(b.running[1], "00000000000000a3");
+    mp_store_close(s);
+}
+
+TEST(each_workers_resolver_state_is_counted_until_it_leaves_or_falls_silent)
+{
+    OPEN(s, loc);
+    seen b = beat_reporting(s, W1, 100, 1, MP_RESOLVER_LYING);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_LYING], 1);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_HONEST], 0);
+    b = beat_reporting(s, W2, 101, 1, MP_RESOLVER_HONEST);
+    CHECK_EQ_INT(b.cluster.workers, 2);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_LYING], 1);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_HONEST], 1);
+    /* a worker's latest report replaces its earlier one */
+    b = beat_reporting(s, W1, 102, 1, MP_RESOLVER_UNANSWERED);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_LYING], 0);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_UNANSWERED], 1);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_HONEST], 1);
+    /* the honest one leaves (gives back all its leases): not counted at once */
+    seen r = {0};
+    CHECK_EQ_INT(mp_store_release(s, W2, NULL, on_done, &r), MP_STORE_OK);
+    mp_store_drain(s);
+    CHECK_EQ_INT(r.st, MP_STORE_OK);
+    b = beat_reporting(s, W1, 103, 1, MP_RESOLVER_UNANSWERED);
+    CHECK_EQ_INT(b.cluster.workers, 1);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_HONEST], 0);
+    /* one that falls silent for the lease TTL (30 s here) stops counting */
+    beat_reporting(s, W2, 104, 1, MP_RESOLVER_HONEST);
+    b = beat_reporting(s, W1, 104 + 31, 1, MP_RESOLVER_UNANSWERED);
+    CHECK_EQ_INT(b.cluster.workers, 1);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_HONEST], 0);
+    CHECK_EQ_INT(b.cluster.resolvers[MP_RESOLVER_UNANSWERED], 1);
     mp_store_close(s);
 }
 
@@ -1081,6 +1121,7 @@ int main(void)
     RUN(each_address_gets_exactly_one_result_counted_in_the_job_row);
     RUN(results_of_a_job_that_is_not_running_are_not_stored);
     RUN(the_oldest_unfinished_jobs_run_across_all_workers);
+    RUN(each_workers_resolver_state_is_counted_until_it_leaves_or_falls_silent);
     RUN(every_queued_job_runs_in_turn_however_many);
     RUN(too_many_unfinished_jobs_are_refused_across_workers);
     RUN(a_lease_hands_out_runs_of_one_domain_once);

@@ -204,7 +204,8 @@ static void commit_then_cut(const char *db)
         if (!s)
             _exit(3);
         mp_store_job_create(s, JOB, in, 2, NULL, 1, 10, NULL, NULL);
-        mp_store_beat(s, "00000000000000aa", "test", 2, 30, 1, NULL, NULL); /* it runs */
+        mp_store_beat(s, "00000000000000aa", &(mp_store_worker_report){.name = "test"}, 2, 30, 1, NULL,
+                      NULL); /* it runs */
         mp_store_batch *b = mp_store_batch_new();
         mp_store_batch_result(b, JOB, 0, MP_STATUS_DELIVERABLE, strdup("{\"streamed\":true}"));
         mp_store_write(s, b, 3, on_stored, NULL);
