@@ -6,15 +6,18 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(build-essential cmake pkg-config python3 nodejs emscripten node-terser
-  libc-ares-dev libcurl4-openssl-dev libssl-dev libcjson-dev libevent-dev libsqlite3-dev libidn2-dev
+  libc-ares-dev libcurl4-openssl-dev libssl-dev libcjson-dev libevent-dev libsqlite3-dev libpq-dev libidn2-dev
   libhttp-parser-dev)
 # make package: CPack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file.
 package_pkgs=(dpkg-dev file)
 # The package tests (tests/package): lintian, systemd-analyze, adduser for the
 # package's postinst, man and groff for the man pages; python3-yaml reads
-# docs/openapi.yaml (tests/integration/test_serve.py).
+# docs/openapi.yaml (tests/integration/test_serve.py); postgresql is the
+# server the store suites start privately (tests/fixture/postgres.sh, which
+# also uses psql from postgresql-client). The namespace lab (tests/lab)
+# needs iproute2 too.
 test_pkgs=(clang libclang-rt-14-dev postfix postgrey unbound dnsmasq-base chromium
-  swaks sqlite3 ca-certificates curl openssl util-linux
+  postgresql postgresql-client swaks sqlite3 ca-certificates curl openssl util-linux iproute2
   lintian systemd adduser man-db groff-base python3-yaml)
 
 pkgs=("${build_pkgs[@]}")

@@ -8,6 +8,7 @@ import { ListParser, decodeList } from './listparse.js';
 import { TableRow, resultOf, statusOf, locallyValid, mxHost, smtpReply, reasonText, countByStatus, selectRows, keepRows, resultsCsv, keepCsv } from './rows.js';
 import { drawStatusChart, STATUSES, STATUS_LABEL } from './chart.js';
 import { ApiError } from './api.js';
+import { JOB, progressText, barState } from './progress.js';
 
 const PAGE_SIZE = 100;
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -42,9 +43,6 @@ function yieldToPage() { return new Promise((resolve) => setTimeout(resolve, 0))
  * (listparse.js decodeList: a BOM, else UTF-8, else Windows-1252).
  */
 async function readText(file) { return decodeList(await file.arrayBuffer()).text; }
-
-/** Job follow-up states; `failed` keeps what is needed to retry. */
-const JOB = { IDLE: 'idle', SUBMITTING: 'submitting', RUNNING: 'running', FETCHING: 'fetching', DONE: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
 
 const $ = (id) => document.getElementById(id);
 
@@ -263,6 +261,10 @@ export class ListTool {
     this.job = { state: JOB.SUBMITTING, id: null, rowIndex: rows.map((r) => r.n - 1), done: 0, total: rows.length, counts: {}, error: null };
     for (const r of this.rows) { r.remote = null; r.pending = false; }
     for (const r of rows) r.pending = true;
+    // The rows say "checking…" at once: a job can take minutes (a retry
+    // schedule's waits), and its results come at the end.
+    this.invalidate();
+    this.render();
     await this.runJob();
   }
 
@@ -315,6 +317,11 @@ export class ListTool {
       if (typeof s.done === 'number') this.job.done = s.done;
       if (typeof s.total === 'number') this.job.total = s.total;
       if (s.counts && typeof s.counts === 'object') this.job.counts = s.counts;
+      // Addresses waiting on the prober's retry schedule (greylisting and
+      // other temporary answers): said under the bar, never a stall.
+      if (typeof s.state === 'string') this.job.serverState = s.state;
+      this.job.retrying = typeof s.retrying === 'number' ? s.retrying : 0;
+      this.job.nextRetryAt = typeof s.next_retry_at === 'number' ? s.next_retry_at : null;
       if (s.state === 'done' || s.state === 'cancelled' || (typeof s.done === 'number' && s.total > 0 && s.done >= s.total && s.state !== 'running' && s.state !== 'queued')) finished = true;
       if (s.state === 'cancelled') this.job.serverCancelled = true;
       this.updateProgress();
@@ -483,20 +490,10 @@ export class ListTool {
     const shown = j.state === JOB.DONE ? 100 : pct;
     $('progress-fill').style.width = `${shown}%`;
     bar.setAttribute('aria-valuenow', String(shown));
-    bar.dataset.state = j.state;
-    const counts = STATUSES.filter((s) => j.counts?.[s]).map((s) => `${j.counts[s].toLocaleString('en')} ${s}`).join(' · ');
-    const slow = this.waitNote ? ` — ${this.waitNote}`
-      : Date.now() - (this.lastNews ?? Date.now()) > this.slowAfterMs ? ' — the prober is slow to answer, still waiting…' : '';
-    const text = {
-      [JOB.IDLE]: '',
-      [JOB.SUBMITTING]: `Sending ${j.total.toLocaleString('en')} addresses to the prober…${slow}`,
-      [JOB.RUNNING]: `Checked ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}${counts ? ` — ${counts}` : ''}${slow}`,
-      [JOB.FETCHING]: `Collecting results… ${(j.fetched ?? 0).toLocaleString('en')} of ${j.total.toLocaleString('en')}${slow}`,
-      [JOB.DONE]: `Done: ${j.total.toLocaleString('en')} verified${counts ? ` — ${counts}` : ''}.`,
-      [JOB.FAILED]: `Stopped at ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}.`,
-      [JOB.CANCELLED]: `Cancelled at ${j.done.toLocaleString('en')} of ${j.total.toLocaleString('en')}.`,
-    }[j.state];
-    $('progress-label').textContent = text;
+    bar.dataset.state = barState(j);
+    const note = this.waitNote
+      || (Date.now() - (this.lastNews ?? Date.now()) > this.slowAfterMs ? 'the prober is slow to answer, still waiting…' : '');
+    $('progress-label').textContent = progressText(j, { statuses: STATUSES, note });
   }
 
   scheduleRender() {

@@ -387,6 +387,11 @@ size_t mp_prober_cancel_arg(mp_prober *p, void *arg)
     return n;
 }
 
+void mp_prober_set_politeness(mp_prober *p, const mp_politeness *politeness)
+{
+    mp_sched_set_politeness(p->sched, politeness);
+}
+
 void mp_prober_set_catch_all_memory(mp_prober *p, const mp_catch_all_memory *memory)
 {
     mp_sched_set_catch_all_memory(p->sched, memory);

@@ -20,6 +20,7 @@
 #include "dns_trust.h"
 #include "domain_list.h"
 #include "mailprobe/core.h"
+#include "politeness.h"
 #include "smtp_session.h"
 #include "target.h"
 
@@ -196,6 +197,14 @@ typedef struct mp_catch_all_memory {
 
 /* Installs (copies) `memory`; NULL removes it. */
 void mp_prober_set_catch_all_memory(mp_prober *prober, const mp_catch_all_memory *memory);
+
+/* Who decides how many sessions each MX address may have and how fast new
+ * ones may start (politeness.h): by default the local politeness (the
+ * configured --per-host-connections / --per-host-rate for every address);
+ * `mailprobe serve` with PostgreSQL installs the cluster's. Installs
+ * (copies) `politeness`; NULL restores the local one. Sessions already
+ * open are not closed; a smaller budget only holds new ones back. */
+void mp_prober_set_politeness(mp_prober *prober, const mp_politeness *politeness);
 
 /* The operator's extra disposable domains (`serve --disposable-list`),
  * counted like the core's compiled-in list: an address at one of them is

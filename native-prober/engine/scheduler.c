@@ -16,6 +16,7 @@
 #include "dns_trust.h"
 #include "hash.h"
 #include "lru.h"
+#include "politeness.h"
 #include "provider.h"
 #include "smtp_session.h"
 
@@ -161,6 +162,8 @@ struct mp_scheduler {
     uint64_t catch_all_tests, greylist_retries;
     uint64_t rng;                     /* for catch-all local parts (seeded from the OS) */
     mp_catch_all_memory memory;       /* all NULL: every domain is tested */
+    mp_politeness_limits local_limits; /* --per-host-connections, --per-host-rate */
+    mp_politeness politeness;         /* who sets each MX address's budget */
     mp_dns_trust *trust;              /* is the resolver honest? */
     mp_domain *judging;               /* domains whose denial waits for `trust` */
 };
@@ -322,24 +325,17 @@ static mp_host *host_get(mp_scheduler *sc, const mp_endpoint *ep, int port)
     return h;
 }
 
-/* Token bucket: `per_host_rate` new sessions per second, burst of
- * per_host_connections. Returns 0 when a session may start now, else the
- * milliseconds until one may. */
-static int host_take_token(mp_scheduler *sc, mp_host *h)
+/* May another session to `h` start now? Asks the politeness hook for the
+ * host's budget. Returns 0 when it may (a token is taken), else the
+ * milliseconds after which to ask again. */
+static int host_admit(mp_scheduler *sc, mp_host *h)
 {
-    int64_t now = mp_now_monotonic_ms();
-    double elapsed = (double)(now - h->refilled_ms) / 1000.0;
-    h->refilled_ms = now;
-    double burst = sc->cfg.per_host_connections;
-    h->tokens += elapsed * sc->cfg.per_host_rate;
-    if (h->tokens > burst)
-        h->tokens = burst;
-    if (h->tokens >= 1.0) {
-        h->tokens -= 1.0;
-        return 0;
-    }
-    int ms = (int)((1.0 - h->tokens) / sc->cfg.per_host_rate * 1000.0) + 1;
-    return ms;
+    mp_host_budget b = {0};
+    sc->politeness.budget(h->key, h->active, &b, sc->politeness.arg);
+    int recheck = b.recheck_ms > 0 ? b.recheck_ms : HOST_WAIT_MS;
+    if (b.sessions <= 0 || h->active >= b.sessions)
+        return recheck;
+    return mp_token_bucket_take(&h->tokens, &h->refilled_ms, b.rate, b.sessions, mp_now_monotonic_ms());
 }
 
 /* ---- evidence and finishing -------------------------------------------- */
@@ -729,6 +725,8 @@ static void on_closed(void *owner, mp_smtp_session *s, mp_session_end end, const
     ss->closed = true;
     if (--ss->host->active == 0)
         mp_lru_enter(&sc->idle_hosts, &ss->host->idle, mp_now_monotonic_ms());
+    if (sc->politeness.closed)
+        sc->politeness.closed(ss->host->key, sc->politeness.arg);
     d->sessions--;
     bool failed = end != MP_SESSION_END_OK && end != MP_SESSION_END_CANCELLED;
     if (failed && ss->endpoint == d->current && d->current < d->nendpoints) {
@@ -807,11 +805,7 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
             mp_host *h = host_get(sc, ep, sc->cfg.smtp_port);
             if (!h)
                 break;
-            if (h->active >= sc->cfg.per_host_connections) {
-                schedule_pump(d, HOST_WAIT_MS);
-                break;
-            }
-            int wait = host_take_token(sc, h);
+            int wait = host_admit(sc, h);
             if (wait) {
                 schedule_pump(d, wait);
                 break;
@@ -841,6 +835,8 @@ static void domain_pump(mp_scheduler *sc, mp_domain *d)
             if (h->active++ == 0)
                 mp_lru_leave(&sc->idle_hosts, &h->idle);
             d->sessions++;
+            if (sc->politeness.opened)
+                sc->politeness.opened(h->key, sc->politeness.arg);
             ss->next = sc->sessions;
             sc->sessions = ss;
         }
@@ -1088,6 +1084,14 @@ void mp_sched_set_catch_all_memory(mp_scheduler *sc, const mp_catch_all_memory *
         memset(&sc->memory, 0, sizeof sc->memory);
 }
 
+void mp_sched_set_politeness(mp_scheduler *sc, const mp_politeness *politeness)
+{
+    if (politeness)
+        sc->politeness = *politeness;
+    else
+        mp_politeness_local(&sc->local_limits, &sc->politeness);
+}
+
 void mp_sched_stats(const mp_scheduler *sc, mp_prober_stats *out)
 {
     out->sessions_opened = sc->counters.sessions_opened;
@@ -1184,6 +1188,8 @@ mp_scheduler *mp_sched_new(struct event_base *base, const mp_prober_config *cfg,
     sc->hooks = *hooks;
     sc->owner = owner;
     sc->rng = os_random64();
+    sc->local_limits = (mp_politeness_limits){sc->cfg.per_host_connections, sc->cfg.per_host_rate};
+    mp_politeness_local(&sc->local_limits, &sc->politeness);
     mp_dns_config dc = {
         .server = sc->cfg.dns_server[0] ? sc->cfg.dns_server : NULL,
         .timeout_ms = sc->cfg.dns_timeout_ms,

@@ -91,6 +91,9 @@ void mp_sched_forget(mp_scheduler *s, mp_probe *probe);
 /* Installs (copies) the catch-all memory; NULL removes it. */
 void mp_sched_set_catch_all_memory(mp_scheduler *s, const mp_catch_all_memory *memory);
 
+/* Installs (copies) the politeness hook that sets each MX address's
+ * budget; NULL restores the local one (the configured per-host limits). */
+void mp_sched_set_politeness(mp_scheduler *s, const mp_politeness *politeness);
 /* The resolver's trust state (dns_trust.h). */
 void mp_sched_resolver_trust(const mp_scheduler *s, mp_resolver_trust *out);
 

@@ -450,7 +450,9 @@ static void on_reply(mp_smtp_session *s, const mp_smtp_reply *reply)
             s->ops->give_back(s->owner, s, r, false, MP_SESSION_END_OK, reply);
             s->new_transaction = true;
         } else {
-            if (reply->code / 100 == 5)
+            /* Postfix counts a 4xx refusal (greylisting, "try later")
+             * against its error limits as it counts a 5xx. */
+            if (reply->code / 100 == 4 || reply->code / 100 == 5)
                 s->rejections++;
             s->ops->rcpt_reply(s->owner, s, r, reply);
         }

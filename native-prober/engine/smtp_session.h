@@ -46,7 +46,7 @@ typedef struct mp_session_config {
     int connect_timeout_ms;          /* TCP connect + greeting + EHLO (+ STARTTLS) */
     int command_timeout_ms;          /* reply to each MAIL/RCPT/RSET */
     int max_rcpt_per_session;        /* RCPT TO per session */
-    int max_rejections_per_session;  /* 5xx RCPT replies before the session ends */
+    int max_rejections_per_session;  /* refused RCPTs (4xx or 5xx) before the session ends */
     mp_starttls_mode starttls;
     const char *proxy;               /* "socks5://host:port", or "" for direct */
     const mp_target_policy *targets; /* where a connection may go (no proxy) */

@@ -24,7 +24,13 @@ typedef struct serve_opt {
 static const serve_opt serve_opts[] = {
     {"listen", true, "ADDR:PORT", "address to listen on (default 127.0.0.1:8025)"},
     {"web", true, "DIR", "static files served under / (default: build/web next to the binary, or ./build/web)"},
-    {"db", true, "PATH", "SQLite database (default mailprobe.db)"},
+    {"db", true, "PATH|URL", "SQLite database file (default mailprobe.db), or postgresql://... shared by many workers"},
+    {"worker-name", true, "NAME", "this worker's name in logs and /healthz (default HOST:PORT)"},
+    {"lease-ttl", true, "DURATION", "a worker silent this long loses its leased addresses to the others (default 30s)"},
+    {"retry-schedule", true, "DURATIONS", "ask temporary answers (greylisting, 4xx, timeouts) again after these waits; off = never (default 5m,15m,45m)"},
+    {"egress-name", true, "NAME", "this worker's egress IP for the per-host limits; workers behind one address share one name (default: the source address toward each mail host)"},
+    {"cluster-host-connections", true, "N", "simultaneous SMTP sessions per mail host address for all workers of a PostgreSQL store together (default 6)"},
+    {"cluster-host-rate", true, "R", "new SMTP sessions per second per mail host address for all workers together (default: --per-host-rate for each --per-host-connections' worth of --cluster-host-connections, 6 with the defaults)"},
     {"api-key", true, "KEY", "a secret key: require Authorization: Bearer KEY on /v1 (repeatable)"},
     {"public-key", true, "'KEY origin=URL ...'",
      "a key for web pages: only POST /v1/verify from its origin; fields rate=R (1/s), burst=N (20), daily=N (1000)"},
@@ -36,6 +42,9 @@ static const serve_opt serve_opts[] = {
     {"cache-ttl", true, "DURATION", "cache single-verify results this long; 0 = off (default 1d)"},
     {"domain-cache-ttl", true, "DURATION",
      "reuse what a domain's mail server told us (catch-all verdict; it receives mail) this long; 0 = off (default 7d)"},
+    {"cache-max-entries", true, "N", "verify results cached at most; the oldest go first (default 100000)"},
+    {"store-retry-time", true, "DURATION", "retry failing result writes (disk full, database down) this long, then fail the running jobs; 0 = fail at once (default 5m)"},
+    {"job-retention", true, "DURATION", "delete finished jobs, their addresses and results this long after they finish; 0 = keep (default 30d)"},
     {"max-body-verify", true, "BYTES", "largest POST /v1/verify body (default 1048576)"},
     {"max-body-jobs", true, "BYTES", "largest POST /v1/jobs body (default 16777216)"},
     {"max-job-addresses", true, "N", "addresses per job (default 1000000)"},
@@ -63,6 +72,13 @@ void mp_serve_config_default(mp_serve_config *cfg)
     cfg->access_log = true;
     cfg->cache_ttl_s = 86400;
     cfg->domain_cache_ttl_s = 7 * 86400;
+    cfg->cache_max_entries = 100000;
+    cfg->job_retention_s = 30 * 86400;
+    cfg->store_retry_time_s = 300;
+    cfg->lease_ttl_s = 30;
+    mp_retry_schedule_default(&cfg->retry_schedule);
+    cfg->cluster_host_connections = 6;
+    cfg->cluster_host_rate = 0; /* derived: mp_serve_cluster_host_rate() */
     cfg->max_body_verify = 1u << 20;
     cfg->max_body_jobs = 16u << 20;
     cfg->max_job_addresses = 1000000;
@@ -105,6 +121,16 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return copy_text(cfg->web_dir, sizeof cfg->web_dir, name, value, err, errlen);
     if (!strcmp(name, "db"))
         return copy_text(cfg->db_path, sizeof cfg->db_path, name, value, err, errlen);
+    if (!strcmp(name, "worker-name"))
+        return copy_text(cfg->worker_name, sizeof cfg->worker_name, name, value, err, errlen);
+    if (!strcmp(name, "egress-name"))
+        return copy_text(cfg->egress_name, sizeof cfg->egress_name, name, value, err, errlen);
+    if (!strcmp(name, "retry-schedule")) {
+        char why[256];
+        if (!mp_retry_schedule_parse(value, &cfg->retry_schedule, why, sizeof why))
+            return bad(err, errlen, name, value, why);
+        return MP_OPTION_APPLIED;
+    }
     if (!strcmp(name, "api-key")) {
         mp_api_key k;
         char why[160];
@@ -157,6 +183,9 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         {"cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->cache_ttl_s},
         {"domain-cache-ttl", {1000, 365LL * 86400000, 1000, true}, &cfg->domain_cache_ttl_s},
         {"request-timeout", {1000, 86400000, 1000, false}, &cfg->request_timeout_s},
+        {"job-retention", {1000, 3650LL * 86400000, 1000, true}, &cfg->job_retention_s},
+        {"store-retry-time", {1000, 86400000, 1000, true}, &cfg->store_retry_time_s},
+        {"lease-ttl", {3000, 3600000, 1000, false}, &cfg->lease_ttl_s},
         {"request-deadline", {1000, 86400000, 1000, false}, &cfg->request_deadline_s},
     };
     for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
@@ -170,12 +199,14 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
         return MP_OPTION_APPLIED;
     }
     struct { const char *name; long lo, hi; int *ip; size_t *zp; } ints[] = {
+        {"cache-max-entries", 1, 100000000, NULL, &cfg->cache_max_entries},
         {"max-body-verify", 64, 1L << 30, NULL, &cfg->max_body_verify},
         {"max-body-jobs", 64, 1L << 30, NULL, &cfg->max_body_jobs},
         {"max-job-addresses", 1, 10000000, NULL, &cfg->max_job_addresses},
         {"max-running-jobs", 1, 1000, &cfg->max_running_jobs, NULL},
         {"max-queued-jobs", 1, 100000, &cfg->max_queued_jobs, NULL},
         {"job-in-flight", 1, 100000, &cfg->job_in_flight, NULL},
+        {"cluster-host-connections", 1, 1000, &cfg->cluster_host_connections, NULL},
         {"max-pending-verify", 1, 1000000, &cfg->max_pending_verify, NULL},
         {"rate-burst", 1, 1000000, &cfg->rate_burst, NULL},
         {"max-connections", 16, 1000000, NULL, &cfg->max_connections},
@@ -194,13 +225,22 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
             *ints[i].zp = (size_t)n;
         return MP_OPTION_APPLIED;
     }
-    if (!strcmp(name, "rate-limit")) {
+    struct { const char *name; double lo, hi; double *d; } reals[] = {
+        {"rate-limit", 0, 1e6, &cfg->rate_limit},
+        {"cluster-host-rate", 0.01, 1000, &cfg->cluster_host_rate},
+    };
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+        if (strcmp(name, reals[i].name))
+            continue;
         char *end = NULL;
         errno = 0;
         double d = strtod(value, &end);
-        if (errno || end == value || *end || !(d >= 0 && d <= 1e6))
-            return bad(err, errlen, name, value, "expected a number from 0 to 1000000");
-        cfg->rate_limit = d;
+        if (errno || end == value || *end || !(d >= reals[i].lo && d <= reals[i].hi)) {
+            char why[96];
+            snprintf(why, sizeof why, "expected a number from %.10g to %.10g", reals[i].lo, reals[i].hi);
+            return bad(err, errlen, name, value, why);
+        }
+        *reals[i].d = d;
         return MP_OPTION_APPLIED;
     }
     if (!strcmp(name, "disposable-list")) {
@@ -466,7 +506,22 @@ mp_config_status mp_serve_config_load(mp_serve_config *cfg, int argc, char **arg
             return MP_CONFIG_INVALID;
         }
     }
+    /* A job never holds a probe in memory through a greylisting delay: its
+     * temporary answers go back on the retry schedule, persisted. */
+    if (cfg->prober.greylist_wait_s > 0) {
+        snprintf(err, errlen, "--greylist-wait: serve asks temporary answers again on its retry schedule "
+                              "(--retry-schedule); --greylist-wait is for `mailprobe verify`");
+        return MP_CONFIG_INVALID;
+    }
     return MP_CONFIG_OK;
+}
+
+double mp_serve_cluster_host_rate(const mp_serve_config *cfg)
+{
+    if (cfg->cluster_host_rate > 0)
+        return cfg->cluster_host_rate;
+    int per = cfg->prober.per_host_connections > 0 ? cfg->prober.per_host_connections : 1;
+    return cfg->prober.per_host_rate * cfg->cluster_host_connections / per;
 }
 
 bool mp_serve_host_valid(const char *host)

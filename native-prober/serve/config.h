@@ -15,9 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "allowance.h"
 #include "api_keys.h"
 #include "prober.h"
 #include "prober_options.h"
+#include "retry_schedule.h"
 
 enum {
     MP_SERVE_KEYS_MAX = 32,     /* API keys */
@@ -32,7 +34,18 @@ enum {
 typedef struct mp_serve_config {
     char listen[256];              /* "ADDR:PORT"; default 127.0.0.1:8025 */
     char web_dir[MP_SERVE_PATH_MAX];  /* "" = find build/web (static_files.h) */
-    char db_path[MP_SERVE_PATH_MAX];  /* default "mailprobe.db" */
+    char db_path[MP_SERVE_PATH_MAX];  /* SQLite path or postgresql:// URL; default "mailprobe.db" */
+    char worker_name[128];         /* this worker in logs and /healthz; "" = HOST:PORT */
+    int lease_ttl_s;               /* a silent worker's addresses go to others after this; default 30 */
+    mp_retry_schedule retry_schedule; /* waits before a temporary answer is asked again;
+                                         default 5m,15m,45m (retry_schedule.h) */
+    char egress_name[128];         /* this worker's egress IP for politeness; "" = the
+                                      source address toward each MX (allowance.h) */
+    int cluster_host_connections;  /* sessions at once per MX address, whole cluster
+                                      (PostgreSQL); default 6 */
+    double cluster_host_rate;      /* new sessions per second per MX address, whole
+                                      cluster; 0 (default) = derived, see
+                                      mp_serve_cluster_host_rate() */
     char api_keys[MP_SERVE_KEYS_MAX][MP_SERVE_KEY_LEN_MAX + 1];
     size_t api_key_count;
     char cors_origins[MP_SERVE_ORIGINS_MAX][256];
@@ -50,6 +63,11 @@ typedef struct mp_serve_config {
     int domain_cache_ttl_s;        /* stored catch-all verdicts (and so the knowledge
                                       that the domain receives mail) are reused this
                                       long; 0 = off; default 604800 (a week) */
+    size_t cache_max_entries;      /* verify cache entries kept at most; default 100,000 */
+    int store_retry_time_s;        /* failing result writes are retried this long, then
+                                      the running jobs fail; default 300 */
+    int job_retention_s;           /* finished jobs are deleted this long after they
+                                      finish; 0 = kept; default 2592000 (30 days) */
     size_t max_body_verify;        /* octets; default 1 MiB */
     size_t max_body_jobs;          /* octets; default 16 MiB */
     size_t max_job_addresses;      /* default 1,000,000 */
@@ -99,6 +117,12 @@ mp_option_status mp_serve_config_apply(mp_serve_config *cfg, const char *name, c
  * MP_CONFIG_INVALID with "FILE:LINE: message" in err on the first bad line. */
 mp_config_status mp_serve_config_read_file(mp_serve_config *cfg, const char *path, char *err, size_t errlen);
 
+/* The cluster's rate of new sessions per MX address: --cluster-host-rate,
+ * or by default the per-egress rate for each egress limit's worth of the
+ * cluster's connection limit (2/s x 6 / 2 = 6/s with the defaults), so
+ * that a worker holding a whole egress limit may use the whole egress
+ * rate. */
+double mp_serve_cluster_host_rate(const mp_serve_config *cfg);
 /* True when `host` is a --public-host value: a host name, an IPv4 address
  * or [IPv6], optionally with ":PORT". */
 bool mp_serve_host_valid(const char *host);

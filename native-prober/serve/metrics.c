@@ -103,8 +103,29 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
         {"mailprobe_hosts_remembered", "gauge", "Mail host addresses the prober remembers (--max-hosts, plus those in use).", p->hosts},
         {"mailprobe_hosts_evicted_total", "counter", "Idle mail host addresses forgotten to stay within --max-hosts.", p->hosts_evicted},
         {"mailprobe_verify_pending", "gauge", "POST /v1/verify requests waiting for their probe.", g->verify_pending},
-        {"mailprobe_jobs_queued", "gauge", "Jobs waiting to run (job queue depth).", g->jobs_queued},
-        {"mailprobe_jobs_running", "gauge", "Jobs probing now.", g->jobs_running},
+        {"mailprobe_jobs_queued", "gauge", "Jobs waiting to run, all workers (job queue depth).", g->jobs_queued},
+        {"mailprobe_jobs_running", "gauge", "Jobs probing now, all workers.", g->jobs_running},
+        {"mailprobe_cluster_workers", "gauge", "Workers with a fresh heartbeat in the store.", g->cluster_workers},
+        {"mailprobe_cluster_addresses_pending", "gauge", "Addresses of unfinished jobs without a result, all workers.", g->addresses_pending},
+        {"mailprobe_cluster_addresses_leased", "gauge", "Of those, leased to a worker now.", g->addresses_leased},
+        {"mailprobe_cluster_addresses_retrying", "gauge", "Of those, with only temporary answers so far, waiting for (or in) their next attempt.", g->addresses_retrying},
+        {"mailprobe_allowance_hosts", "gauge", "MX addresses this worker holds (or asks) a politeness allowance for (PostgreSQL).", g->allowance_hosts},
+        {"mailprobe_allowance_sessions", "gauge", "SMTP sessions granted to this worker, all MX addresses together.", g->allowance_sessions},
+        {"mailprobe_allowance_starving", "gauge", "MX addresses this worker wants sessions at and holds none.", g->allowance_starving},
+        {"mailprobe_allowance_requests_total", "counter", "Allowance requests to the store (each covers many MX addresses).", g->allowance_requests},
+        {"mailprobe_allowance_errors_total", "counter", "Allowance requests that failed.", g->allowance_errors},
+        {"mailprobe_allowance_waits_total", "counter", "New sessions held back for want of a fresh allowance.", g->allowance_waits},
+        {"mailprobe_job_retries_scheduled_total", "counter", "Temporary answers (greylisting, 4xx, timeouts) this worker put back on the retry schedule.", g->retries_scheduled},
+        {"mailprobe_worker_jobs", "gauge", "Running jobs this worker works on.", g->worker_jobs},
+        {"mailprobe_worker_addresses_held", "gauge", "Addresses leased by this worker: waiting or in the prober.", g->worker_held},
+        {"mailprobe_worker_deferring", "gauge", "1 while this worker leases nothing new: its resolver is not honest and another worker's is.", g->worker_deferring},
+        {"mailprobe_store_requests_total", "counter", "Store operations finished.", g->store_requests},
+        {"mailprobe_store_errors_total", "counter", "Store operations that failed.", g->store_errors},
+        {"mailprobe_store_busy_total", "counter", "Store operations refused: its queue was full.", g->store_busy},
+        {"mailprobe_store_round_trips_total", "counter", "Statements sent to the database server (PostgreSQL).", g->store_round_trips},
+        {"mailprobe_store_addresses_leased_total", "counter", "Addresses this worker leased.", g->store_leased},
+        {"mailprobe_store_results_written_total", "counter", "Results this worker stored.", g->store_written},
+        {"mailprobe_store_queue_depth", "gauge", "Store operations waiting for the store thread.", g->store_queued},
         {"mailprobe_jobs_created_total", "counter", "Jobs accepted.", m->jobs_created},
         {"mailprobe_jobs_finished_total", "counter", "Jobs that reached done.", m->jobs_finished},
         {"mailprobe_verify_cache_hits_total", "counter", "Single verifies answered from the cache.", m->cache_hits},
@@ -132,4 +153,10 @@ void mp_metrics_render(const mp_metrics *m, const mp_metrics_gauges *g, struct e
     for (int st = 0; st < MP_RESOLVER_STATE_COUNT; st++)
         evbuffer_add_printf(out, "mailprobe_dns_resolver_state{state=\"%s\"} %d\n",
                             mp_resolver_state_name((mp_resolver_state)st), p->resolver_state == (mp_resolver_state)st);
+    evbuffer_add_printf(out, "# HELP mailprobe_cluster_resolvers Live workers whose resolver is in each trust state "
+                             "(their latest heartbeats).\n"
+                             "# TYPE mailprobe_cluster_resolvers gauge\n");
+    for (int st = 0; st < MP_RESOLVER_STATE_COUNT; st++)
+        evbuffer_add_printf(out, "mailprobe_cluster_resolvers{state=\"%s\"} %llu\n",
+                            mp_resolver_state_name((mp_resolver_state)st), (unsigned long long)g->cluster_resolvers[st]);
 }

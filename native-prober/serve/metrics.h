@@ -39,11 +39,19 @@ typedef struct mp_metrics {
     uint64_t rate_limited;
 } mp_metrics;
 
-/* Gauges sampled at render time. */
+/* Gauges (and the store's counters) sampled at render time. */
 typedef struct mp_metrics_gauges {
     mp_prober_stats prober;
-    uint64_t jobs_queued, jobs_running;
+    uint64_t jobs_queued, jobs_running;     /* the whole cluster's (store heartbeat) */
     uint64_t verify_pending;
+    uint64_t cluster_workers, addresses_pending, addresses_leased, addresses_retrying;
+    uint64_t retries_scheduled;             /* this worker's temporary answers put back */
+    uint64_t allowance_hosts, allowance_sessions, allowance_starving; /* cluster politeness (0: local) */
+    uint64_t allowance_requests, allowance_errors, allowance_waits;
+    uint64_t cluster_resolvers[MP_RESOLVER_STATE_COUNT]; /* live workers per resolver state */
+    uint64_t worker_jobs, worker_held;      /* this worker's share */
+    uint64_t worker_deferring;              /* 1: leaving new addresses to honest peers */
+    uint64_t store_requests, store_errors, store_busy, store_round_trips, store_leased, store_written, store_queued;
     /* The connections (http_gate.h). */
     uint64_t connections_open, connections_accepted, connections_evicted;
     uint64_t requests_refused_early, request_deadlines, accept_pauses;

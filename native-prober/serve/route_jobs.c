@@ -10,6 +10,7 @@
 
 #include "address_list.h"
 #include "csv.h"
+#include "held.h"
 #include "jobs.h"
 #include "result_csv.h"
 #include "routes.h"
@@ -171,6 +172,40 @@ static bool read_list_body(list_body *lb, const char *body, size_t blen, const c
     return true;
 }
 
+/* 503 (with Retry-After) when the store or the queue is full, else 500. */
+static void reply_refused(const mp_request *ri, mp_jobs_error e, const char *message)
+{
+    if (e == MP_JOBS_TOO_MANY || e == MP_JOBS_BUSY) {
+        mp_reply_header(ri, "Retry-After", e == MP_JOBS_BUSY ? "1" : "30");
+        mp_reply_error(ri, 503, message);
+    } else {
+        mp_reply_error(ri, 500, message);
+    }
+}
+
+/* A POST /v1/jobs waiting for the store. */
+typedef struct create_wait { mp_held *held; size_t n; } create_wait;
+
+static void on_created(mp_jobs_error e, const char *id, const char *message, void *arg)
+{
+    create_wait *w = arg;
+    const mp_request *ri = mp_held_take(w->held);
+    if (ri && e != MP_JOBS_OK) {
+        reply_refused(ri, e, message);
+    } else if (ri) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/v1/jobs/%s", id);
+        mp_reply_header(ri, "Location", loc);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", id);
+        cJSON_AddNumberToObject(o, "total", (double)w->n);
+        mp_reply_json(ri, 202, o);
+        cJSON_Delete(o);
+    }
+    mp_held_free(w->held);
+    free(w);
+}
+
 void mp_route_jobs_create(mp_request *ri)
 {
     mp_server *s = ri->server;
@@ -247,25 +282,18 @@ void mp_route_jobs_create(mp_request *ri)
         mp_reply_error(ri, 400, "no addresses");
         goto done;
     }
-    char id[MP_JOB_ID_LEN + 1], err[256];
-    mp_jobs_error e = mp_jobs_create(s->jobs, in, (size_t)n, source.shape ? &source : NULL, id, err, sizeof err);
-    if (e == MP_JOBS_TOO_MANY) {
-        evhttp_add_header(evhttp_request_get_output_headers(ri->req), "Retry-After", "30");
-        mp_reply_error(ri, 503, err);
-        goto done;
+    create_wait *w = calloc(1, sizeof *w);
+    mp_jobs_error e = MP_JOBS_STORE;
+    if (w && (w->held = mp_held_new(ri))) {
+        w->n = (size_t)n;
+        e = mp_jobs_create(s->jobs, in, (size_t)n, source.shape ? &source : NULL, on_created, w);
     }
     if (e != MP_JOBS_OK) {
-        mp_reply_error(ri, 500, err);
-        goto done;
+        if (w)
+            mp_held_free(w->held);
+        free(w);
+        reply_refused(ri, e, e == MP_JOBS_BUSY ? "the store is busy; retry shortly" : "the store failed");
     }
-    char loc[64];
-    snprintf(loc, sizeof loc, "/v1/jobs/%s", id);
-    evhttp_add_header(evhttp_request_get_output_headers(ri->req), "Location", loc);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddNumberToObject(o, "total", (double)n);
-    mp_reply_json(ri, 202, o);
-    cJSON_Delete(o);
     goto done;
 oom:
     mp_reply_error(ri, 500, "out of memory");
@@ -276,19 +304,55 @@ done:
     free(body);
 }
 
-void mp_route_job(mp_request *ri, const char *id, bool cancel)
+/* 200 with the job object. */
+static void reply_job(const mp_request *ri, const mp_job_row *row)
 {
-    mp_server *s = ri->server;
-    if (cancel && !mp_jobs_cancel(s->jobs, id)) {
-        mp_reply_error(ri, 404, "no such job");
-        return;
-    }
-    cJSON *o = mp_jobs_status_json(s->jobs, id);
-    if (!o) {
-        mp_reply_error(ri, 404, "no such job");
-        return;
-    }
+    cJSON *o = mp_job_object(row);
     mp_reply_json(ri, 200, o);
     cJSON_Delete(o);
 }
 
+static void on_job(mp_store_status st, const mp_job_row *row, const char *error, void *arg)
+{
+    mp_held *h = arg;
+    const mp_request *ri = mp_held_take(h);
+    if (ri && st == MP_STORE_OK) {
+        reply_job(ri, row);
+    } else if (ri) {
+        mp_reply_error(ri, st == MP_STORE_NOT_FOUND ? 404 : 500, st == MP_STORE_NOT_FOUND ? "no such job" : error);
+    }
+    mp_held_free(h);
+}
+
+static void on_ended(mp_jobs_end e, const mp_job_row *row, void *arg)
+{
+    mp_held *h = arg;
+    const mp_request *ri = mp_held_take(h);
+    if (ri && e == MP_JOBS_END_CANCELLED) {
+        reply_job(ri, row);
+    } else if (ri && e == MP_JOBS_END_DELETED) {
+        mp_reply_text(ri, 204, NULL, NULL);
+    } else if (ri) {
+        mp_reply_error(ri, e == MP_JOBS_END_NOT_FOUND ? 404 : 500,
+                       e == MP_JOBS_END_NOT_FOUND ? "no such job" : "the store failed");
+    }
+    mp_held_free(h);
+}
+
+void mp_route_job(mp_request *ri, const char *id, bool cancel)
+{
+    mp_server *s = ri->server;
+    mp_held *h = mp_held_new(ri);
+    bool asked = false;
+    if (h && cancel) {
+        asked = mp_jobs_end_job(s->jobs, id, on_ended, h);
+    } else if (h) {
+        mp_jobs_flush(s->jobs); /* the numbers as current as can be */
+        asked = mp_store_job_get(s->store, id, on_job, h) == MP_STORE_OK;
+    }
+    if (!asked) {
+        mp_held_free(h);
+        mp_reply_header(ri, "Retry-After", "1");
+        mp_reply_error(ri, 503, "the store is busy; retry shortly");
+    }
+}

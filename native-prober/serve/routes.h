@@ -24,8 +24,9 @@ void mp_route_verify_shut_all(mp_server *s, bool wait_for_write);
  * 415 other types, 400 malformed or empty, 503 too many unfinished jobs. */
 void mp_route_jobs_create(mp_request *ri);
 
-/* GET /v1/jobs/{id} (the job object), or with `cancel` DELETE: cancel it
- * first. `id` is a valid job id; 404 when unknown. */
+/* GET /v1/jobs/{id} (the job object), or with `cancel` DELETE: a queued or
+ * running job is cancelled (200, the job object), a finished one deleted
+ * with its addresses and results (204). `id` is a valid job id; 404 when unknown. */
 void mp_route_job(mp_request *ri, const char *id, bool cancel);
 
 /* GET /v1/jobs/{id}/events: Server-Sent Events, "progress" whenever the job

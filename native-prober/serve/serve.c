@@ -1,6 +1,6 @@
 /* serve.c — `mailprobe serve`: wires the pieces together on one libevent
- * loop — configuration (config.h), the prober, the SQLite store, the job
- * runner, the HTTP API — and handles signals: SIGTERM/SIGINT stop
+ * loop — configuration (config.h), the prober, the store (SQLite or
+ * PostgreSQL, on its own thread), the job runner, the HTTP API — and handles signals: SIGTERM/SIGINT stop
  * accepting, write buffered results and exit (unfinished jobs resume at the
  * next start); SIGHUP reloads --disposable-list and --api-keys-file without
  * dropping requests. */
@@ -31,7 +31,9 @@
 #include "webhook.h"
 
 enum {
-    CACHE_EXPIRE_EVERY_S = 600,
+    UPKEEP_EVERY_MAX_S = 60,   /* retention and cache limits are enforced this often (or a tenth of the retention) */
+    UPKEEP_AGAIN_MS = 100,     /* while a deleted job's addresses are left */
+    UPKEEP_ROWS = 20000,       /* addresses deleted per round */
     /* After SIGTERM: how long the last replies (503s to waiting verifies,
      * the ends of event streams) may take to reach their clients. */
     DRAIN_DEADLINE_MS = 2000,
@@ -41,6 +43,7 @@ typedef struct serve_state {
     mp_server srv;
     mp_serve_config cfg;
     mp_webhook *webhook;
+    struct event *upkeep;
 } serve_state;
 
 /* Loads the extra disposable list; a missing default file is fine. */
@@ -68,6 +71,33 @@ static bool load_extra(serve_state *st, bool startup)
     char n[64];
     snprintf(n, sizeof n, "%zu domains", mp_domain_list_count(l));
     mp_log_detail("info", startup ? "disposable list loaded" : "disposable list reloaded", n);
+    return true;
+}
+
+/* Many workers share the store (PostgreSQL): each MX address's budget is
+ * this worker's allowance there, leased from the store, so the per-host
+ * limits hold for the whole cluster (cluster_politeness.h). One worker
+ * (SQLite) keeps the local politeness. */
+static bool start_cluster_politeness(mp_server *srv)
+{
+    if (strcmp(mp_store_backend(srv->store), "postgresql"))
+        return true;
+    const mp_serve_config *cfg = srv->cfg;
+    mp_jobs_stats js;
+    mp_jobs_stats_get(srv->jobs, &js);
+    mp_cluster_politeness_config pc = {
+        .limits = {.host_sessions = cfg->cluster_host_connections, .host_rate = mp_serve_cluster_host_rate(cfg),
+                   .egress_sessions = cfg->prober.per_host_connections, .egress_rate = cfg->prober.per_host_rate},
+        .ttl_s = cfg->lease_ttl_s,
+        .egress_name = cfg->egress_name,
+        .worker = js.worker,
+    };
+    srv->politeness = mp_cluster_politeness_new(srv->base, srv->store, &pc);
+    if (!srv->politeness)
+        return false;
+    mp_politeness hook;
+    mp_cluster_politeness_hook(srv->politeness, &hook);
+    mp_prober_set_politeness(srv->prober, &hook);
     return true;
 }
 
@@ -130,30 +160,36 @@ static void raise_fd_limit(const mp_serve_config *cfg)
     }
 }
 
-/* The prober's catch-all memory, in SQLite: a verdict learned by an earlier
- * job or verify (within --domain-cache-ttl) spares the domain its
- * random-recipient test, across restarts too. */
+/* The prober's catch-all memory: a verdict learned by an earlier job or
+ * verify, here or by another worker (within --domain-cache-ttl), spares
+ * the domain its random-recipient test, across restarts too. The prober
+ * asks on the loop, so it asks the domain memory, which the store fills
+ * ahead (leases bring their domains' verdicts; a verify fetches its
+ * domain's before probing). */
 static mp_tristate recall_catch_all(const char *domain, void *arg)
 {
     const serve_state *st = arg;
     if (st->cfg.domain_cache_ttl_s <= 0)
         return MP_UNKNOWN;
-    return mp_store_domain_catch_all(st->srv.store, domain, (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
+    return mp_domain_memory_get(st->srv.memory, domain, (int64_t)time(NULL) - st->cfg.domain_cache_ttl_s);
 }
 
+/* A verdict learnt here: remembered at once, and stored with the runner's
+ * next batch of results (no round trip of its own). */
 static void learn_catch_all(const char *domain, bool catch_all, void *arg)
 {
     serve_state *st = arg;
-    if (mp_store_domain_put(st->srv.store, domain, NULL, catch_all ? MP_YES : MP_NO, NULL, (int64_t)time(NULL)) !=
-        MP_STORE_OK)
-        mp_log_detail("error", "storing a catch-all verdict failed", mp_store_error(st->srv.store));
+    mp_tristate verdict = catch_all ? MP_YES : MP_NO;
+    mp_domain_memory_put(st->srv.memory, domain, verdict, (int64_t)time(NULL));
+    mp_jobs_learnt_domain(st->srv.jobs, domain, verdict);
 }
 
 /* The resolver's state changed: one log line, so an operator sees why
  * results turned `unknown / dns_untrusted` (and when they stop). */
 static void on_resolver(const mp_resolver_trust *t, void *arg)
 {
-    (void)arg;
+    serve_state *st = arg;
+    mp_jobs_resolver_changed(st->srv.jobs);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "resolver", mp_resolver_state_name(t->state));
     cJSON_AddStringToObject(f, "why", t->why);
@@ -182,7 +218,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
     mp_log_detail("info", sig == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
     if (st->srv.stopping)
         return; /* a second signal changes nothing: the deadline is set */
-    mp_jobs_flush(st->srv.jobs);
+    mp_jobs_stop(st->srv.jobs);
     struct timeval deadline = mp_timeval_ms(DRAIN_DEADLINE_MS);
     event_base_loopexit(st->srv.base, &deadline);
     mp_http_server_drain(&st->srv, on_drained, st);
@@ -196,25 +232,78 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     load_keys(arg, false);
 }
 
-static void on_cache_expire(evutil_socket_t fd, short what, void *arg)
+/* Seconds between two rounds of upkeep: a tenth of the retention, between
+ * 1 s and a minute, so a retention is kept to within 10 %. */
+static int upkeep_every_s(const mp_serve_config *cfg)
+{
+    int every = cfg->job_retention_s > 0 ? cfg->job_retention_s / 10 : UPKEEP_EVERY_MAX_S;
+    return every < 1 ? 1 : every > UPKEEP_EVERY_MAX_S ? UPKEEP_EVERY_MAX_S : every;
+}
+
+static void on_upkeep_done(mp_store_status status, const mp_store_upkeep_report *r, const char *error, void *arg)
+{
+    serve_state *st = arg;
+    struct timeval next = {upkeep_every_s(&st->cfg), 0};
+    if (status != MP_STORE_OK) {
+        mp_log_detail("error", "store upkeep failed", error);
+    } else {
+        if (r->jobs_deleted || r->rows_deleted || r->cache_removed || r->pages_freed) {
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddNumberToObject(f, "jobs_deleted", (double)r->jobs_deleted);
+            cJSON_AddNumberToObject(f, "rows_deleted", (double)r->rows_deleted);
+            cJSON_AddNumberToObject(f, "cache_removed", (double)r->cache_removed);
+            cJSON_AddNumberToObject(f, "pages_freed", (double)r->pages_freed);
+            mp_log("info", "store upkeep", f);
+        }
+        if (r->more)
+            next = mp_timeval_ms(UPKEEP_AGAIN_MS);
+    }
+    evtimer_add(st->upkeep, &next);
+}
+
+/* Retention, the verify cache's expiry and cap, space given back. */
+static void on_upkeep(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     serve_state *st = arg;
-    mp_store_cache_expire(st->srv.store, (int64_t)time(NULL), NULL);
+    const mp_serve_config *cfg = &st->cfg;
+    int64_t now = (int64_t)time(NULL);
+    mp_store_upkeep_policy policy = {
+        .now = now,
+        .finished_before = cfg->job_retention_s > 0 ? now - cfg->job_retention_s : 0,
+        .cache_max_entries = cfg->cache_max_entries,
+        .row_budget = UPKEEP_ROWS,
+    };
+    if (mp_store_upkeep(st->srv.store, &policy, on_upkeep_done, st) != MP_STORE_OK) {
+        struct timeval next = {upkeep_every_s(cfg), 0};
+        evtimer_add(st->upkeep, &next);
+    }
 }
 
-static void on_job_finished(const char *id, void *arg)
+static void on_job_finished(const mp_job_row *row, void *arg)
 {
     serve_state *st = arg;
     if (!st->webhook)
         return;
-    cJSON *o = mp_jobs_status_json(st->srv.jobs, id);
+    cJSON *o = mp_job_object(row);
     if (o) {
         cJSON_AddStringToObject(o, "event", "job.finished");
         mp_webhook_post(st->webhook, o);
         cJSON_Delete(o);
     }
+}
+
+/* --worker-name's default: this host's name and the port it serves. */
+static void default_worker_name(mp_serve_config *cfg)
+{
+    if (cfg->worker_name[0])
+        return;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    const char *colon = strrchr(cfg->listen, ':');
+    snprintf(cfg->worker_name, sizeof cfg->worker_name, "%s:%s", host, colon ? colon + 1 : "?");
 }
 
 int mp_cmd_serve(int argc, char **argv)
@@ -255,7 +344,7 @@ int mp_cmd_serve(int argc, char **argv)
     srv->started = mp_now_monotonic();
     mp_metrics_init(&srv->metrics);
     int exit_code = 1;
-    struct event *sigs[3] = {NULL, NULL, NULL}, *expire = NULL;
+    struct event *sigs[3] = {NULL, NULL, NULL};
 
     /* libevent's own checks of how its API is used (the tests turn them on). */
     if (getenv("MAILPROBE_EVENT_DEBUG"))
@@ -270,11 +359,16 @@ int mp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "mailprobe serve: %s\n", err);
         goto done;
     }
-    srv->store = mp_store_open(cfg->db_path, err, sizeof err);
+    srv->store = mp_store_open(srv->base, cfg->db_path, err, sizeof err);
     if (!srv->store) {
         fprintf(stderr, "mailprobe serve: database: %s\n", err);
         goto done;
     }
+    srv->memory = mp_domain_memory_new();
+    srv->watch = mp_job_watch_new(srv->base, srv->store);
+    if (!srv->memory || !srv->watch)
+        goto done;
+    default_worker_name(cfg);
     mp_catch_all_memory memory = {recall_catch_all, learn_catch_all, st};
     mp_prober_set_catch_all_memory(srv->prober, &memory);
     mp_prober_set_resolver_listener(srv->prober, on_resolver, st);
@@ -304,50 +398,62 @@ int mp_cmd_serve(int argc, char **argv)
             goto done;
         }
     }
-    mp_jobs_env env = {srv->base, srv->prober, srv->store, cfg, &srv->metrics, on_job_finished, st};
+    mp_jobs_env env = {srv->base, srv->prober, srv->store, cfg, &srv->metrics, srv->watch, srv->memory,
+                       on_job_finished, st};
     srv->jobs = mp_jobs_new(&env);
-    if (!srv->jobs)
+    if (!srv->jobs || !start_cluster_politeness(srv))
         goto done;
-    size_t resumed = mp_jobs_resume(srv->jobs);
     if (!mp_http_server_start(srv, err, sizeof err)) {
         fprintf(stderr, "mailprobe serve: %s\n", err);
         goto done;
     }
+    mp_jobs_start(srv->jobs);
     sigs[0] = evsignal_new(srv->base, SIGTERM, on_stop_signal, st);
     sigs[1] = evsignal_new(srv->base, SIGINT, on_stop_signal, st);
     sigs[2] = evsignal_new(srv->base, SIGHUP, on_hup, st);
     for (int i = 0; i < 3; i++)
         if (sigs[i])
             event_add(sigs[i], NULL);
-    expire = event_new(srv->base, -1, EV_PERSIST, on_cache_expire, st);
-    struct timeval every = {CACHE_EXPIRE_EVERY_S, 0};
-    if (expire)
-        event_add(expire, &every);
+    /* The first round at once: retention set while the server was down. */
+    st->upkeep = evtimer_new(srv->base, on_upkeep, st);
+    struct timeval at_once = {0, 0};
+    if (st->upkeep)
+        evtimer_add(st->upkeep, &at_once);
 
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "listen", cfg->listen);
-    cJSON_AddStringToObject(f, "db", cfg->db_path);
+    char db[MP_SERVE_PATH_MAX];
+    mp_store_location_public(cfg->db_path, db, sizeof db);
+    cJSON_AddStringToObject(f, "db", db);
+    cJSON_AddStringToObject(f, "store", mp_store_backend(srv->store));
+    cJSON_AddStringToObject(f, "worker", cfg->worker_name);
     cJSON_AddStringToObject(f, "web", srv->web_root);
     cJSON_AddBoolToObject(f, "auth", mp_keyring_count(srv->keys) > 0);
     cJSON_AddNumberToObject(f, "max_connections", (double)cfg->max_connections);
-    cJSON_AddNumberToObject(f, "resumed_jobs", (double)resumed);
     mp_log("info", "listening", f);
     event_base_dispatch(srv->base);
     exit_code = 0;
 done:
+    /* Jobs first: they cancel their probes while the prober still exists,
+     * write what is buffered and give their leases back, waiting for the
+     * store — whose last callbacks (held requests) answer while the HTTP
+     * server still exists. */
+    mp_jobs_free(srv->jobs);
+    if (srv->store)
+        mp_store_drain(srv->store);
     if (srv->http)
         mp_http_server_stop(srv);
-    /* Jobs first: they cancel their probes while the prober still exists and
-     * write what is buffered; unfinished addresses stay unfinished. */
-    mp_jobs_free(srv->jobs);
     mp_webhook_free(st->webhook);
     mp_prober_free(srv->prober);
+    mp_cluster_politeness_free(srv->politeness); /* gives the allowances back: before the store closes */
     for (int i = 0; i < 3; i++)
         if (sigs[i])
             event_free(sigs[i]);
-    if (expire)
-        event_free(expire);
+    if (st->upkeep)
+        event_free(st->upkeep);
     mp_store_close(srv->store);
+    mp_job_watch_free(srv->watch);
+    mp_domain_memory_free(srv->memory);
     mp_ratelimit_free(srv->ratelimit);
     mp_ratelimit_free(srv->auth_failures);
     mp_keyring_free(srv->keys);

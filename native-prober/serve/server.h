@@ -10,9 +10,12 @@
 #include <sys/queue.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include "cluster_politeness.h"
 #include "api_keys.h"
 #include "config.h"
 #include "domain_list.h"
+#include "domain_memory.h"
+#include "job_watch.h"
 #include "jobs.h"
 #include "metrics.h"
 #include "prober.h"
@@ -31,6 +34,9 @@ typedef struct mp_server {
     mp_prober *prober;
     mp_store *store;
     mp_jobs *jobs;
+    mp_job_watch *watch;         /* progress listeners of the event streams */
+    mp_domain_memory *memory;    /* catch-all verdicts the prober recalls */
+    mp_cluster_politeness *politeness; /* the cluster's budgets (PostgreSQL); NULL: the local ones */
     mp_ratelimit *ratelimit;
     mp_ratelimit *auth_failures; /* failed key checks per client (admission.h) */
     mp_keyring *keys;            /* API keys in force; --api-keys-file reloads them on SIGHUP */

@@ -1,7 +1,13 @@
 """A running `mailprobe serve` for the integration tests: a process on a
 free loopback port with its own database and the fixture flags, and the
 checks several test files make of its answers. A module, so test files
-share it instead of importing one another (docs/testing.md)."""
+share it instead of importing one another (docs/testing.md).
+
+With MP_TEST_STORE=postgresql (the `_pg` variants ctest registers for
+files with a `ctest-stores: ... postgresql` line) each server gets a fresh
+database of the private PostgreSQL server in MP_PG_RUN_DIR
+(tests/fixture/postgres.sh) instead of a SQLite file, and a short
+--lease-ttl so a killed worker's addresses come back within seconds."""
 import http.client
 import http.server
 import json
@@ -11,6 +17,7 @@ import resource
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -19,6 +26,47 @@ import time
 
 import mptest
 from mptest import check, check_eq, check_in
+
+STORE = os.environ.get("MP_TEST_STORE", "sqlite")
+PG_RUN = os.environ.get("MP_PG_RUN_DIR", "")
+POSTGRES_SH = os.path.join(mptest.SOURCE_DIR, "tests", "fixture", "postgres.sh")
+PG_LEASE_TTL = "5"
+
+
+def pg_createdb(name):
+    """A new database of the fixture's PostgreSQL server; its URL."""
+    out = subprocess.run(["bash", POSTGRES_SH, "createdb", PG_RUN, name], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, bytes):
+        return "'\\x%s'::bytea" % v.hex() if STORE == "postgresql" else "X'%s'" % v.hex()
+    return "'%s'" % str(v).replace("'", "''")
+
+
+def bind(sql, params):
+    """`sql` with each ? replaced by its parameter as a literal."""
+    parts = sql.split("?")
+    check(len(parts) == len(params) + 1, "parameters for %r" % sql)
+    return "".join(p + (sql_literal(params[i]) if i < len(params) else "") for i, p in enumerate(parts))
+
+
+def pg_value(text):
+    if text == "\\N":
+        return None
+    if text in ("t", "f"):
+        return 1 if text == "t" else 0  # as SQLite stores truth
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def free_port():
@@ -29,23 +77,72 @@ def free_port():
 
 class Server:
     """One `mailprobe serve` on a free loopback port with its own database
-    (in a temporary directory, removed by stop()) and the fixture flags."""
+    (in a temporary directory, removed by stop()) and the fixture flags.
+    `wrap` is a command line the server runs under (its last word is
+    followed by the server's argv), `db` another database path."""
 
-    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True, nofile=None):
+    def __init__(self, *args, env=None, workdir=None, fixture=True, port=None, start=True, wrap=None, db=None,
+                 nofile=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="mpserve-")
         self.port = port or free_port()
         self.args = list(args)
         self.env = env
         self.fixture = fixture
+        self.wrap = list(wrap or [])
+        self.db = db or self.default_db()
         self.nofile = nofile  # RLIMIT_NOFILE (soft and hard) of the server, None = inherited
         self.proc = None
         if start:
             self.start()
 
+    def default_db(self):
+        """SQLite: mp.db in the directory. PostgreSQL: a database of its own,
+        the same for every server started on this directory."""
+        if STORE != "postgresql":
+            return os.path.join(self.dir, "mp.db")
+        saved = os.path.join(self.dir, "pg-url")
+        if os.path.exists(saved):
+            with open(saved) as f:
+                return f.read().strip()
+        url = pg_createdb("mp_%s" % os.path.basename(self.dir).replace("-", "_").lower())
+        with open(saved, "w") as f:
+            f.write(url)
+        return url
+
+    def db_query(self, sql, *params):
+        """The rows of one SQL query (? placeholders) on the server's
+        database, as tuples; PostgreSQL's booleans as 1/0 like SQLite's."""
+        if STORE == "postgresql":
+            out = subprocess.run(["psql", "-qAt", "-F", "\t", "-P", "null=\\N", "-v", "ON_ERROR_STOP=1", self.db,
+                                  "-c", bind(sql, params)], check=True, capture_output=True, text=True).stdout
+            return [tuple(pg_value(v) for v in line.split("\t")) for line in out.splitlines()]
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def db_script(self, statements):
+        """Runs [(sql, params), ...] in one transaction."""
+        if STORE == "postgresql":
+            script = "BEGIN;\n" + "".join(bind(q, p) + ";\n" for q, p in statements) + "COMMIT;\n"
+            subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.db], input=script, check=True,
+                           capture_output=True, text=True)
+            return
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            with con:
+                for q, p in statements:
+                    con.execute(q, p)
+        finally:
+            con.close()
+
     def argv(self):
-        argv = [mptest.MAILPROBE, "serve", "--db", os.path.join(self.dir, "mp.db")]
+        argv = self.wrap + [mptest.MAILPROBE, "serve", "--db", self.db]
         if self.port is not None and not any(a.startswith("--listen") for a in self.args):
             argv += ["--listen", "127.0.0.1:%d" % self.port]
+        if STORE == "postgresql" and "--lease-ttl" not in self.args:
+            argv += ["--lease-ttl", PG_LEASE_TTL]
         if self.fixture:
             argv += mptest.FIXTURE_FLAGS
         return argv + self.args
@@ -114,7 +211,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             job = self.json("GET", "/v1/jobs/" + job_id, headers=headers)
-            if job["state"] in ("done", "cancelled"):
+            if job["state"] in ("done", "cancelled", "failed"):
                 return job
             time.sleep(0.2)
         raise AssertionError("job %s not finished after %ds: %r" % (job_id, timeout, job))
@@ -151,7 +248,7 @@ class Server:
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if marker in log:
                 raise AssertionError("sanitizer report: " + log[max(0, log.index(marker) - 200):][:3000])
-        return self.proc.returncode
+        return self.proc.returncode if self.proc else None
 
     def __enter__(self):
         return self

@@ -177,6 +177,22 @@ def rcpt_replies(host, recipients, mail_from="probe@fixture-test.mptest", timeou
         return replies
 
 
+def job_events(host, port, job_id, timeout=120):
+    """Reads a job's event stream (GET /v1/jobs/ID/events, the server's own
+    Host) until its `done` event or the end of the connection. Returns the
+    decoded data of every event, in order, and the raw text."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(("GET /v1/jobs/%s/events HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (job_id, host, port)).encode())
+        data = b""
+        while b"event: done" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    text = data.decode(errors="replace")
+    return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")], text
+
+
 def unique(prefix="t"):
     """A string that differs between runs (for fresh greylisting triplets)."""
     return "%s%d%04d" % (prefix, int(time.time()), os.getpid() % 10000)

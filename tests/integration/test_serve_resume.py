@@ -1,11 +1,10 @@
 # ctest-labels: integration fixture
+# ctest-stores: sqlite postgresql
 """`mailprobe serve` crash recovery: a job killed with SIGKILL half-way
 resumes when the server restarts, and every address ends with exactly one
 result, in input order — nothing lost, nothing duplicated. Also a clean
 SIGTERM mid-job resumes the same way."""
-import os
 import signal
-import sqlite3
 import time
 
 import mptest
@@ -24,15 +23,11 @@ SLOW = ["--max-rcpt-per-session", "1", "--per-host-rate", "10", "--per-host-conn
         "--job-in-flight", "8", "--no-catch-all"]
 
 
-def db_counts(path, job_id):
-    con = sqlite3.connect(path)
-    try:
-        rows = con.execute("SELECT count(*), sum(done), count(result) FROM job_items WHERE job_id = ?",
-                           (job_id,)).fetchone()
-        job_done = con.execute("SELECT done FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
-        return rows, job_done
-    finally:
-        con.close()
+def db_counts(server, job_id):
+    rows = server.db_query("SELECT count(*), sum(CASE WHEN done THEN 1 ELSE 0 END), count(result) FROM job_items "
+                           "WHERE job_id = ?", job_id)[0]
+    job_done = server.db_query("SELECT done FROM jobs WHERE id = ?", job_id)[0][0]
+    return rows, job_done
 
 
 def run_interrupted(sig):
@@ -48,7 +43,7 @@ def run_interrupted(sig):
             time.sleep(0.1)
         check(N // 4 <= done < N, "interrupted mid-way (done=%d)" % done)
         s.stop(sig, keep_dir=True)
-        (total, done_rows, with_result), job_done = db_counts(os.path.join(s.dir, "mp.db"), job["id"])
+        (total, done_rows, with_result), job_done = db_counts(s, job["id"])
         check_eq(total, N, "all addresses stored")
         check_eq(done_rows, with_result, "a row is done exactly when it has its result")
         check_eq(job_done, done_rows, "job counter matches rows")
@@ -66,7 +61,7 @@ def run_interrupted(sig):
         for email, r in zip(EMAILS, rows):
             want = "deliverable" if email.split("@")[0] in ("alice", "bob", "carol", "info") else "undeliverable"
             check_eq(r["status"], want, email)
-        (total, done_rows, with_result), job_done = db_counts(os.path.join(s.dir, "mp.db"), job["id"])
+        (total, done_rows, with_result), job_done = db_counts(s, job["id"])
         check_eq((total, done_rows, with_result, job_done), (N, N, N, N), "database after resume")
         check("resumed_jobs\":1" in s.stderr(), "the restart reported the resumed job")
     finally:

@@ -24,6 +24,35 @@ TEST(config_defaults_match_the_documentation)
     CHECK_EQ_INT(c.max_connections, 8192);
     CHECK_EQ_INT(c.request_deadline_s, 60);
     CHECK_EQ_INT(c.prober.concurrency, 1000);
+    /* what is kept, and the shared queue */
+    CHECK_EQ_INT(c.job_retention_s, 30 * 86400);
+    CHECK_EQ_INT(c.cache_max_entries, 100000);
+    CHECK_EQ_INT(c.store_retry_time_s, 300);
+    CHECK_EQ_INT(c.lease_ttl_s, 30);
+    CHECK_EQ_STR(c.worker_name, "");
+}
+
+TEST(store_settings_take_durations_and_refuse_what_cannot_work)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "job-retention", "7d", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.job_retention_s, 7 * 86400);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "job-retention", "0", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.job_retention_s, 0); /* keep */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "store-retry-time", "2m", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.store_retry_time_s, 120);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "lease-ttl", "10s", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.lease_ttl_s, 10);
+    /* a lease that expires before a heartbeat could renew it */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "lease-ttl", "1s", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "lease-ttl", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cache-max-entries", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "worker-name", "w1", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.worker_name, "w1");
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "db", "postgresql://u@/mp?host=/tmp", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.db_path, "postgresql://u@/mp?host=/tmp");
 }
 
 TEST(config_apply_by_name_covers_serve_and_prober_options)
@@ -109,12 +138,12 @@ TEST(serve_durations_take_units_in_every_source)
     fclose(f);
     setenv("MAILPROBE_CONNECT_TIMEOUT", "4s", 1);
     setenv("MAILPROBE_DNS_CANARY", "., mptest.", 1);
-    char *argv[] = {"serve", "--config", path, "--greylist-wait", "1m", NULL};
+    char *argv[] = {"serve", "--config", path, "--dns-recheck", "1m", NULL};
     CHECK_EQ_INT(mp_serve_config_load(&c, 5, argv, stdout, err, sizeof err), MP_CONFIG_OK);
     CHECK_EQ_INT(c.prober.timeout_ms, 8000);                 /* file, bare: seconds */
     CHECK_EQ_INT(c.prober.command_timeout_ms, 2500);         /* file */
     CHECK_EQ_INT(c.prober.connect_timeout_ms, 4000);         /* environment */
-    CHECK_EQ_INT(c.prober.greylist_wait_s, 60);              /* flag */
+    CHECK_EQ_INT(c.prober.dns_recheck_ms, 60000);            /* flag */
     CHECK_EQ_INT(c.prober.dns_canary_count, 2);              /* the environment's list replaced the file's */
     CHECK_EQ_STR(c.prober.dns_canaries[0], ".");
     setenv("MAILPROBE_CONNECT_TIMEOUT", "10ms", 1);
@@ -123,6 +152,37 @@ TEST(serve_durations_take_units_in_every_source)
     unsetenv("MAILPROBE_CONNECT_TIMEOUT");
     unsetenv("MAILPROBE_DNS_CANARY");
     unlink(path);
+}
+
+TEST(cluster_and_retry_settings)
+{
+    mp_serve_config c;
+    char err[256];
+    mp_serve_config_default(&c);
+    CHECK_EQ_INT(c.retry_schedule.steps, 3);
+    CHECK_EQ_INT(c.retry_schedule.wait_ms[0], 300000);
+    CHECK_EQ_INT(c.cluster_host_connections, 6);
+    CHECK(mp_serve_cluster_host_rate(&c) == 6); /* 2/s x 6 / 2 */
+    c.prober.per_host_rate = 10;
+    CHECK(mp_serve_cluster_host_rate(&c) == 30); /* follows a raised egress rate */
+    CHECK_EQ_STR(c.egress_name, "");
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "retry-schedule", "4s,8s", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.retry_schedule.steps, 2);
+    CHECK_EQ_INT(c.retry_schedule.wait_ms[1], 8000);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "retry-schedule", "soon", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(c.retry_schedule.steps, 2); /* a refused value changes nothing */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-connections", "4", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_INT(c.cluster_host_connections, 4);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-connections", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-rate", "2.5", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK(mp_serve_cluster_host_rate(&c) == 2.5); /* set: as set */
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "cluster-host-rate", "0", err, sizeof err), MP_OPTION_BAD_VALUE);
+    CHECK_EQ_INT(mp_serve_config_apply(&c, "egress-name", "nat-1", err, sizeof err), MP_OPTION_APPLIED);
+    CHECK_EQ_STR(c.egress_name, "nat-1");
+    /* A job never holds a probe through a greylisting delay. */
+    char *argv[] = {"serve", "--greylist-wait", "5", NULL};
+    CHECK_EQ_INT(mp_serve_config_load(&c, 3, argv, stdout, err, sizeof err), MP_CONFIG_INVALID);
+    CHECK(strstr(err, "--retry-schedule") != NULL);
 }
 
 TEST(only_loopback_listen_addresses_count_as_private)
@@ -176,7 +236,9 @@ TEST(config_results_have_names)
 
 int main(void)
 {
+    RUN(cluster_and_retry_settings);
     RUN(config_defaults_match_the_documentation);
+    RUN(store_settings_take_durations_and_refuse_what_cannot_work);
     RUN(config_apply_by_name_covers_serve_and_prober_options);
     RUN(config_file_errors_name_the_line);
     RUN(serve_durations_take_units_in_every_source);
