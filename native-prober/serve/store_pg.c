@@ -99,8 +99,8 @@ static const char *const migrations[] = {
     /* 3: each worker's resolver trust (dns_trust.h), reported with its
      * heartbeat, so a worker whose resolver lies can leave new addresses
      * to those whose resolver is honest (trust_share.h). */
-    "ALTER TABLE workers ADD COLUMN resolver text NOT NULL DEFAULT 'unproven',"
-    "  ADD COLUMN resolver_why text NOT NULL DEFAULT '', ADD COLUMN resolver_since bigint NOT NULL DEFAULT 0;",
+    ("ALTER TABLE workers ADD COLUMN resolver text NOT NULL DEFAULT 'unproven',"
+     "  ADD COLUMN resolver_why text NOT NULL DEFAULT '', ADD COLUMN resolver_since bigint NOT NULL DEFAULT 0;"),
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
