@@ -22,6 +22,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# alive, wait_ready
+. "$HERE/../lib/servers.sh"
 FIXTURE=$HERE/../fixture
 WORKERS=${MP_LAB_WORKERS:-3}
 TIMEOUT=${MP_LAB_TIMEOUT:-60}
@@ -49,12 +51,6 @@ die() {
 # Background servers use the array ("${LAB[@]}" CMD &): a function would
 # run in a subshell whose PID is not the server's.
 lab() { nsenter --net="/run/netns/$LAB_NS" "$@"; }
-
-alive() {
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 
 # ours PID: the process still is one we started (its command line names
 # the run directory or one of our private roots), never a recycled PID.
@@ -304,17 +300,7 @@ cmd_start() {
   start_postfix
   start_postgres
 
-  deadline=$((SECONDS + TIMEOUT))
-  while ! missing=$(not_ready); do
-    while read -r name pid; do
-      alive "$pid" || { show_logs; die "$name (pid $pid) exited during start-up"; }
-    done <"$DIR/pids"
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_logs
-      die "not ready after ${TIMEOUT}s: $missing"
-    fi
-    sleep 0.3
-  done
+  wait_ready
   # The test database the workers share (created once the server answers).
   lab "${AS_POSTGRES[@]}" "$PG_BIN/createdb" -h "$LAB_ADDR" -U mailprobe mailprobe
   lab "${AS_POSTGRES[@]}" "$PG_BIN/psql" -q -h "$LAB_ADDR" -U mailprobe -d mailprobe \
