@@ -12,11 +12,13 @@ exits non-zero if an ordinary request failed. Loopback only; bounded by
 SECONDS. Started by bench/serve/run.sh."""
 import http.client
 import json
+import os
 import resource
-import socket
 import sys
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "integration"))
+from slowclients import SlowClients  # noqa: E402
 
 
 def percentile(values, p):
@@ -66,37 +68,9 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, idle_n + slow_n + 1000), hard))
     report("ordinary requests alone", ordinary(port, seconds), pid)
-    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Slow: " % port
-    idle, slow = [], []
-    t0 = time.monotonic()
-    for i in range(idle_n + slow_n):
-        c = socket.create_connection(("127.0.0.1", port), timeout=30)
-        if i < slow_n:
-            c.sendall(head)
-            slow.append(c)
-        else:
-            idle.append(c)
-    print("opened %d idle + %d slow connections in %.2f s" % (idle_n, slow_n, time.monotonic() - t0))
-    stop = threading.Event()
-
-    def trickle():
-        while not stop.wait(1.0):
-            for c in slow:
-                try:
-                    c.send(b"a")
-                except OSError:
-                    pass
-
-    t = threading.Thread(target=trickle, daemon=True)
-    t.start()
-    try:
+    with SlowClients(port, idle_n, slow_n) as clients:
+        print("opened %d idle + %d slow connections in %.2f s" % (idle_n, slow_n, clients.opened_s))
         report("with %d idle + %d slow connections" % (idle_n, slow_n), ordinary(port, seconds), pid)
-    finally:
-        stop.set()
-        t.join(5)
-        for c in idle + slow:
-            c.close()
-
 
 if __name__ == "__main__":
     main()

@@ -8,12 +8,12 @@ ordinary request is answered; the slow heads are cut at
 (the verifies are of a syntactically invalid address). Latency figures
 come from bench/serve/run.sh, not from here."""
 import socket
-import threading
 import time
 
 import mptest
 from mpserve import Server, metric, raise_nofile
 from mptest import check, check_eq, test
+from slowclients import SlowClients
 
 IDLE = 2500
 SLOW = 2500
@@ -26,30 +26,8 @@ def five_thousand_slow_or_idle_connections_do_not_stop_ordinary_requests():
     if have < IDLE + SLOW + 200:
         raise mptest.Skip("needs %d file descriptors, the hard limit is %d" % (IDLE + SLOW + 200, have))
     with Server("--request-deadline", str(DEADLINE), "--rate-limit", "0", "--no-access-log", fixture=False) as s:
-        head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Slow: " % s.port
-        idle, slow = [], []
-        started = time.monotonic()
-        for i in range(IDLE + SLOW):
-            c = socket.create_connection(("127.0.0.1", s.port), timeout=30)
-            if i % 2:
-                c.sendall(head)
-                slow.append(c)
-            else:
-                idle.append(c)
-        opened = time.monotonic() - started
-        stop = threading.Event()
-
-        def trickle():
-            while not stop.wait(1.0):
-                for c in slow:
-                    try:
-                        c.send(b"a")
-                    except OSError:
-                        pass
-
-        t = threading.Thread(target=trickle, daemon=True)
-        t.start()
-        try:
+        with SlowClients(s.port, idle=IDLE, slow=SLOW) as clients:
+            idle, slow, started, opened = clients.idle, clients.slow, clients.started, clients.opened_s
             check(metric(s, "mailprobe_http_connections_open") >= IDLE + SLOW, "all 5,000 are open")
             answered, worst = 0, 0.0
             until = time.monotonic() + DEADLINE - 5  # well before the slow ones are cut
@@ -88,11 +66,6 @@ def five_thousand_slow_or_idle_connections_do_not_stop_ordinary_requests():
             print("  %d connections opened in %.1f s; %d ordinary requests, slowest round %.2f s; "
                   "server RSS %d KiB (peak %d KiB)" % (IDLE + SLOW, opened, answered, worst, s.rss_kib(),
                                                        s.rss_kib(peak=True)))
-        finally:
-            stop.set()
-            t.join(5)
-            for c in idle + slow:
-                c.close()
 
 
 if __name__ == "__main__":
