@@ -186,7 +186,7 @@ static void fail_jobs_here(mp_jobs *j, const char *why);
 /* How long a result may wait for the next write. */
 static int flush_delay_ms(const mp_jobs *j)
 {
-    return strcmp(mp_store_backend(j->env.store), "postgresql") ? FLUSH_DELAY_MS : FLUSH_DELAY_SHARED_MS;
+    return mp_store_shared(j->env.store) ? FLUSH_DELAY_SHARED_MS : FLUSH_DELAY_MS;
 }
 
 static void arm_flush(mp_jobs *j, int ms)

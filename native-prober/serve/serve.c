@@ -80,7 +80,7 @@ static bool load_extra(serve_state *st, bool startup)
  * (SQLite) keeps the local politeness. */
 static bool start_cluster_politeness(mp_server *srv)
 {
-    if (strcmp(mp_store_backend(srv->store), "postgresql"))
+    if (!mp_store_shared(srv->store))
         return true;
     const mp_serve_config *cfg = srv->cfg;
     mp_jobs_stats js;

@@ -471,6 +471,7 @@ void mp_store_location_public(const char *location, char *out, size_t cap)
 }
 
 const char *mp_store_backend(const mp_store *s) { return s->ops->name; }
+bool mp_store_shared(const mp_store *s) { return s->ops->shared; }
 int mp_store_schema_version(const mp_store *s) { return s->version; }
 
 void mp_store_stats_get(const mp_store *s, mp_store_stats *out)

@@ -143,6 +143,11 @@ void mp_store_drain(mp_store *s);
 const char *mp_store_backend(const mp_store *s);
 int mp_store_schema_version(const mp_store *s);
 
+/* True when many workers may share this store (PostgreSQL): then the
+ * politeness budgets are the cluster's, and each write is a round trip to
+ * a server. */
+bool mp_store_shared(const mp_store *s);
+
 /* Counters for /metrics, read on the loop. */
 typedef struct mp_store_stats {
     uint64_t requests;     /* operations finished */

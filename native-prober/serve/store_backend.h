@@ -150,6 +150,7 @@ typedef void (*mp_store_emit_fn)(const char *job_id, void *ctx);
 
 typedef struct mp_store_ops {
     const char *name; /* "sqlite", "postgresql" */
+    bool shared;      /* many workers may use the same database at once (a server) */
     void (*close)(mp_store_db *b);
     /* The socket to watch for notices, -1 when there are none; then
      * notices() reads them and emits each job id. */

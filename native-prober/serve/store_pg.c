@@ -1156,6 +1156,7 @@ static mp_store_status pg_upkeep(mp_store_db *db, const mp_store_upkeep_policy *
 
 static const mp_store_ops pg_ops = {
     .name = "postgresql",
+    .shared = true,
     .close = pg_close,
     .notice_fd = pg_notice_fd,
     .notices = pg_notices,

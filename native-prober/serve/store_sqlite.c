@@ -1294,6 +1294,7 @@ static mp_store_status sq_upkeep(mp_store_db *s, const mp_store_upkeep_policy *p
 
 static const mp_store_ops sqlite_ops = {
     .name = "sqlite",
+    .shared = false, /* one worker per file */
     .close = sq_close,
     .notice_fd = sq_notice_fd,
     .notices = sq_notices,
